@@ -1,0 +1,100 @@
+"""The styles a user can pick: built-in ones (shipped, read-only) and their own (imported/trained).
+
+Listing reads metadata only. Importing validates the whole file (`load_style`) before copying it in,
+so a corrupt or hostile file never reaches the gallery.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import StyleFileError
+from engine.paths import builtin_styles_dir, user_styles_dir
+from engine.stylefile import SUFFIX, StyleMeta, load_style, read_meta, slugify
+
+
+@dataclass(frozen=True)
+class StyleEntry:
+    slug: str
+    path: Path
+    meta: StyleMeta
+    builtin: bool
+
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+
+class Catalog:
+    def __init__(self, builtin_dir: Path | None = None, user_dir: Path | None = None) -> None:
+        self.builtin_dir = builtin_dir or builtin_styles_dir()
+        self.user_dir = user_dir or user_styles_dir()
+        self.problems: list[str] = []  # unreadable style files seen by the last listing
+
+    def list(self) -> list[StyleEntry]:
+        self.problems = []
+        entries: dict[str, StyleEntry] = {}
+        for folder, builtin in ((self.builtin_dir, True), (self.user_dir, False)):
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.glob(f"*{SUFFIX}")):
+                try:
+                    meta = read_meta(path)
+                except StyleFileError as exc:
+                    self.problems.append(str(exc))
+                    continue
+                slug = path.name[: -len(SUFFIX)]
+                if slug in entries:  # a user style never shadows a built-in one
+                    continue
+                entries[slug] = StyleEntry(slug, path, meta, builtin)
+        return list(entries.values())
+
+    def find(self, name: str) -> StyleEntry:
+        """By slug, display name (case-insensitive) or a path to a style file."""
+        p = Path(name)
+        if p.suffix == SUFFIX and p.exists():
+            return StyleEntry(p.name[: -len(SUFFIX)], p, read_meta(p), False)
+        key = slugify(name)
+        styles = self.list()
+        for e in styles:
+            if e.slug == key or e.name.lower() == name.strip().lower():
+                return e
+        known = ", ".join(e.slug for e in styles) or "none installed"
+        raise StyleFileError(f"no style named {name!r}; available: {known}")
+
+    def import_file(self, path: Path, overwrite: bool = False) -> StyleEntry:
+        path = Path(path)
+        _, meta = load_style(path)  # full validation: shapes, dtypes, finite values
+        slug = meta.slug()
+        if any(e.slug == slug and e.builtin for e in self.list()):
+            raise StyleFileError(f"a built-in style is already called {meta.name!r}; rename it first")
+        dest = self.user_dir / f"{slug}{SUFFIX}"
+        if dest.exists() and not overwrite:
+            raise StyleFileError(f"a style called {meta.name!r} is already installed")
+        self.user_dir.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.partial")
+        shutil.copyfile(path, tmp)
+        tmp.replace(dest)
+        return StyleEntry(slug, dest, meta, False)
+
+    def export(self, name: str, dest: Path) -> Path:
+        entry = self.find(name)
+        dest = Path(dest)
+        if dest.is_dir():
+            dest = dest / f"{entry.slug}{SUFFIX}"
+        tmp = dest.with_name(f".{dest.name}.partial")
+        shutil.copyfile(entry.path, tmp)
+        tmp.replace(dest)
+        return dest
+
+    def remove(self, name: str) -> StyleEntry:
+        entry = self.find(name)
+        if entry.builtin:
+            raise StyleFileError(f"{entry.name!r} is built in and cannot be removed")
+        entry.path.unlink()
+        return entry
+
+    def user_path_for(self, name: str) -> Path:
+        return self.user_dir / f"{slugify(name)}{SUFFIX}"

@@ -1,0 +1,255 @@
+"""`atelier` on the command line: devices, styles, stylize, train, self-test.
+
+Every failure a user can cause prints one clear line (no traceback) and exits non-zero.
+Ctrl-C stops cleanly: a batch keeps finished outputs and resumes later; training checkpoints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine import __version__
+from engine.errors import AtelierError, Cancelled
+from engine.progress import Progress, ProgressUpdate
+
+
+def _fmt_eta(s: float | None) -> str:
+    if s is None:
+        return "--:--"
+    s = int(s)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
+
+
+class ProgressBar:
+    """A one-line text progress bar on stderr (plain lines when stderr is not a terminal)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.tty = sys.stderr.isatty()
+        self._last_plain = -1.0
+
+    def __call__(self, u: ProgressUpdate) -> None:
+        extra = " ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in u.metrics.items())
+        pct = u.fraction * 100
+        if self.tty:
+            filled = int(u.fraction * 30)
+            bar = "#" * filled + "-" * (30 - filled)
+            sys.stderr.write(f"\r{self.label} [{bar}] {pct:5.1f}% eta {_fmt_eta(u.eta_s)} {extra}\x1b[K")
+            sys.stderr.flush()
+        elif pct - self._last_plain >= 5 or u.fraction >= 1.0:
+            self._last_plain = pct
+            print(f"{self.label} {pct:5.1f}% eta {_fmt_eta(u.eta_s)} {extra}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.tty:
+            sys.stderr.write("\n")
+
+
+def _install_sigint(progress: Progress) -> None:
+    """First Ctrl-C cancels at the next progress point; a second one exits at once."""
+    def handler(_sig, _frm):
+        if progress.token.cancelled:
+            raise KeyboardInterrupt
+        print("\nstopping after the current step (Ctrl-C again to force)...", file=sys.stderr)
+        progress.token.cancel()
+    signal.signal(signal.SIGINT, handler)
+
+
+# ------------------------------------------------------------------------------------- commands
+def cmd_devices(args: argparse.Namespace) -> int:
+    from engine.devices import available_devices
+
+    for d in available_devices():
+        print(d.describe())
+    return 0
+
+
+def cmd_styles(args: argparse.Namespace) -> int:
+    from engine.catalog import Catalog
+
+    cat = Catalog()
+    if args.action == "list":
+        styles = cat.list()
+        for e in styles:
+            kind = "built-in" if e.builtin else "user"
+            print(f"{e.slug:<20} {e.name:<24} {e.meta.architecture:<8} {kind:<8} {e.meta.author}")
+        for p in cat.problems:
+            print(f"warning: {p}", file=sys.stderr)
+        if not styles:
+            print("no styles installed", file=sys.stderr)
+        return 0
+    if args.action == "import":
+        e = cat.import_file(Path(args.target), overwrite=args.force)
+        print(f"imported {e.name!r} as {e.slug}")
+    elif args.action == "export":
+        if not args.dest:
+            raise AtelierError("export needs a destination: atelier styles export NAME FILE")
+        print(f"exported to {cat.export(args.target, Path(args.dest))}")
+    elif args.action == "remove":
+        e = cat.remove(args.target)
+        print(f"removed {e.name!r}")
+    return 0
+
+
+def cmd_stylize(args: argparse.Namespace) -> int:
+    from engine.batch import collect_inputs, run_batch
+    from engine.catalog import Catalog
+    from engine.devices import resolve_device
+    from engine.messages import StylizeOptions
+    from engine.models.host import ModelHost
+
+    options = StylizeOptions(strength=args.strength, preserve_colors=args.preserve_colors,
+                             max_size=args.max_size, tile_size=args.tile, output_format=args.format)
+    entry = Catalog().find(args.style)
+    device = resolve_device(args.device)
+    inputs = collect_inputs([Path(p) for p in args.inputs], args.recursive)
+    out_dir = Path(args.out) if args.out else None
+    bar = ProgressBar(f"{entry.slug}")
+    progress = Progress(bar, min_interval_s=0.2)
+    _install_sigint(progress)
+    print(f"{len(inputs.files)} image(s), style {entry.name!r}, device {device.describe()}", file=sys.stderr)
+    report = run_batch(ModelHost(), entry, device, inputs, out_dir, options, progress,
+                       notice=lambda m: print(f"\nnote: {m}", file=sys.stderr), overwrite=args.overwrite)
+    bar.close()
+    print(report.summary())
+    if report.report_path:
+        print(f"report: {report.report_path}")
+    return 0 if not report.failed and not report.cancelled else (130 if report.cancelled else 1)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from engine.catalog import Catalog
+    from engine.devices import resolve_device
+    from engine.paths import runs_dir
+    from engine.stylefile import slugify
+    from engine.training.session import TrainSpec, spec_from_run, train_style
+    from engine.training.trainer import TrainConfig
+
+    device = resolve_device(args.device)
+    cat = Catalog()
+    if args.resume:
+        run_dir = Path(args.resume)
+        if not run_dir.exists():
+            run_dir = runs_dir() / args.resume
+        spec = spec_from_run(run_dir)
+    else:
+        if not (args.art and args.photos and args.name):
+            raise AtelierError("train needs --art DIR, --photos DIR and --name NAME (or --resume RUN)")
+        base = None
+        if args.base and args.base.lower() != "none":
+            base = cat.find(args.base).path
+        config = TrainConfig(architecture=args.size, content_weight=args.content_weight,
+                             minutes=args.minutes, steps=args.steps or 4000,
+                             **({"crop": args.crop} if args.crop else {}),
+                             **({"seed": args.seed} if args.seed is not None else {}))
+        run_dir = Path(args.run_dir) if args.run_dir else runs_dir() / f"{slugify(args.name)}-{time.strftime('%Y%m%d-%H%M%S')}"
+        output = Path(args.output) if args.output else cat.user_path_for(args.name)
+        exclude = ()
+        if args.exclude_photos:
+            exclude = tuple(line.strip() for line in Path(args.exclude_photos).read_text().splitlines()
+                            if line.strip() and not line.startswith("#"))
+        spec = TrainSpec(tuple(Path(a) for a in args.art), Path(args.photos), args.name, run_dir, output,
+                         config, base, False, args.author, exclude)
+    bar = ProgressBar(spec.name)
+    progress = Progress(bar, min_interval_s=0.5)
+    _install_sigint(progress)
+    print(f"training {spec.name!r} on {device.describe()}; run folder {spec.run_dir}", file=sys.stderr)
+    preview_dir = spec.run_dir / "previews"
+
+    def on_preview(img, step):
+        from PIL import Image
+        preview_dir.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(img).save(preview_dir / "latest.png")
+
+    try:
+        outcome = train_style(spec, device, progress, on_preview, log=lambda m: print(m, file=sys.stderr))
+    except Cancelled:
+        bar.close()
+        print(f"stopped; checkpoint saved. Resume with: atelier train --resume {spec.run_dir}")
+        return 130
+    bar.close()
+    print(f"style {spec.name!r} written to {outcome.style_path} ({outcome.steps} steps, "
+          f"{outcome.seconds / 60:.1f} min, score {outcome.score:.4f})")
+    if args.history:
+        Path(args.history).write_text(json.dumps(list(outcome.history), indent=1))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="atelier", description="Turn photos into paintings.")
+    p.add_argument("--version", action="version", version=f"atelier {__version__}")
+    sub = p.add_subparsers(dest="command")
+
+    s = sub.add_parser("devices", help="list the devices Atelier can use")
+    s.set_defaults(func=cmd_devices)
+
+    s = sub.add_parser("styles", help="list, import, export or remove styles")
+    s.add_argument("action", choices=["list", "import", "export", "remove"])
+    s.add_argument("target", nargs="?", default="")
+    s.add_argument("dest", nargs="?", default="")
+    s.add_argument("--force", action="store_true", help="replace an installed style of the same name")
+    s.set_defaults(func=cmd_styles)
+
+    s = sub.add_parser("stylize", help="stylize photos or whole folders")
+    s.add_argument("inputs", nargs="+", help="image files or folders")
+    s.add_argument("--style", required=True)
+    s.add_argument("--out", help="output folder (default: a 'stylized' folder beside each input)")
+    s.add_argument("--strength", type=float, default=1.0)
+    s.add_argument("--preserve-colors", action="store_true")
+    s.add_argument("--max-size", type=int, default=None, help="long side in pixels (default: full size)")
+    s.add_argument("--tile", type=int, default=1024, help="tile size for large photos")
+    s.add_argument("--format", default="same", choices=["same", "jpg", "png", "webp"])
+    s.add_argument("--recursive", action="store_true")
+    s.add_argument("--overwrite", action="store_true", help="redo outputs that already exist")
+    s.add_argument("--device", default="auto")
+    s.set_defaults(func=cmd_stylize)
+
+    s = sub.add_parser("train", help="teach Atelier a new style from your artworks")
+    s.add_argument("--art", nargs="+", help="folder(s) of artworks")
+    s.add_argument("--photos", help="folder of photos")
+    s.add_argument("--name")
+    s.add_argument("--author", default="")
+    s.add_argument("--minutes", type=float, default=None, help="time budget")
+    s.add_argument("--steps", type=int, default=None, help="steps (when no time budget is given)")
+    s.add_argument("--base", default=None, help="style to start from (default: the base model; 'none')")
+    s.add_argument("--content-weight", type=float, default=1.0, help="how strictly to keep the photo's layout")
+    s.add_argument("--size", default="fast", choices=["fast", "quality"])
+    s.add_argument("--crop", type=int, default=None)
+    s.add_argument("--seed", type=int, default=None)
+    s.add_argument("--resume", default=None, metavar="RUN", help="resume a stopped run (folder or name)")
+    s.add_argument("--run-dir", default=None)
+    s.add_argument("--output", default=None, help="style file to write (default: your styles)")
+    s.add_argument("--exclude-photos", default=None, help="file listing photo names never to train on")
+    s.add_argument("--history", default=None, help="write measured scores per evaluation to this JSON file")
+    s.add_argument("--device", default="auto")
+    s.set_defaults(func=cmd_train)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except AtelierError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # option validation (e.g. strength out of range)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""Reading photos safely and writing results without ever losing a file.
+
+Reading normalizes everything a camera or editor can produce into 8-bit RGB (+ optional alpha):
+EXIF rotation applied, 16-bit scaled, CMYK / palette / grayscale converted, decompression bombs
+refused, truncated or non-image files reported with a reason. Writing goes to a temporary name in
+the destination folder and is renamed into place, so a crash or cancel never leaves half an image
+and never touches an original. ICC profile and EXIF (with orientation reset) are carried over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from engine.errors import ImageReadError, OutputError
+
+MAX_PIXELS = 200_000_000  # ~ a 16k x 12k photo; anything larger is refused as a likely bomb
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".heic"}
+_FORMAT_BY_SUFFIX = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP",
+                     ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
+
+
+@dataclass
+class LoadedImage:
+    """8-bit RGB pixels (H, W, 3), optional alpha (H, W), and what to carry into the output."""
+
+    rgb: np.ndarray
+    alpha: np.ndarray | None
+    icc_profile: bytes | None
+    exif: bytes | None
+    source_format: str | None
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.rgb.shape[1], self.rgb.shape[0]
+
+
+def is_image_path(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
+
+
+def _to_8bit(img: Image.Image) -> Image.Image:
+    """16-bit and float modes -> 8-bit, scaling by the real range rather than clipping."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        arr = np.asarray(img, dtype=np.uint16)
+        return Image.fromarray((arr >> 8).astype(np.uint8), "L")
+    if img.mode == "I":
+        arr = np.asarray(img, dtype=np.int64)
+        scale = 257.0 if arr.max(initial=0) > 255 else 1.0
+        return Image.fromarray(np.clip(arr / scale, 0, 255).astype(np.uint8), "L")
+    if img.mode == "F":
+        arr = np.asarray(img, dtype=np.float32)
+        hi = 1.0 if arr.max(initial=0) <= 1.0 else 255.0
+        return Image.fromarray(np.clip(arr / hi * 255.0, 0, 255).astype(np.uint8), "L")
+    return img
+
+
+def load_image(path: Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
+    path = Path(path)
+    name = path.name
+    if not path.exists():
+        raise ImageReadError(f"{name}: file not found")
+    if path.is_dir():
+        raise ImageReadError(f"{name}: is a folder, not an image")
+    try:
+        if path.stat().st_size == 0:
+            raise ImageReadError(f"{name}: the file is empty (0 bytes)")
+    except OSError as exc:
+        raise ImageReadError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                w, h = img.size
+                if w * h > max_pixels:
+                    raise ImageReadError(f"{name}: {w}x{h} is {w * h / 1e6:.0f} megapixels, more than the "
+                                         f"{max_pixels / 1e6:.0f} MP limit (possible decompression bomb)")
+                img.load()
+                icc = img.info.get("icc_profile")
+                exif = img.info.get("exif")
+                fmt = img.format
+                img = ImageOps.exif_transpose(img)
+    except ImageReadError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageReadError(f"{name}: refused, the image is too large (possible decompression bomb)") from exc
+    except UnidentifiedImageError as exc:
+        raise ImageReadError(f"{name}: not an image Atelier can read") from exc
+    except OSError as exc:
+        reason = str(exc)
+        if "truncated" in reason.lower() or "broken data" in reason.lower():
+            reason = "the file is truncated or damaged"
+        raise ImageReadError(f"{name}: cannot be decoded ({reason})") from exc
+    except (ValueError, SyntaxError) as exc:
+        raise ImageReadError(f"{name}: cannot be decoded ({exc})") from exc
+
+    if img.mode == "CMYK" and icc:
+        icc = None  # a CMYK profile does not describe the RGB output
+    img = _to_8bit(img)
+    alpha = None
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        img = img.convert("RGBA")
+        a = np.asarray(img.getchannel("A"))
+        alpha = None if a.min() == 255 else a.copy()
+    rgb = np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
+    return LoadedImage(rgb=rgb, alpha=alpha, icc_profile=icc, exif=exif, source_format=fmt)
+
+
+def _exif_with_orientation_reset(exif: bytes | None) -> bytes | None:
+    """Pixels are already upright, so the written EXIF must say orientation 1."""
+    if not exif:
+        return None
+    try:
+        e = Image.Exif()
+        e.load(exif)
+        e[0x0112] = 1
+        return e.tobytes()
+    except Exception:
+        return None
+
+
+def output_format_for(path: Path) -> str:
+    fmt = _FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    if fmt is None:
+        raise OutputError(f"{path.name}: unsupported output type {path.suffix!r}; use .jpg, .png, .webp or .tif")
+    return fmt
+
+
+def to_pil(rgb: np.ndarray, alpha: np.ndarray | None) -> Image.Image:
+    img = Image.fromarray(rgb, "RGB")
+    if alpha is not None:
+        img.putalpha(Image.fromarray(alpha, "L"))
+    return img
+
+
+def save_image_atomic(path: Path, rgb: np.ndarray, alpha: np.ndarray | None = None,
+                      icc_profile: bytes | None = None, exif: bytes | None = None,
+                      jpeg_quality: int = 95) -> Path:
+    """Encode to a temporary file beside `path`, fsync, then rename into place."""
+    path = Path(path)
+    fmt = output_format_for(path)
+    img = to_pil(rgb, alpha)
+    if alpha is not None and fmt == "JPEG":
+        img = img.convert("RGB")  # JPEG has no alpha: callers pick PNG/WebP to keep it
+    params: dict[str, object] = {}
+    if icc_profile:
+        params["icc_profile"] = icc_profile
+    exif_out = _exif_with_orientation_reset(exif)
+    if exif_out and fmt in ("JPEG", "PNG", "WEBP", "TIFF"):
+        params["exif"] = exif_out
+    if fmt == "JPEG":
+        params.update(quality=jpeg_quality, subsampling=0 if jpeg_quality >= 90 else 2)
+    elif fmt == "WEBP":
+        params.update(quality=jpeg_quality)
+    folder = path.parent
+    if not folder.exists():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create output folder {folder}: {exc.strerror or exc}") from exc
+    tmp = folder / f".{path.stem}.{uuid.uuid4().hex[:8]}.partial{path.suffix}"
+    try:
+        with open(tmp, "wb") as f:
+            img.save(f, format=fmt, **params)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        why = exc.strerror or str(exc)
+        if getattr(exc, "errno", None) == 28:
+            why = "the disk is full"
+        raise OutputError(f"cannot write {path.name} to {folder}: {why}") from exc
+    return path
+
+
+def cleanup_partials(folder: Path) -> int:
+    """Remove temp files left by a killed run (they are never valid outputs)."""
+    n = 0
+    if folder.is_dir():
+        for p in folder.glob(".*.partial*"):
+            with contextlib.suppress(OSError):
+                p.unlink()
+                n += 1
+    return n

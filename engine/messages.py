@@ -1,0 +1,197 @@
+"""The closed set of requests to the engine thread and events it sends back.
+
+All are frozen dataclasses holding only immutable, already validated values (paths, numbers,
+strings, tuples, bytes), so nothing is shared between the GUI thread and the engine thread but these
+messages. Consumers match on the type, never on strings.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+_ids = itertools.count(1)
+
+
+def new_job_id() -> int:
+    return next(_ids)
+
+
+@dataclass(frozen=True)
+class StylizeOptions:
+    """How to stylize: shared by single images, folders, frames and the CLI."""
+
+    strength: float = 1.0
+    preserve_colors: bool = False
+    max_size: int | None = None  # long side in pixels; None keeps full resolution
+    tile_size: int = 1024
+    output_format: str = "same"  # same | jpg | png | webp
+    jpeg_quality: int = 95
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.strength <= 1.0:
+            raise ValueError(f"strength must be between 0 and 1, got {self.strength}")
+        if self.max_size is not None and self.max_size < 16:
+            raise ValueError(f"max size must be at least 16 pixels, got {self.max_size}")
+        if self.output_format not in ("same", "jpg", "png", "webp"):
+            raise ValueError(f"unknown output format {self.output_format!r}; use same, jpg, png or webp")
+
+
+# ----------------------------------------------------------------------------------------- requests
+@dataclass(frozen=True)
+class Request:
+    job_id: int = field(default_factory=new_job_id, kw_only=True)
+
+
+@dataclass(frozen=True)
+class StylizeImage(Request):
+    """Stylize one file and write it to `output`."""
+
+    input: Path
+    output: Path
+    style: str
+    options: StylizeOptions = StylizeOptions()
+    device: str = "auto"
+
+
+@dataclass(frozen=True)
+class StylizePreview(Request):
+    """Stylize an in-memory RGB image (H x W x 3 uint8 bytes) and send it back, nothing written."""
+
+    pixels: bytes
+    width: int
+    height: int
+    style: str
+    options: StylizeOptions = StylizeOptions()
+    device: str = "auto"
+
+
+@dataclass(frozen=True)
+class StylizeFolder(Request):
+    inputs: tuple[Path, ...]
+    out_dir: Path
+    style: str
+    options: StylizeOptions = StylizeOptions()
+    recursive: bool = False
+    device: str = "auto"
+
+
+@dataclass(frozen=True)
+class StylizeFrame(Request):
+    """One live video frame; the engine keeps only the newest pending one (a single slot)."""
+
+    pixels: bytes
+    width: int
+    height: int
+    style: str
+    strength: float = 1.0
+    mirror: bool = False
+    device: str = "auto"
+    run_short_side: int = 0  # 0 = frame size; else the governor's chosen resolution
+    captured_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class Train(Request):
+    art_dir: Path
+    photo_dir: Path
+    name: str
+    run_dir: Path
+    minutes: float | None = None
+    steps: int | None = None
+    base: str | None = None
+    content_weight: float = 1.0
+    resume: bool = False
+    device: str = "auto"
+    author: str = ""
+    size: str = "fast"
+    crop: int | None = None
+
+
+@dataclass(frozen=True)
+class Cancel(Request):
+    target: int
+
+
+@dataclass(frozen=True)
+class Pause(Request):
+    target: int
+
+
+@dataclass(frozen=True)
+class Resume(Request):
+    target: int
+
+
+@dataclass(frozen=True)
+class Shutdown(Request):
+    pass
+
+
+# ------------------------------------------------------------------------------------------- events
+@dataclass(frozen=True)
+class Event:
+    job_id: int
+
+
+@dataclass(frozen=True)
+class JobStarted(Event):
+    kind: str
+    device: str
+
+
+@dataclass(frozen=True)
+class JobProgress(Event):
+    fraction: float
+    stage: str
+    eta_s: float | None
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JobPreview(Event):
+    """An RGB uint8 image (bytes, row-major) to show while a job runs or as its result."""
+
+    pixels: bytes
+    width: int
+    height: int
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class JobNotice(Event):
+    """Something the user should know that is not a failure (e.g. fell back to CPU)."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class JobFinished(Event):
+    result: Any = None
+    elapsed_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class JobFailed(Event):
+    message: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class JobCancelled(Event):
+    result: Any = None
+
+
+@dataclass(frozen=True)
+class FrameResult(Event):
+    """A stylized live frame with its timing."""
+
+    pixels: bytes
+    width: int
+    height: int
+    style: str
+    latency_ms: float
+    compute_ms: float
+    captured_at: float

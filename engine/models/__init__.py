@@ -1,0 +1,1 @@
+"""Generators (photo -> painting) and discriminators (is this crop a painting?)."""

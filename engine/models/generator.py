@@ -1,0 +1,161 @@
+"""The style generator G: photo -> painting, fully convolutional, any input size.
+
+Shape (after pytorch/examples' TransformerNet, with the lessons of DESIGN.md section 2):
+stem conv at full resolution -> strided downsampling convs -> residual blocks -> nearest-neighbour
+upsample + conv (no transposed convs, so no checkerboard) -> a final full-resolution 3x3 conv (no
+pixel-shuffle, so no 4-px grid). The output is a residual on the input photo, squashed to [-1, 1],
+which makes an untrained or lightly trained G start near the identity and keeps content from step 0.
+
+Two sizes, measured with `bench/inference.py` (MACs counted by `count_macs`):
+- "fast": 8-16-32-64 channels, 3 downsamplings (1/8 resolution), 6 residual blocks: about 0.5 M
+  parameters, 0.75 GMAC at 256x256; about 290 ms for 1024x768 on 2 CPU cores (channels-last). Its
+  texture is built at 1/8 resolution, so its receptive field is large for its cost. A 16-channel
+  stem measured 2.4x slower on CPU for little visible gain. For live video and CPU.
+- "quality": 32-64-128 channels, 2 downsamplings (1/4 resolution), 6 residual blocks: about 2.0 M
+  parameters, about 40 GMAC at 512x512 (the TransformerNet / White-box class). For stills.
+
+`encode(x, layers)` returns the encoder features PatchNCE compares, so no pretrained network is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from engine.models.norm import StatsNorm
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    base: int = 16  # channels of the full-resolution stem
+    downs: int = 3  # number of stride-2 stages; each doubles channels
+    blocks: int = 5  # residual blocks at the lowest resolution
+    stem_kernel: int = 5
+    max_channels: int = 512  # cap on channel doubling (keeps the fast size cheap at 1/8 resolution)
+
+    def channels(self, level: int) -> int:
+        """Channels at downsampling level `level` (0 = full resolution)."""
+        return min(self.base * 2**level, self.max_channels)
+
+    @property
+    def factor(self) -> int:
+        """Input sides are padded to a multiple of this."""
+        return 2**self.downs
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+ARCHITECTURES: dict[str, GeneratorConfig] = {
+    "fast": GeneratorConfig(base=8, downs=3, blocks=6, stem_kernel=5, max_channels=64),
+    "quality": GeneratorConfig(base=32, downs=2, blocks=6, stem_kernel=7),
+}
+
+
+def conv_norm_act(cin: int, cout: int, k: int, stride: int = 1, act: bool = True) -> nn.Sequential:
+    """Reflect-padded conv + instance norm (+ ReLU): reflection avoids dark borders and tile edges."""
+    layers: list[nn.Module] = [
+        nn.ReflectionPad2d(k // 2),
+        nn.Conv2d(cin, cout, k, stride=stride, bias=False),
+        StatsNorm(cout),
+    ]
+    if act:
+        layers.append(nn.ReLU(inplace=True))
+    return nn.Sequential(*layers)
+
+
+class ResidualBlock(nn.Module):
+    """Two 3x3 convs with a skip: where texture is built at low resolution (large receptive field)."""
+
+    def __init__(self, ch: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(conv_norm_act(ch, ch, 3), conv_norm_act(ch, ch, 3, act=False))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class UpBlock(nn.Module):
+    """Nearest-neighbour x2 then conv: upsampling without checkerboard artefacts."""
+
+    def __init__(self, cin: int, cout: int) -> None:
+        super().__init__()
+        self.conv = conv_norm_act(cin, cout, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(F.interpolate(x, scale_factor=2.0, mode="nearest"))
+
+
+class Generator(nn.Module):
+    """Photo in [-1, 1] (N,3,H,W) -> painting in [-1, 1], same size."""
+
+    def __init__(self, config: GeneratorConfig) -> None:
+        super().__init__()
+        self.config = config
+        ch = config.channels
+        self.stem = conv_norm_act(3, ch(0), config.stem_kernel)
+        self.downs = nn.ModuleList(
+            conv_norm_act(ch(i), ch(i + 1), 3, stride=2) for i in range(config.downs)
+        )
+        self.blocks = nn.Sequential(*[ResidualBlock(ch(config.downs)) for _ in range(config.blocks)])
+        self.ups = nn.ModuleList(UpBlock(ch(i), ch(i - 1)) for i in range(config.downs, 0, -1))
+        self.head = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(ch(0), 3, 3))
+        nn.init.zeros_(self.head[1].weight)  # start as the identity: content kept from step 0
+        nn.init.zeros_(self.head[1].bias)
+
+    # Encoder layers that PatchNCE may compare: 0 = the input itself, 1 = stem, 2.. = each down,
+    # then the middle of the residual stack.
+    @property
+    def nce_layer_count(self) -> int:
+        return 2 + self.config.downs + 1
+
+    def encode(self, x: torch.Tensor, layers: tuple[int, ...]) -> list[torch.Tensor]:
+        feats: dict[int, torch.Tensor] = {0: x}
+        h = self.stem(x)
+        feats[1] = h
+        for i, down in enumerate(self.downs):
+            h = down(h)
+            feats[2 + i] = h
+        mid = len(self.blocks) // 2
+        h = self.blocks[:mid](h)
+        feats[2 + self.config.downs] = h
+        return [feats[i] for i in layers]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.stem(x)
+        for down in self.downs:
+            h = down(h)
+        h = self.blocks(h)
+        for up in self.ups:
+            h = up(h)
+        return torch.clamp(x + self.head(h), -1.0, 1.0)
+
+
+def build_generator(architecture: str) -> Generator:
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {architecture!r}; known: {', '.join(ARCHITECTURES)}")
+    return Generator(ARCHITECTURES[architecture])
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def count_macs(model: nn.Module, height: int, width: int) -> int:
+    """Multiply-accumulates of all convolutions for one image of this size (hooks, no profiler)."""
+    total = 0
+
+    def hook(mod: nn.Conv2d, _inp: tuple[torch.Tensor], out: torch.Tensor) -> None:
+        nonlocal total
+        k = mod.kernel_size[0] * mod.kernel_size[1] * (mod.in_channels // mod.groups)
+        total += out.numel() * k
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
+    with torch.no_grad():
+        model(torch.zeros(1, 3, height, width))
+    for h in handles:
+        h.remove()
+    return total

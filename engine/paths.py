@@ -1,0 +1,43 @@
+"""Where things live: shipped resources (source tree or PyInstaller bundle) and the user's data.
+
+The user data folder comes from platformdirs (e.g. ~/.local/share/Atelier, %APPDATA%\\Atelier,
+~/Library/Application Support/Atelier). `ATELIER_HOME` overrides it: tests and portable installs use
+that, and it is the only environment variable Atelier reads.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+
+def resources_dir() -> Path:
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen) / "resources"
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+def builtin_styles_dir() -> Path:
+    return resources_dir() / "styles"
+
+
+def sample_photo() -> Path:
+    return resources_dir() / "samples" / "astronaut.png"
+
+
+def user_home() -> Path:
+    env = os.environ.get("ATELIER_HOME")
+    return Path(env) if env else Path(user_data_dir("Atelier", appauthor=False))
+
+
+def user_styles_dir() -> Path:
+    return user_home() / "styles"
+
+
+def runs_dir() -> Path:
+    """Training runs (checkpoints) live here so an interrupted run can be resumed after a restart."""
+    return user_home() / "runs"

@@ -1,0 +1,215 @@
+"""A style on disk: one shareable `.atelier-style` file (safetensors weights + metadata).
+
+safetensors holds only tensors and a string->string metadata map, so loading a style can never run
+code (no pickle anywhere). Metadata keys: `format` (atelier-style/1), `name`, `author`,
+`architecture`, `arch_config` (JSON), `training` (JSON: the recipe), `strength`, `max_size`,
+`description`, and `thumbnail` (base64 PNG). A file is validated before use: header size, metadata,
+every tensor name, shape and dtype against the declared architecture, and finite values.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import os
+import re
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from PIL import Image
+from safetensors import safe_open
+from safetensors.torch import save as safetensors_save
+
+from engine.errors import StyleFileError
+from engine.models.generator import ARCHITECTURES, Generator, GeneratorConfig
+
+FORMAT = "atelier-style/1"
+SUFFIX = ".atelier-style"
+MAX_FILE_BYTES = 64 * 2**20  # the largest real style is a few MB; anything far above is suspect
+MAX_HEADER_BYTES = 4 * 2**20
+MAX_THUMBNAIL_BYTES = 1 * 2**20
+_NAME = re.compile(r"^[\w][\w .'()+-]{0,63}$", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class StyleMeta:
+    name: str
+    architecture: str
+    author: str = ""
+    description: str = ""
+    strength: float = 1.0
+    max_size: int | None = None
+    training: dict[str, Any] = field(default_factory=dict)
+    thumbnail_png: bytes = b""
+
+    def slug(self) -> str:
+        return slugify(self.name)
+
+
+def slugify(name: str) -> str:
+    s = re.sub(r"[^\w]+", "_", name.strip().lower(), flags=re.UNICODE).strip("_")
+    return s or "style"
+
+
+def validate_name(name: str) -> str:
+    name = name.strip()
+    if not _NAME.match(name):
+        raise StyleFileError(
+            f"style name {name!r} is not allowed: use 1-64 letters, digits, spaces or . ' ( ) + - _"
+        )
+    return name
+
+
+def encode_thumbnail(image: Image.Image, size: int = 256) -> bytes:
+    img = image.convert("RGB")
+    img.thumbnail((size, size), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def decode_thumbnail(data: bytes) -> Image.Image | None:
+    if not data:
+        return None
+    try:
+        img = Image.open(io.BytesIO(data))
+        img.load()
+        return img.convert("RGB")
+    except Exception:
+        return None
+
+
+def save_style(path: Path, generator: Generator, meta: StyleMeta, half: bool = True) -> None:
+    """Write atomically (temp name, then rename) so a crash never leaves half a style file."""
+    validate_name(meta.name)
+    dtype = torch.float16 if half else torch.float32
+    tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in generator.state_dict().items()}
+    metadata = {
+        "format": FORMAT,
+        "name": meta.name,
+        "author": meta.author,
+        "description": meta.description,
+        "architecture": meta.architecture,
+        "arch_config": json.dumps(generator.config.to_dict()),
+        "training": json.dumps(meta.training),
+        "strength": repr(float(meta.strength)),
+        "max_size": "" if meta.max_size is None else str(int(meta.max_size)),
+        "thumbnail": base64.b64encode(meta.thumbnail_png).decode("ascii"),
+    }
+    data = safetensors_save(tensors, metadata=metadata)
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StyleFileError(f"could not write style file {path}: {exc.strerror or exc}") from exc
+
+
+def _check_header(path: Path) -> None:
+    """Reject files that are not safetensors before any parser sees them."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise StyleFileError(f"style file {path} cannot be read: {exc.strerror or exc}") from exc
+    if size < 16:
+        raise StyleFileError(f"{path.name} is empty or truncated ({size} bytes): not a style file")
+    if size > MAX_FILE_BYTES:
+        raise StyleFileError(f"{path.name} is {size / 2**20:.0f} MB, far larger than any style; refused")
+    with open(path, "rb") as f:
+        head = f.read(9)
+    (n,) = struct.unpack("<Q", head[:8])
+    if n > MAX_HEADER_BYTES or n + 8 > size or head[8:9] != b"{":
+        raise StyleFileError(f"{path.name} is not an Atelier style file (bad or truncated header)")
+
+
+def read_meta(path: Path) -> StyleMeta:
+    """Metadata only (fast: the gallery lists styles without loading weights)."""
+    path = Path(path)
+    _check_header(path)
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            raw = f.metadata() or {}
+    except Exception as exc:
+        raise StyleFileError(f"{path.name} is not a readable style file: {exc}") from exc
+    return _parse_meta(raw, path.name)
+
+
+def _parse_meta(raw: dict[str, str], label: str) -> StyleMeta:
+    if raw.get("format") != FORMAT:
+        raise StyleFileError(f"{label} is not an Atelier style (format {raw.get('format')!r})")
+    try:
+        arch = raw["architecture"]
+        if arch not in ARCHITECTURES:
+            raise StyleFileError(f"{label} uses unknown architecture {arch!r}; update Atelier")
+        thumb = base64.b64decode(raw.get("thumbnail", ""), validate=True)
+        if len(thumb) > MAX_THUMBNAIL_BYTES:
+            raise StyleFileError(f"{label} has an oversized thumbnail; refused")
+        strength = float(raw.get("strength", "1.0"))
+        if not (0.0 <= strength <= 1.0 and math.isfinite(strength)):
+            raise StyleFileError(f"{label} has an invalid recommended strength {strength}")
+        max_size = int(raw["max_size"]) if raw.get("max_size") else None
+        training = json.loads(raw.get("training") or "{}")
+        if not isinstance(training, dict):
+            raise StyleFileError(f"{label} has malformed training metadata")
+        return StyleMeta(
+            name=validate_name(raw["name"]),
+            architecture=arch,
+            author=raw.get("author", "")[:200],
+            description=raw.get("description", "")[:2000],
+            strength=strength,
+            max_size=max_size,
+            training=training,
+            thumbnail_png=thumb,
+        )
+    except StyleFileError:
+        raise
+    except (KeyError, ValueError, TypeError) as exc:
+        raise StyleFileError(f"{label} has malformed metadata ({exc})") from exc
+
+
+def load_style(path: Path) -> tuple[Generator, StyleMeta]:
+    """Load and validate a style file into a float32 CPU generator."""
+    path = Path(path)
+    meta = read_meta(path)
+    config = ARCHITECTURES[meta.architecture]
+    with safe_open(str(path), framework="pt") as f:
+        raw_cfg = (f.metadata() or {}).get("arch_config", "{}")
+        try:
+            if GeneratorConfig(**json.loads(raw_cfg)) != config:
+                raise StyleFileError(f"{path.name}: its {meta.architecture} layout differs from this "
+                                     "Atelier version's; re-export it")
+        except (TypeError, ValueError) as exc:
+            raise StyleFileError(f"{path.name} has malformed architecture metadata") from exc
+        generator = Generator(config)
+        expected = generator.state_dict()
+        names = set(f.keys())
+        if names != set(expected):
+            missing = sorted(set(expected) - names)[:3]
+            extra = sorted(names - set(expected))[:3]
+            raise StyleFileError(f"{path.name} does not match its architecture "
+                                 f"(missing {missing}, unexpected {extra})")
+        state = {}
+        for key in names:
+            t = f.get_tensor(key)
+            if t.shape != expected[key].shape:
+                raise StyleFileError(f"{path.name}: tensor {key} has shape {tuple(t.shape)}, "
+                                     f"expected {tuple(expected[key].shape)}")
+            if t.dtype not in (torch.float16, torch.float32, torch.bfloat16):
+                raise StyleFileError(f"{path.name}: tensor {key} has dtype {t.dtype}")
+            t = t.float()
+            if not torch.isfinite(t).all():
+                raise StyleFileError(f"{path.name}: tensor {key} holds NaN or infinite values")
+            state[key] = t
+    generator.load_state_dict(state)
+    generator.eval()
+    return generator, meta

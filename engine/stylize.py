@@ -1,0 +1,121 @@
+"""Stylize one image: resize policy, tiles, out-of-memory recovery, strength and colour keeping.
+
+Out-of-memory on an accelerator is recovered, not reported as a failure: the tile size is halved
+down to 256 px, then the job moves to the CPU; each step is told to the user through `notice`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from engine.devices import free_cache, is_out_of_memory, resolve_device
+from engine.imageio import LoadedImage, load_image, save_image_atomic
+from engine.messages import StylizeOptions
+from engine.models.host import LoadedModel, ModelHost
+from engine.progress import Progress
+from engine.tiling import run_tiled
+
+MIN_TILE = 256
+Notice = Callable[[str], None]
+
+
+def _fit(rgb: np.ndarray, alpha: np.ndarray | None, max_size: int | None):
+    h, w = rgb.shape[:2]
+    if not max_size or max(h, w) <= max_size:
+        return rgb, alpha
+    s = max_size / max(h, w)
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
+    if alpha is not None:
+        alpha = np.asarray(Image.fromarray(alpha).resize(size, Image.Resampling.LANCZOS))
+    return rgb, alpha
+
+
+def keep_colors(stylized: np.ndarray, original: np.ndarray) -> np.ndarray:
+    """Luminance from the stylized image, chroma (Cb, Cr) from the original (both uint8 RGB)."""
+    y = np.asarray(Image.fromarray(stylized).convert("YCbCr"))[..., 0]
+    ycc = np.asarray(Image.fromarray(original).convert("YCbCr")).copy()
+    ycc[..., 0] = y
+    return np.asarray(Image.fromarray(ycc, "YCbCr").convert("RGB"))
+
+
+def finish(stylized: np.ndarray, original: np.ndarray, strength: float, preserve_colors: bool) -> np.ndarray:
+    """float [-1, 1] generator output -> uint8, with colour keeping and strength blending."""
+    out = np.clip((stylized + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+    if preserve_colors:
+        out = keep_colors(out, original)
+    if strength < 1.0:
+        mix = original.astype(np.float32) * (1 - strength) + out.astype(np.float32) * strength
+        out = np.clip(mix + 0.5, 0, 255).astype(np.uint8)
+    return out
+
+
+def run_with_recovery(host: ModelHost, style_path: Path, model: LoadedModel, rgb: np.ndarray,
+                      tile: int, progress: Progress | None, notice: Notice) -> tuple[np.ndarray, LoadedModel]:
+    """Run the generator; on out-of-memory shrink tiles, then fall back to the CPU."""
+    while True:
+        try:
+            return run_tiled(model, rgb, tile, progress), model
+        except RuntimeError as exc:
+            if not is_out_of_memory(exc):
+                raise
+            free_cache(model.device)
+            if model.device.spec != "cpu" and tile > MIN_TILE:
+                tile = max(MIN_TILE, tile // 2)
+                notice(f"Out of memory on {model.device.spec}: retrying with {tile}px tiles")
+            elif model.device.spec != "cpu":
+                notice(f"Out of memory on {model.device.spec} even with small tiles: continuing on the CPU")
+                model = host.get(style_path, resolve_device("cpu"))
+                tile = 1024
+            else:
+                if tile <= MIN_TILE:
+                    raise
+                tile = max(MIN_TILE, tile // 2)
+                notice(f"Out of memory: retrying with {tile}px tiles")
+
+
+@dataclass(frozen=True)
+class StylizeResult:
+    output: Path
+    width: int
+    height: int
+    device: str
+
+
+def stylize_loaded(host: ModelHost, style_path: Path, model: LoadedModel, image: LoadedImage,
+                   options: StylizeOptions, progress: Progress | None = None,
+                   notice: Notice = lambda _m: None) -> tuple[np.ndarray, np.ndarray | None, LoadedModel]:
+    rgb, alpha = _fit(image.rgb, image.alpha, options.max_size)
+    raw, model = run_with_recovery(host, style_path, model, rgb, options.tile_size, progress, notice)
+    return finish(raw, rgb, options.strength, options.preserve_colors), alpha, model
+
+
+def output_path_for(input_path: Path, out_dir: Path, style_slug: str, fmt: str, has_alpha: bool) -> Path:
+    """`photo.jpg` -> `out_dir/photo_<style>.jpg`; PNG when alpha must be kept in a JPEG source."""
+    suffix = input_path.suffix.lower() if fmt == "same" else "." + fmt
+    if suffix in (".jpeg",):
+        suffix = ".jpg"
+    if suffix not in (".jpg", ".png", ".webp", ".tif", ".tiff"):
+        suffix = ".png"
+    if has_alpha and suffix == ".jpg":
+        suffix = ".png"
+    return out_dir / f"{input_path.stem}_{style_slug}{suffix}"
+
+
+def stylize_file(host: ModelHost, style_path: Path, model: LoadedModel, input_path: Path, output: Path,
+                 options: StylizeOptions, progress: Progress | None = None,
+                 notice: Notice = lambda _m: None) -> StylizeResult:
+    input_path, output = Path(input_path), Path(output)
+    if output.exists() and output.resolve() == input_path.resolve():
+        from engine.errors import OutputError
+
+        raise OutputError(f"refusing to overwrite the original {input_path.name}")
+    image = load_image(input_path)
+    out, alpha, model = stylize_loaded(host, style_path, model, image, options, progress, notice)
+    save_image_atomic(output, out, alpha, image.icc_profile, image.exif, options.jpeg_quality)
+    return StylizeResult(output, out.shape[1], out.shape[0], model.device.spec)

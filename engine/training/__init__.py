@@ -1,0 +1,1 @@
+"""Training a style: data checks, losses, the trainer loop with resumable checkpoints."""

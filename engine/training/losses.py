@@ -1,0 +1,84 @@
+"""The losses of DESIGN.md section 2, each a small function with one job.
+
+- `lsgan_d` / `lsgan_g`: least-squares adversarial loss over all discriminator heads.
+- `PatchNCE`: contrastive content loss (CUT, Park et al. 2020) on G's own encoder features: an output
+  patch must match the same input patch and not the others. No pretrained network needed.
+- `structure_loss`: L1 between low-pass luminance of input and output; its weight is the user's
+  "keep content" dial.
+- `warp_consistency`: G(warp(x)) ~ warp(G(x)) for small random affine warps (video stability).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from engine.models.discriminator import to_gray
+
+
+def lsgan_d(real: list[torch.Tensor], fake: list[torch.Tensor]) -> torch.Tensor:
+    return sum(((r - 1) ** 2).mean() + (f**2).mean() for r, f in zip(real, fake, strict=True)) / len(real)
+
+
+def lsgan_g(fake: list[torch.Tensor]) -> torch.Tensor:
+    return sum(((f - 1) ** 2).mean() for f in fake) / len(fake)
+
+
+class PatchNCE(nn.Module):
+    """Per-layer 2-layer MLP projections + InfoNCE over sampled patch locations."""
+
+    def __init__(self, channels: list[int], dim: int = 128, patches: int = 128, tau: float = 0.07) -> None:
+        super().__init__()
+        self.heads = nn.ModuleList(
+            nn.Sequential(nn.Linear(c, dim), nn.ReLU(inplace=True), nn.Linear(dim, dim)) for c in channels
+        )
+        self.patches = patches
+        self.tau = tau
+
+    def forward(self, feats_in: list[torch.Tensor], feats_out: list[torch.Tensor]) -> torch.Tensor:
+        total = feats_in[0].new_zeros(())
+        for head, fi, fo in zip(self.heads, feats_in, feats_out, strict=True):
+            n, c, h, w = fi.shape
+            k = min(self.patches, h * w)
+            idx = torch.randperm(h * w, device=fi.device)[:k]
+            qi = fi.flatten(2)[:, :, idx].permute(0, 2, 1).reshape(-1, c)  # (n*k, c) keys from input
+            qo = fo.flatten(2)[:, :, idx].permute(0, 2, 1).reshape(-1, c)  # queries from output
+            ki = F.normalize(head(qi.detach()), dim=1).view(n, k, -1)
+            ko = F.normalize(head(qo), dim=1).view(n, k, -1)
+            logits = torch.bmm(ko, ki.transpose(1, 2)) / self.tau  # (n, k, k): diagonal = positives
+            target = torch.arange(k, device=fi.device).expand(n, k)
+            total = total + F.cross_entropy(logits.reshape(n * k, k), target.reshape(-1))
+        return total / len(self.heads)
+
+
+def lowpass_luminance(x: torch.Tensor, factor: int = 8) -> torch.Tensor:
+    return F.avg_pool2d(to_gray(x), factor)
+
+
+def structure_loss(x: torch.Tensor, y: torch.Tensor, factor: int = 8) -> torch.Tensor:
+    return F.l1_loss(lowpass_luminance(y, factor), lowpass_luminance(x, factor))
+
+
+def random_affine(n: int, max_shift: float = 0.03, max_rot: float = 0.03, max_scale: float = 0.03,
+                  device: torch.device | None = None) -> torch.Tensor:
+    """Small random affine matrices (n, 2, 3) in normalized coordinates."""
+    a = (torch.rand(n, device=device) * 2 - 1) * max_rot
+    s = 1 + (torch.rand(n, device=device) * 2 - 1) * max_scale
+    t = (torch.rand(n, 2, device=device) * 2 - 1) * max_shift
+    cos, sin = torch.cos(a) * s, torch.sin(a) * s
+    return torch.stack([torch.stack([cos, -sin, t[:, 0]], 1), torch.stack([sin, cos, t[:, 1]], 1)], 1)
+
+
+def warp(x: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+
+
+def warp_consistency(generator: nn.Module, x: torch.Tensor, fake: torch.Tensor, margin: int = 16) -> torch.Tensor:
+    """L1(G(warp(x)), warp(G(x))) away from the borders, where warps invent pixels."""
+    theta = random_affine(x.shape[0], device=x.device)
+    a = generator(warp(x, theta))
+    b = warp(fake, theta)
+    m = margin
+    return F.l1_loss(a[..., m:-m, m:-m], b[..., m:-m, m:-m])

@@ -1,0 +1,112 @@
+"""One training job from request to style file: checks, base, time budget, run, export.
+
+Shared by `atelier train` and the engine thread (the GUI wizard), so both behave the same.
+The time budget (`minutes`) measures this device's speed first and sizes the run from it: crop
+192 px on CPU (256 px on a GPU), evaluation ~12 times over the run, and the best result by the
+measured score is what gets exported when time is up or the user stops early.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from engine.devices import DeviceInfo
+from engine.errors import DataCheckError
+from engine.progress import Progress
+from engine.stylefile import StyleMeta, save_style, validate_name
+from engine.training.trainer import CHECKPOINT, PreviewSink, TrainConfig, Trainer, measure_step_seconds
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    art_dirs: tuple[Path, ...]
+    photo_dir: Path
+    name: str
+    run_dir: Path
+    output: Path
+    config: TrainConfig
+    base: Path | None = None
+    resume: bool = False
+    author: str = ""
+    exclude_photos: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrainOutcome:
+    style_path: Path
+    steps: int
+    seconds: float
+    score: float | None
+    history: tuple[dict[str, float], ...]
+
+
+def read_run_config(run_dir: Path) -> dict:
+    """The spec a run was started with (written beside its checkpoint), for --resume and the wizard."""
+    return json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8"))
+
+
+def _write_run_config(spec: TrainSpec) -> None:
+    spec.run_dir.mkdir(parents=True, exist_ok=True)
+    data = {
+        "art_dirs": [str(a) for a in spec.art_dirs],
+        "photo_dir": str(spec.photo_dir),
+        "name": spec.name,
+        "output": str(spec.output),
+        "config": json.loads(spec.config.to_json()),
+        "base": None if spec.base is None else str(spec.base),
+        "author": spec.author,
+        "exclude_photos": list(spec.exclude_photos),
+    }
+    (spec.run_dir / "run.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def spec_from_run(run_dir: Path) -> TrainSpec:
+    d = read_run_config(run_dir)
+    cfg = d["config"]
+    cfg["nce_layers"] = tuple(cfg["nce_layers"])
+    return TrainSpec(tuple(Path(a) for a in d["art_dirs"]), Path(d["photo_dir"]), d["name"], Path(run_dir),
+                     Path(d["output"]), TrainConfig(**cfg), Path(d["base"]) if d["base"] else None, True,
+                     d.get("author", ""), tuple(d.get("exclude_photos", ())))
+
+
+def train_style(spec: TrainSpec, device: DeviceInfo, progress: Progress,
+                on_preview: PreviewSink | None = None, log=print) -> TrainOutcome:
+    validate_name(spec.name)
+    resuming = spec.resume and (spec.run_dir / CHECKPOINT).exists()
+    if spec.resume and not resuming:
+        raise DataCheckError(f"nothing to resume in {spec.run_dir}: no checkpoint there")
+    config = spec.config
+    if config.minutes and not resuming:
+        crop = 192 if device.spec == "cpu" else 256
+        config = replace(config, crop=crop)
+    progress.report(0.0, "checking data", force=True)
+    trainer = Trainer(config, list(spec.art_dirs), spec.photo_dir, spec.run_dir, device, spec.base,
+                      exclude_photos=spec.exclude_photos)
+    for r in (trainer.art_report, trainer.photo_report):
+        for issue in r.excluded:
+            log(f"skipped {issue}")
+    total_steps = config.steps
+    if resuming:
+        trainer.load_checkpoint()
+        log(f"resuming {spec.run_dir.name} at step {trainer.step} ({trainer.seconds / 60:.1f} min trained)")
+    else:
+        _write_run_config(replace(spec, config=config))
+    if config.minutes:
+        sec = measure_step_seconds(trainer)
+        est = max(1, int(config.minutes * 60 / sec))
+        trainer.config = config = replace(config, eval_every=max(25, est // 12))
+        log(f"{sec:.2f} s per step on {device.spec} at {config.crop} px: about {est} steps in "
+            f"{config.minutes:g} min")
+    meta = StyleMeta(name=spec.name, architecture=config.architecture, author=spec.author,
+                     training={"art": [Path(a).name for a in spec.art_dirs]})
+    result = trainer.run(progress, meta, on_preview, total_steps)
+    if result.best_path is None:
+        raise DataCheckError("training ended before any result could be measured")
+    from engine.stylefile import load_style
+
+    generator, best_meta = load_style(result.best_path)
+    spec.output.parent.mkdir(parents=True, exist_ok=True)
+    save_style(spec.output, generator, best_meta)
+    return TrainOutcome(spec.output, result.step, result.seconds, result.best_score, tuple(result.history))

@@ -7,9 +7,10 @@ a small tolerance of float32 (checked per model when it is loaded, see `engine.m
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import torch
 
@@ -53,7 +54,7 @@ def _cpu_info() -> DeviceInfo:
     return DeviceInfo("cpu", f"{name} ({torch.get_num_threads()} threads)", None, False)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _probe(spec: str) -> DeviceInfo:
     """Run a tiny convolution on the device; raise DeviceError if it does not work."""
     device = torch.device(spec)
@@ -77,16 +78,12 @@ def available_devices() -> list[DeviceInfo]:
     found: list[DeviceInfo] = []
     if torch.cuda.is_available():
         for i in range(torch.cuda.device_count()):
-            try:
+            with contextlib.suppress(DeviceError):
                 found.append(_probe(f"cuda:{i}"))
-            except DeviceError:
-                pass
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
-        try:
+        with contextlib.suppress(DeviceError):
             found.append(_probe("mps"))
-        except DeviceError:
-            pass
     found.append(_probe("cpu"))
     return found
 

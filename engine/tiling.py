@@ -23,7 +23,10 @@ from engine.progress import Progress
 
 
 def _to_tensor(rgb: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1)[None].float().div_(127.5).sub_(1.0)
+    rgb = np.ascontiguousarray(rgb)
+    if not rgb.flags.writeable:
+        rgb = rgb.copy()
+    return torch.from_numpy(rgb).permute(2, 0, 1)[None].float().div_(127.5).sub_(1.0)
 
 
 def _pad_to(x: torch.Tensor, factor: int) -> tuple[torch.Tensor, int, int]:

@@ -1,0 +1,1 @@
+"""Atelier's Qt front end. Views bind to view-models; only `bridge` talks to the engine."""

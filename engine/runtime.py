@@ -127,10 +127,13 @@ class EngineRuntime:
                 last_activity = time.monotonic()
                 continue
             try:
-                request = self._queue.get(timeout=0.05 if self._wake.is_set() else 1.0)
+                request = self._queue.get_nowait()
             except queue.Empty:
-                self._wake.clear()
-                if time.monotonic() - last_activity > IDLE_HOUSEKEEPING_S:
+                # Wait on the wake event, not in queue.get: a live frame goes to the slot, not the queue,
+                # and must wake the thread at once (blocking in get() held frames up to a second).
+                if self._wake.wait(1.0):
+                    self._wake.clear()  # anything submitted before this is seen by the next iteration
+                elif time.monotonic() - last_activity > IDLE_HOUSEKEEPING_S:
                     self.host.unload_idle()
                     last_activity = time.monotonic()
                 continue

@@ -1,0 +1,393 @@
+"""The main window: gallery on the left, Photo / Batch / Live tabs, menus, status bar, banner.
+
+It wires widgets to view-models and owns the dialogs; it never talks to the engine itself except
+to shut the bridge down when the window closes. Everything it needs can be injected (bridge,
+catalog, settings) so tests drive the real engine with tiny fixture styles.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.bridge import EngineBridge
+from desktop_app.settings import AppSettings
+from desktop_app.viewmodels.app import AppViewModel
+from desktop_app.viewmodels.batch import BatchViewModel
+from desktop_app.viewmodels.gallery import GalleryViewModel, describe_style
+from desktop_app.viewmodels.photo import SAVE_FORMATS, PhotoViewModel
+from desktop_app.widgets.banner import ErrorBanner
+from desktop_app.widgets.batch_panel import BatchPanel
+from desktop_app.widgets.dialogs import AboutDialog, PreferencesDialog
+from desktop_app.widgets.gallery_panel import GalleryPanel
+from desktop_app.widgets.photo_panel import PhotoPanel
+from engine.catalog import Catalog
+from engine.stylefile import SUFFIX
+
+IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.tif *.tiff *.bmp *.gif);;All files (*)"
+SAVE_FILTERS = {"jpg": "JPEG image (*.jpg)", "png": "PNG image (*.png)", "webp": "WebP image (*.webp)"}
+STYLE_FILTER = f"Atelier styles (*{SUFFIX})"
+WIZARD_MODULE = "desktop_app.wizard.training_wizard"
+LIVE_MODULE = "desktop_app.live.live_view"
+TAB_PHOTO, TAB_BATCH, TAB_LIVE = 0, 1, 2
+
+
+def _module_available(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, bridge: EngineBridge | None = None, catalog: Catalog | None = None,
+                 settings: AppSettings | None = None, open_path: Path | None = None) -> None:
+        super().__init__()
+        self.settings = settings or AppSettings()
+        self.bridge = bridge or EngineBridge(catalog)
+        self._closing = False
+        self.app_vm = AppViewModel(self.bridge, self.settings)
+        self.gallery = GalleryViewModel(self.bridge.catalog, self.app_vm)
+        self.photo = PhotoViewModel(self.app_vm, self.gallery)
+        self.batch = BatchViewModel(self.app_vm, self.gallery)
+        self.photo.strength = self.settings.number("photo/strength", 1.0)
+        self.photo.preserve_colors = self.settings.flag("photo/preserve_colors")
+
+        self.gallery_panel = GalleryPanel(self.gallery)
+        self.photo_panel = PhotoPanel(self.photo)
+        self.batch_panel = BatchPanel(self.batch, self.settings)
+        self.live_holder = QWidget()
+        QVBoxLayout(self.live_holder).setContentsMargins(0, 0, 0, 0)
+        self.live_view: QWidget | None = None
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.photo_panel, "Photo")
+        self.tabs.addTab(self.batch_panel, "Batch")
+        self.tabs.addTab(self.live_holder, "Live")
+        self.tabs.setTabToolTip(TAB_PHOTO, "Paint one photo and compare before and after")
+        self.tabs.setTabToolTip(TAB_BATCH, "Paint a whole folder of photos")
+        self.tabs.setTabToolTip(TAB_LIVE, "Your webcam, live, in the chosen style")
+        self.tabs.currentChanged.connect(self._on_tab)
+
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.gallery_panel)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.banner = ErrorBanner(self.app_vm)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self._build_status_bar()
+        self._build_menus()
+        self._connect()
+        self.gallery.refresh(select=self.settings.text("style/last") or None)
+        self._restore_geometry()
+        self._update_title()
+        if open_path is not None:
+            self.photo.open_file(Path(open_path))
+
+    # ---------------------------------------------------------------------------- construction
+    def _build_status_bar(self) -> None:
+        self.device_label = QLabel()
+        self.device_label.setToolTip("The device that paints (change it in Preferences)")
+        self.last_run_label = QLabel("Last run: —")
+        self.last_run_label.setToolTip("How long the last job took")
+        metrics = self.last_run_label.fontMetrics()
+        self.last_run_label.setMinimumWidth(metrics.horizontalAdvance("Last run: 00 min 00 s"))
+        bar = self.statusBar()
+        bar.addPermanentWidget(self.last_run_label)
+        bar.addPermanentWidget(self.device_label)
+        self._show_device(self.app_vm.device_text)
+
+    def _action(self, menu, text: str, slot, shortcuts=(), tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self.open_action = self._action(file, "&Open photo…", self.open_photo, [QKeySequence.StandardKey.Open],
+                                        "Open a photo to paint")
+        self.paste_action = self._action(file, "&Paste photo", self.paste, [QKeySequence.StandardKey.Paste],
+                                         "Use the picture on the clipboard")
+        self.save_action = self._action(file, "&Save as…", self.save_as, [QKeySequence.StandardKey.Save],
+                                        "Paint at full resolution and save under a new name")
+        file.addSeparator()
+        self.batch_action = self._action(file, "Start &batch", self.start_batch, ["Ctrl+Return", "Ctrl+Enter"],
+                                         "Paint every photo of the batch folder")
+        self.cancel_action = self._action(file, "&Cancel", self.cancel_current, [Qt.Key.Key_Escape],
+                                          "Stop the running batch or save")
+        file.addSeparator()
+        self._action(file, "Pr&eferences…", self.preferences, [QKeySequence.StandardKey.Preferences],
+                     "Choose the device")
+        self._action(file, "&Quit", self.close, [QKeySequence.StandardKey.Quit])
+
+        style = bar.addMenu("&Style")
+        self._action(style, "&Previous style", lambda: self.gallery.step(-1), ["[", Qt.Key.Key_PageUp])
+        self._action(style, "&Next style", lambda: self.gallery.step(1), ["]", Qt.Key.Key_PageDown])
+        style.addSeparator()
+        self._action(style, "&Import…", self.import_style, tip="Add a shared .atelier-style file")
+        self._action(style, "&Export…", lambda: self.export_style(self.gallery.current),
+                     tip="Save the chosen style as a file to share")
+        self.delete_action = self._action(style, "&Delete", lambda: self.delete_style(self.gallery.current),
+                                          tip="Remove one of your own styles")
+        self._action(style, "Show &info", lambda: self.show_style_info(self.gallery.current))
+        style.addSeparator()
+        self.wizard_action = self._action(style, "New style from &artworks…", self.open_wizard,
+                                          tip="Teach Atelier a new style from 10-30 of your artworks")
+        if not _module_available(WIZARD_MODULE):
+            self.wizard_action.setEnabled(False)
+            self.wizard_action.setText("New style from artworks… (not available in this build)")
+
+        view = bar.addMenu("&View")
+        self._action(view, "&Fit to window", self.photo_panel.canvas.fit, ["Ctrl+0"])
+        self._action(view, "&Actual size (100 %)", self.photo_panel.canvas.actual_size, ["Ctrl+1"])
+        for index, name in ((TAB_PHOTO, "&Photo"), (TAB_BATCH, "&Batch"), (TAB_LIVE, "&Live")):
+            self._action(view, name, lambda _c=False, i=index: self.tabs.setCurrentIndex(i), [f"Alt+{index + 1}"])
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About Atelier", self.about)
+
+    def _connect(self) -> None:
+        self.app_vm.device_text_changed.connect(self._show_device)
+        self.app_vm.last_run_text_changed.connect(self.last_run_label.setText)
+        self.app_vm.notice_posted.connect(lambda m: self.statusBar().showMessage(m, 10000))
+        self.app_vm.device_changed.connect(self._push_device_to_live)
+        self.gallery.current_changed.connect(self._on_style)
+        self.gallery_panel.import_requested.connect(self.import_style)
+        self.gallery_panel.export_requested.connect(self.export_style)
+        self.gallery_panel.delete_requested.connect(self.delete_style)
+        self.gallery_panel.info_requested.connect(self.show_style_info)
+        self.photo_panel.open_requested.connect(self.open_photo)
+        self.photo_panel.save_requested.connect(self.save_as)
+        self.batch_panel.start_requested.connect(self.start_batch)
+        self.photo.title_changed.connect(lambda _t: self._update_title())
+
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.blob("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 820)
+        state = self.settings.blob("window/state")
+        if state is not None:
+            self.restoreState(state)
+        splitter = self.settings.blob("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        else:
+            self.splitter.setSizes([300, 980])
+
+    # ---------------------------------------------------------------------------- reactions
+    def _show_device(self, text: str) -> None:
+        self.device_label.setText(f"Device: {text}")
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"Atelier — {self.photo.title}" if self.photo.title else "Atelier")
+
+    def _on_style(self, slug: str) -> None:
+        entry = self.gallery.entry()
+        self.delete_action.setEnabled(entry is not None and not entry.builtin)
+        if slug:
+            self.settings.set_text("style/last", slug)
+        if self.live_view is not None and slug and hasattr(self.live_view, "set_style"):
+            self.live_view.set_style(slug)
+
+    def _push_device_to_live(self, spec: str) -> None:
+        if self.live_view is not None and hasattr(self.live_view, "set_device"):
+            self.live_view.set_device(spec)
+
+    def _on_tab(self, index: int) -> None:
+        if index == TAB_LIVE:
+            self._ensure_live()
+
+    def _ensure_live(self) -> None:
+        """Build the live view on first use (it may open a camera); a placeholder if it is missing."""
+        if self.live_view is not None:
+            return
+        try:
+            module = importlib.import_module(LIVE_MODULE)
+            view = module.LiveView(self.bridge, self.live_holder)
+        except Exception as exc:  # the live view is optional: its absence must not break the app
+            view = QLabel(f"The live webcam view is not available in this build.\n\n({exc})")
+            view.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            view.setWordWrap(True)
+        self.live_view = view
+        self.live_holder.layout().addWidget(view)
+        if self.gallery.current:
+            self._on_style(self.gallery.current)
+        self._push_device_to_live(self.app_vm.device)
+
+    # ---------------------------------------------------------------------------- photo actions
+    def open_photo(self) -> None:
+        start = str(self.settings.folder("photo") or Path.home())
+        name, _ = QFileDialog.getOpenFileName(self, "Open photo", start, IMAGE_FILTER)
+        if name:
+            self.settings.set_folder("photo", Path(name).parent)
+            self.tabs.setCurrentIndex(TAB_PHOTO)
+            self.photo.open_file(Path(name))
+
+    def paste(self) -> None:
+        mime = QGuiApplication.clipboard().mimeData()
+        self.tabs.setCurrentIndex(TAB_PHOTO)
+        if mime is not None and mime.hasImage():
+            self.photo.set_image(QGuiApplication.clipboard().image())
+        elif mime is not None and mime.hasUrls() and mime.urls()[0].isLocalFile():
+            self.photo.open_file(Path(mime.urls()[0].toLocalFile()))
+        elif mime is not None and mime.hasText() and Path(mime.text().strip()).is_file():
+            self.photo.open_file(Path(mime.text().strip()))
+        else:
+            self.app_vm.report_error("The clipboard holds no picture. Copy an image or an image file first")
+
+    def save_as(self) -> None:
+        if not self.photo.has_photo or not self.gallery.current:
+            self.app_vm.report_error("Open a photo and pick a style before saving")
+            return
+        fmt = self.settings.text("photo/save_format", "jpg")
+        fmt = fmt if fmt in SAVE_FORMATS else "jpg"
+        folder = self.settings.folder("save") or (self.photo.source_path.parent if self.photo.source_path
+                                                  else Path.home())
+        filters = ";;".join(SAVE_FILTERS.values())
+        suggested = str(folder / self.photo.suggested_name(fmt))
+        name, chosen = QFileDialog.getSaveFileName(self, "Save painting as", suggested, filters, SAVE_FILTERS[fmt])
+        if not name:
+            return
+        dest = Path(name)
+        fmt = next((k for k, v in SAVE_FILTERS.items() if v == chosen), fmt)
+        if dest.suffix.lower().lstrip(".").replace("jpeg", "jpg") not in SAVE_FORMATS:
+            dest = dest.with_name(dest.name + "." + fmt)
+        self.settings.set_folder("save", dest.parent)
+        self.settings.set_text("photo/save_format", dest.suffix.lower().lstrip(".").replace("jpeg", "jpg"))
+        self.photo.save_as(dest)
+
+    # ---------------------------------------------------------------------------- batch / cancel
+    def start_batch(self) -> None:
+        self.tabs.setCurrentIndex(TAB_BATCH)
+        panel = self.batch_panel
+        if self.batch.start(panel.strength.value() / 100, panel.preserve.isChecked()):
+            panel.remember()
+
+    def cancel_current(self) -> None:
+        if not self.batch.cancel():
+            self.photo.cancel()
+
+    # ---------------------------------------------------------------------------- style actions
+    def import_style(self) -> None:
+        start = str(self.settings.folder("style") or Path.home())
+        name, _ = QFileDialog.getOpenFileName(self, "Import style", start, STYLE_FILTER)
+        if name:
+            self.settings.set_folder("style", Path(name).parent)
+            self.gallery.import_file(Path(name))
+
+    def export_style(self, slug: str) -> None:
+        entry = self.gallery.entry(slug)
+        if entry is None:
+            return
+        start = (self.settings.folder("style") or Path.home()) / f"{entry.slug}{SUFFIX}"
+        name, _ = QFileDialog.getSaveFileName(self, "Export style", str(start), STYLE_FILTER)
+        if name:
+            self.settings.set_folder("style", Path(name).parent)
+            self.gallery.export(slug, Path(name))
+
+    def delete_style(self, slug: str) -> None:
+        entry = self.gallery.entry(slug)
+        if entry is None or entry.builtin:
+            return
+        answer = QMessageBox.question(self, "Delete style",
+                                      f"Delete your style “{entry.name}”? This cannot be undone.",
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                                      QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Yes:
+            self.gallery.remove(slug)
+
+    def show_style_info(self, slug: str) -> None:
+        entry = self.gallery.entry(slug)
+        if entry is not None:
+            box = QMessageBox(QMessageBox.Icon.NoIcon, entry.name, describe_style(entry), parent=self)
+            box.setTextFormat(Qt.TextFormat.RichText)
+            box.setModal(False)
+            box.show()
+
+    def open_wizard(self) -> None:
+        try:
+            module = importlib.import_module(WIZARD_MODULE)
+            wizard = module.TrainingWizard(self.bridge, self, self.settings.folder("photo"))
+        except Exception as exc:
+            self.app_vm.report_error(f"The training wizard could not be opened: {exc}")
+            return
+        wizard.style_created.connect(self._on_style_created)
+        wizard.show()
+
+    def _on_style_created(self, path: object) -> None:
+        slug = Path(str(path)).name.removesuffix(SUFFIX)
+        self.gallery.refresh(select=slug)
+        self.app_vm.post_notice(f"New style “{self.gallery.current_name}” is ready")
+
+    # ---------------------------------------------------------------------------- dialogs
+    def preferences(self) -> None:
+        dialog = PreferencesDialog(self.app_vm.device, self)
+        if dialog.exec() == PreferencesDialog.DialogCode.Accepted:
+            self.app_vm.set_device(dialog.chosen_device())
+            self.photo.refresh_preview()
+
+    def about(self) -> None:
+        AboutDialog(self).exec()
+
+    # ---------------------------------------------------------------------------- closing
+    def confirm_close_during_batch(self) -> bool:
+        """Asked only while a batch runs (tests replace it)."""
+        answer = QMessageBox.question(
+            self, "A batch is running",
+            "A batch is still running. Stop it and quit?\n\nPhotos already painted are kept; "
+            "start the batch again later to do the rest.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self._closing:
+            event.accept()
+            return
+        if self.batch.running and not self.confirm_close_during_batch():
+            event.ignore()
+            return
+        self._closing = True
+        self.batch.cancel()
+        self.photo.cancel()
+        self._remember()
+        if self.live_view is not None:
+            self.live_view.close()
+        self.bridge.shutdown()  # cancels every job and joins the engine thread
+        event.accept()
+
+    def _remember(self) -> None:
+        s = self.settings
+        s.set_value("window/geometry", QByteArray(self.saveGeometry()))
+        s.set_value("window/state", QByteArray(self.saveState()))
+        s.set_value("window/splitter", QByteArray(self.splitter.saveState()))
+        s.set_value("photo/strength", self.photo.strength)
+        s.set_value("photo/preserve_colors", self.photo.preserve_colors)
+        self.batch_panel.remember()
+        s.sync()

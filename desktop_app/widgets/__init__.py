@@ -1,0 +1,1 @@
+"""Widgets: they show view-model properties and forward user intent; none calls the engine."""

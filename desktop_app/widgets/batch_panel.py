@@ -1,0 +1,239 @@
+"""The Batch tab: folders and options, Start / Pause / Cancel, progress, latest result, failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.settings import AppSettings
+from desktop_app.viewmodels.batch import BATCH_FORMATS, BatchViewModel
+
+FORMAT_LABELS = {"same": "Same as input", "jpg": "JPEG", "png": "PNG", "webp": "WebP"}
+THUMB_SIDE = 220
+
+
+class BatchPanel(QWidget):
+    start_requested = Signal()
+
+    def __init__(self, vm: BatchViewModel, settings: AppSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vm = vm
+        self.settings = settings
+
+        self.input_edit = QLineEdit()
+        self.input_edit.setPlaceholderText("Folder with your photos")
+        self.input_edit.setToolTip("The folder whose photos will be painted. Originals are never changed.")
+        self.input_browse = QPushButton("Browse…")
+        self.recursive = QCheckBox("Include subfolders")
+        self.recursive.setToolTip("Also paint photos in folders inside it (the folder layout is kept)")
+        self.output_edit = QLineEdit()
+        self.output_edit.setPlaceholderText("Default: a “stylized” folder inside the input folder")
+        self.output_edit.setToolTip("Where the paintings go. Photos already painted there are skipped, "
+                                    "so a stopped batch resumes.")
+        self.output_browse = QPushButton("Browse…")
+        self.style_label = QLabel()
+        self.style_label.setToolTip("Pick the style in the gallery on the left")
+        self.strength = QSlider(Qt.Orientation.Horizontal)
+        self.strength.setRange(0, 100)
+        self.strength.setValue(100)
+        self.strength.setToolTip("How much of the painting to blend over each photo")
+        self.strength_label = QLabel("100 %")
+        self.preserve = QCheckBox("Preserve colours")
+        self.preserve.setToolTip("Keep each photo's own colours")
+        self.format = QComboBox()
+        for key in BATCH_FORMATS:
+            self.format.addItem(FORMAT_LABELS[key], key)
+        self.format.setToolTip("File type of the paintings")
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow("Input folder", _row(self.input_edit, self.input_browse))
+        form.addRow("", self.recursive)
+        form.addRow("Output folder", _row(self.output_edit, self.output_browse))
+        form.addRow("Style", self.style_label)
+        form.addRow("Strength", _row(self.strength, self.strength_label))
+        form.addRow("", self.preserve)
+        form.addRow("Format", _row(self.format, None))
+        options = QGroupBox("What to paint")
+        options.setLayout(form)
+
+        self.start_button = QPushButton("Start")
+        self.start_button.setToolTip("Paint every photo in the folder (Ctrl+Return)")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setToolTip("Pause after the current step; Resume continues")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop (Esc). Finished paintings are kept; start again to resume.")
+        self.open_button = QPushButton("Open output folder")
+        self.open_button.setToolTip("Show the paintings in your file manager")
+        buttons = QHBoxLayout()
+        for b in (self.start_button, self.pause_button, self.cancel_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("")
+        self.count_label = QLabel()
+        self.eta_label = QLabel()
+        self.eta_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
+        info = QHBoxLayout()
+        info.addWidget(self.count_label, 1)
+        info.addWidget(self.eta_label)
+
+        self.thumb = QLabel("The newest painting appears here")
+        self.thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.thumb.setFixedSize(THUMB_SIDE, THUMB_SIDE)
+        self.thumb.setFrameShape(QLabel.Shape.StyledPanel)
+        self.thumb.setWordWrap(True)
+        self.thumb_caption = QLabel()
+        self.thumb_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.thumb_caption.setMaximumWidth(THUMB_SIDE)
+        self.failures = QListWidget()
+        self.failures.setToolTip("Photos that could not be painted, and why. The rest of the batch went on.")
+        self.failures_box = QGroupBox("Could not be painted")
+        QVBoxLayout(self.failures_box).addWidget(self.failures)
+
+        latest = QVBoxLayout()
+        latest.addWidget(self.thumb)
+        latest.addWidget(self.thumb_caption)
+        latest.addStretch(1)
+        lower = QHBoxLayout()
+        lower.addLayout(latest)
+        lower.addWidget(self.failures_box, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(options)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addLayout(info)
+        layout.addWidget(self.summary_label)
+        layout.addLayout(lower, 1)
+
+        self._bind()
+        self._restore()
+        self._update_state(vm.state)
+
+    def _bind(self) -> None:
+        vm = self.vm
+        self.input_edit.textChanged.connect(lambda t: setattr(vm, "input_dir", t))
+        self.output_edit.textChanged.connect(lambda t: setattr(vm, "output_dir", t))
+        self.recursive.toggled.connect(lambda on: setattr(vm, "recursive", on))
+        self.format.currentIndexChanged.connect(lambda _i: setattr(vm, "output_format", self.format.currentData()))
+        self.strength.valueChanged.connect(lambda v: self.strength_label.setText(f"{v} %"))
+        self.input_browse.clicked.connect(self._browse_input)
+        self.output_browse.clicked.connect(self._browse_output)
+        self.start_button.clicked.connect(self.start_requested)
+        self.pause_button.clicked.connect(vm.toggle_pause)
+        self.cancel_button.clicked.connect(vm.cancel)
+        self.open_button.clicked.connect(self.open_output)
+        vm.state_changed.connect(self._update_state)
+        vm.fraction_changed.connect(lambda f: self.progress.setValue(round(f * 1000)))
+        vm.fraction_changed.connect(lambda f: self.progress.setFormat(f"{f:.0%}" if vm.state != "idle" else ""))
+        vm.count_text_changed.connect(self.count_label.setText)
+        vm.eta_text_changed.connect(self.eta_label.setText)
+        vm.summary_changed.connect(self.summary_label.setText)
+        vm.thumbnail_changed.connect(self._show_thumb)
+        vm.thumbnail_caption_changed.connect(self.thumb_caption.setText)
+        vm.failures_changed.connect(self._show_failures)
+        vm.gallery.current_changed.connect(lambda _s: self._show_style())
+        vm.input_dir_changed.connect(lambda _s: self._update_state(vm.state))
+        self._show_style()
+
+    def _restore(self) -> None:
+        for name, edit in (("batch_in", self.input_edit), ("batch_out", self.output_edit)):
+            folder = self.settings.folder(name)
+            if folder is not None:
+                edit.setText(str(folder))
+        self.recursive.setChecked(self.settings.flag("batch/recursive"))
+        fmt = self.settings.text("batch/format", "same")
+        self.format.setCurrentIndex(max(0, self.format.findData(fmt)))
+
+    def remember(self) -> None:
+        if self.vm.input_dir and Path(self.vm.input_dir).is_dir():
+            self.settings.set_folder("batch_in", Path(self.vm.input_dir))
+        if self.vm.output_dir and Path(self.vm.output_dir).is_dir():
+            self.settings.set_folder("batch_out", Path(self.vm.output_dir))
+        self.settings.set_value("batch/recursive", self.vm.recursive)
+        self.settings.set_text("batch/format", self.vm.output_format)
+
+    def _browse_input(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder with photos", self.input_edit.text())
+        if folder:
+            self.input_edit.setText(folder)
+
+    def _browse_output(self) -> None:
+        start = self.output_edit.text() or self.input_edit.text()
+        folder = QFileDialog.getExistingDirectory(self, "Folder for the paintings", start)
+        if folder:
+            self.output_edit.setText(folder)
+
+    def open_output(self) -> None:
+        folder = self.vm.result_dir or str(self.vm.effective_output() or "")
+        if folder and Path(folder).is_dir():
+            QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+
+    def _show_style(self) -> None:
+        name = self.vm.gallery.current_name
+        self.style_label.setText(name or "<i>none: pick one in the gallery</i>")
+
+    def _show_thumb(self, image) -> None:
+        if image is None:
+            self.thumb.setPixmap(QPixmap())
+            self.thumb.setText("The newest painting appears here")
+            return
+        pix = QPixmap.fromImage(image).scaled(THUMB_SIDE - 8, THUMB_SIDE - 8, Qt.AspectRatioMode.KeepAspectRatio,
+                                              Qt.TransformationMode.SmoothTransformation)
+        self.thumb.setPixmap(pix)
+
+    def _show_failures(self, failures: tuple[tuple[str, str], ...]) -> None:
+        self.failures.clear()
+        for name, reason in failures:
+            self.failures.addItem(f"{name}: {reason}")
+        self.failures_box.setTitle(f"Could not be painted ({len(failures)})" if failures else "Could not be painted")
+
+    def _update_state(self, state: str) -> None:
+        running = state in ("running", "paused")
+        self.start_button.setEnabled(not running and bool(self.vm.input_dir.strip()))
+        self.pause_button.setEnabled(running)
+        self.pause_button.setText("Resume" if state == "paused" else "Pause")
+        self.cancel_button.setEnabled(running)
+        self.open_button.setEnabled(state in ("done", "cancelled") and bool(self.vm.result_dir))
+        for w in (self.input_edit, self.input_browse, self.output_edit, self.output_browse, self.recursive,
+                  self.strength, self.preserve, self.format):
+            w.setEnabled(not running)
+        if state == "idle":
+            self.progress.setFormat("")
+
+
+def _row(main: QWidget, extra: QWidget | None) -> QWidget:
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(main, 1)
+    if extra is not None:
+        row.addWidget(extra)
+    else:
+        row.addStretch(1)
+    return box

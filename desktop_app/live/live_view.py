@@ -347,8 +347,8 @@ class LiveView(QWidget):
 
     @Slot(str)
     def _on_source_error(self, message: str) -> None:
-        self.display.show_empty("The live view stopped", message)
-        self.refresh_sources()
+        self.refresh_sources()  # an unplugged camera leaves the list (this may show "No camera"...)
+        self.display.show_empty("The live view stopped", message)  # ...but the reason matters more
 
     def _say(self, text: str) -> None:
         self.message.setText(text)

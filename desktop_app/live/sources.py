@@ -210,6 +210,9 @@ class CameraSource(FrameSource):
         self._sink.videoFrameChanged.connect(self._deliver)
         self._set_active(True)
         self._camera.start()
+        # a missing or busy device can fail inside the constructor, before errorOccurred was connected
+        if self._camera is not None and self._camera.error() != QCamera.Error.NoError:
+            self._on_error(self._camera.error(), self._camera.errorString())
 
     def stop(self) -> None:
         camera, session, sink = self._camera, self._session, self._sink

@@ -1,0 +1,123 @@
+"""Batch tab on the real engine: start -> progress -> finish, cancel, pause, closing during a batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QKeySequence
+
+from tests.conftest import photo
+
+pytestmark = pytest.mark.gui
+
+
+def _many(folder: Path, n: int, w: int = 160, h: int = 120) -> Path:
+    folder.mkdir()
+    for i in range(n):
+        Image.fromarray(photo(w, h, seed=i)).save(folder / f"{i:02d}.png")
+    return folder
+
+
+def _configure(window, src: Path, out: Path) -> None:
+    panel = window.batch_panel
+    panel.input_edit.setText(str(src))
+    panel.output_edit.setText(str(out))
+    panel.format.setCurrentIndex(panel.format.findData("png"))
+
+
+def test_batch_runs_to_the_end(window, qtbot, photo_dir, tmp_path):
+    out = tmp_path / "out"
+    _configure(window, photo_dir, out)
+    assert QKeySequence("Ctrl+Return") in window.batch_action.shortcuts()
+    fractions: list[float] = []
+    window.batch.fraction_changed.connect(fractions.append)
+    window.batch_action.trigger()
+    assert window.tabs.currentWidget() is window.batch_panel
+    assert window.batch.state == "running"
+    assert not window.batch_panel.start_button.isEnabled() and window.batch_panel.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: window.batch.state == "done", timeout=60000)
+    assert fractions and fractions[-1] == pytest.approx(1.0)
+    assert window.batch_panel.progress.value() == 1000
+    assert window.batch.count_text == "4 of 4"
+    assert window.batch.thumbnail is not None  # the newest result was shown
+    assert sorted(p.name for p in out.glob("*.png")) == [f"p{i}_tiny.png" for i in range(4)]
+    assert "4 stylized" in window.batch_panel.summary_label.text()
+    assert window.batch_panel.open_button.isEnabled()
+    assert window.batch_panel.failures.count() == 0
+    assert window.settings.folder("batch_in") == photo_dir  # remembered for next time
+
+
+def test_batch_reports_unreadable_files_and_goes_on(window, qtbot, photo_dir, tmp_path):
+    (photo_dir / "broken.jpg").write_bytes(b"\xff\xd8\xff truncated")
+    _configure(window, photo_dir, tmp_path / "out")
+    window.start_batch()
+    qtbot.waitUntil(lambda: window.batch.state == "done", timeout=60000)
+    items = [window.batch_panel.failures.item(i).text() for i in range(window.batch_panel.failures.count())]
+    assert len(items) == 1 and items[0].startswith("broken.jpg: ")
+    assert len(list((tmp_path / "out").glob("*.png"))) == 4
+
+
+def test_batch_cancel_keeps_finished_outputs(window, qtbot, tmp_path):
+    src = _many(tmp_path / "many", 40)
+    out = tmp_path / "out"
+    _configure(window, src, out)
+    window.start_batch()
+    qtbot.waitUntil(lambda: window.batch.fraction > 0, timeout=60000)
+    window.cancel_action.trigger()  # Esc
+    qtbot.waitUntil(lambda: window.batch.state == "cancelled", timeout=60000)
+    written = sorted(out.glob("*.png"))
+    assert len(written) < 40
+    for p in written:  # only complete images, no partial files
+        Image.open(p).load()
+    assert not list(out.glob(".*partial*"))
+    assert window.batch_panel.start_button.isEnabled()
+    assert "Stopped" in window.batch_panel.summary_label.text()
+
+
+def test_event_loop_keeps_turning_while_a_job_runs(window, qtbot, tmp_path):
+    """Pause a running batch (the engine thread is held inside the job) and watch a QTimer fire."""
+    src = _many(tmp_path / "many", 12)
+    _configure(window, src, tmp_path / "out")
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(window.batch.state))
+    timer.start()
+    window.start_batch()
+    qtbot.waitUntil(lambda: window.batch.fraction > 0, timeout=60000)
+    window.batch_panel.pause_button.click()
+    assert window.batch.state == "paused" and window.batch_panel.pause_button.text() == "Resume"
+    qtbot.waitUntil(lambda: ticks.count("paused") >= 5, timeout=10000)
+    window.batch_panel.pause_button.click()
+    qtbot.waitUntil(lambda: window.batch.state == "done", timeout=60000)
+    timer.stop()
+    assert ticks.count("running") + ticks.count("paused") >= 5
+
+
+def test_closing_during_a_batch_asks_then_cancels_and_stops_the_engine(window, qtbot, tmp_path):
+    src = _many(tmp_path / "many", 20)
+    out = tmp_path / "out"
+    _configure(window, src, out)
+    window.start_batch()
+    qtbot.waitUntil(lambda: window.batch.fraction > 0, timeout=60000)
+    window.batch.toggle_pause()  # hold it mid-way
+    asked = []
+    window.confirm_close_during_batch = lambda: asked.append(1) or False
+    assert not window.close()
+    assert asked and window.isVisible() and window.batch.running
+    window.confirm_close_during_batch = lambda: True
+    assert window.close()
+    assert window.bridge.runtime._thread is None  # engine thread joined
+    assert not list(out.glob(".*partial*"))
+    for p in out.glob("*.png"):
+        Image.open(p).load()
+
+
+def test_batch_with_missing_folder_is_refused_before_queueing(window, tmp_path):
+    window.batch_panel.input_edit.setText(str(tmp_path / "nope"))
+    assert not window.batch.start(1.0, False)
+    assert window.batch.state == "idle"
+    assert "does not exist" in window.banner.label.text()

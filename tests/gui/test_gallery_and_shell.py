@@ -1,0 +1,116 @@
+"""Gallery (empty state, import, delete, stepping), preferences, live/wizard fallbacks, launcher routing."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtGui import QKeySequence
+
+from engine.catalog import Catalog
+from tests.conftest import make_style
+
+pytestmark = pytest.mark.gui
+
+
+def test_empty_gallery_explains_how_to_get_a_style(make_window, tmp_path, qtbot):
+    (tmp_path / "e1").mkdir()
+    window = make_window(cat=Catalog(tmp_path / "e1", tmp_path / "e2"))
+    assert window.gallery.empty and window.gallery.current == ""
+    assert window.gallery_panel.stack.currentIndex() == 1
+    assert not window.photo_panel.save_button.isEnabled()
+
+    entry = window.gallery.import_file(make_style(tmp_path / "shared.atelier-style", "Shared Style"))
+    assert entry is not None and entry.slug == "shared_style"
+    assert window.gallery.current == "shared_style"
+    assert window.gallery_panel.stack.currentIndex() == 0
+    assert window.delete_action.isEnabled()  # a user style can be deleted
+    assert window.gallery.remove("shared_style")
+    assert window.gallery.empty
+
+
+def test_import_of_a_corrupt_style_is_refused_with_a_message(window, tmp_path):
+    bad = tmp_path / "bad.atelier-style"
+    bad.write_bytes(b"\x00" * 64)
+    assert window.gallery.import_file(bad) is None
+    assert window.banner.isVisible() and "bad.atelier-style" in window.banner.label.text()
+
+
+def test_step_through_styles_and_builtins_are_protected(window):
+    assert [e.slug for e in window.gallery.model.entries] == ["tiny", "tiny_two"]
+    assert QKeySequence("]") in next(a for a in window.findChildren(type(window.save_action))
+                                     if a.text() == "&Next style").shortcuts()
+    window.gallery.step(1)
+    assert window.gallery.current == "tiny_two"
+    window.gallery.step(1)
+    assert window.gallery.current == "tiny"
+    window.gallery.step(-1)
+    assert window.gallery.current == "tiny_two"
+    assert not window.delete_action.isEnabled()
+    assert window.settings.text("style/last") == "tiny_two"
+
+
+def test_style_created_by_the_wizard_is_selected(window, catalog):
+    path = make_style(catalog.user_dir / "my_new_style.atelier-style", "My New Style")
+    window._on_style_created(path)
+    assert window.gallery.current == "my_new_style"
+
+
+def test_device_choice_is_remembered(window, settings):
+    from desktop_app.widgets.dialogs import PreferencesDialog, device_choices
+
+    specs = [spec for spec, _ in device_choices()]
+    assert specs[0] == "auto" and "cpu" in specs
+    dialog = PreferencesDialog("cpu", window)
+    assert dialog.chosen_device() == "cpu"
+    window.app_vm.set_device("auto")
+    assert settings.device == "auto"
+    assert window.device_label.text().startswith("Device: cpu")  # auto resolves to the CPU here
+
+
+def test_live_tab_and_wizard_fall_back_when_missing(make_window, monkeypatch):
+    import desktop_app.main_window as mw
+
+    monkeypatch.setattr(mw, "LIVE_MODULE", "desktop_app.no_such_live")
+    monkeypatch.setattr(mw, "WIZARD_MODULE", "desktop_app.no_such_wizard")
+    window = make_window()
+    assert not window.wizard_action.isEnabled()
+    window.tabs.setCurrentIndex(mw.TAB_LIVE)
+    assert window.live_view is not None and "not available" in window.live_view.text()
+
+
+def test_about_text_has_credits():
+    from desktop_app.widgets.dialogs import about_markdown
+
+    assert about_markdown().startswith("# Atelier")
+
+
+def test_launcher_routes_arguments(monkeypatch, photo_file):
+    import engine.cli
+    from desktop_app import launcher
+
+    calls = []
+    monkeypatch.setattr(launcher, "run_gui", lambda photo=None: calls.append(("gui", photo)) or 0)
+    monkeypatch.setattr(engine.cli, "main", lambda argv: calls.append(("cli", list(argv))) or 3)
+    assert launcher.main([]) == 0
+    assert launcher.main([str(photo_file)]) == 0
+    assert launcher.main(["styles", "list"]) == 3
+    assert launcher.main([str(photo_file.with_name("missing.png"))]) == 3
+    assert calls == [("gui", None), ("gui", photo_file), ("cli", ["styles", "list"]),
+                     ("cli", [str(photo_file.with_name("missing.png"))])]
+
+
+def test_change_only_properties(qapp):
+    from desktop_app.viewmodels.properties import ObservableObject, Property
+
+    class Model(ObservableObject):
+        value = Property(0)
+        clamped = Property(0.5, setter=lambda _s, v: min(1.0, max(0.0, v)))
+
+    m = Model()
+    seen = []
+    m.value_changed.connect(seen.append)
+    m.clamped_changed.connect(seen.append)
+    m.value = 1
+    m.value = 1
+    m.clamped = 7
+    m.clamped = 3
+    assert seen == [1, 1.0]

@@ -223,6 +223,8 @@ class MainWindow(QMainWindow):
     def _on_tab(self, index: int) -> None:
         if index == TAB_LIVE:
             self._ensure_live()
+        elif self.live_view is not None and hasattr(self.live_view, "stop"):
+            self.live_view.stop()  # release the camera and the engine when the tab is left
 
     def _ensure_live(self) -> None:
         """Build the live view on first use (it may open a camera); a placeholder if it is missing."""
@@ -237,6 +239,9 @@ class MainWindow(QMainWindow):
             view.setWordWrap(True)
         self.live_view = view
         self.live_holder.layout().addWidget(view)
+        status = getattr(view, "status_message", None)
+        if status is not None:
+            status.connect(lambda m: self.statusBar().showMessage(m, 10000))
         if self.gallery.current:
             self._on_style(self.gallery.current)
         self._push_device_to_live(self.app_vm.device)
@@ -378,7 +383,7 @@ class MainWindow(QMainWindow):
         self.photo.cancel()
         self._remember()
         if self.live_view is not None:
-            self.live_view.close()
+            getattr(self.live_view, "stop", self.live_view.close)()
         self.bridge.shutdown()  # cancels every job and joins the engine thread
         event.accept()
 

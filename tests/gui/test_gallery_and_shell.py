@@ -114,3 +114,41 @@ def test_change_only_properties(qapp):
     m.clamped = 7
     m.clamped = 3
     assert seen == [1, 1.0]
+
+
+def test_live_tab_gets_style_and_device_and_stops_when_left(make_window, monkeypatch):
+    """The live view contract: LiveView(bridge, parent), set_style, set_device, stop."""
+    import sys
+    import types
+
+    from PySide6.QtWidgets import QWidget
+
+    import desktop_app.main_window as mw
+
+    calls = []
+
+    class FakeLive(QWidget):
+        def __init__(self, bridge, parent=None):
+            super().__init__(parent)
+            calls.append(("init", bridge))
+
+        def set_style(self, slug):
+            calls.append(("style", slug))
+
+        def set_device(self, spec):
+            calls.append(("device", spec))
+
+        def stop(self):
+            calls.append(("stop",))
+
+    module = types.ModuleType("fake_live")
+    module.LiveView = FakeLive
+    monkeypatch.setitem(sys.modules, "fake_live", module)
+    monkeypatch.setattr(mw, "LIVE_MODULE", "fake_live")
+    window = make_window()
+    window.tabs.setCurrentIndex(mw.TAB_LIVE)
+    assert calls[:3] == [("init", window.bridge), ("style", "tiny"), ("device", "cpu")]
+    window.gallery.step(1)
+    assert calls[-1] == ("style", "tiny_two")
+    window.tabs.setCurrentIndex(mw.TAB_PHOTO)
+    assert calls[-1] == ("stop",)

@@ -1,0 +1,149 @@
+"""Wizard pages 1 and 2: pick a folder, see its images, see what the data check says about each.
+
+The page is complete only when the check passed for the folder currently shown, so training can never
+start on data that would fail a minute later on the engine thread (DESIGN.md: validate on the GUI
+side, errors shown before anything is queued).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Slot
+from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWizardPage,
+)
+
+from desktop_app.wizard.folder_check import THUMB, FolderCheck, FolderChecker
+
+
+def _dimmed(image: QImage) -> QPixmap:
+    """Excluded images are shown greyed out in the grid, so the user sees which ones."""
+    pm = QPixmap.fromImage(image)
+    p = QPainter(pm)
+    p.fillRect(pm.rect(), Qt.GlobalColor.white)
+    p.setOpacity(0.35)
+    p.drawImage(0, 0, image)
+    p.end()
+    return pm
+
+
+class FolderPage(QWizardPage):
+    def __init__(self, title: str, subtitle: str, role: str, min_images: int, default: Path | None = None) -> None:
+        super().__init__()
+        self.setTitle(title)
+        self.setSubTitle(subtitle)
+        self.role = role
+        self.min_images = min_images
+        self.result: FolderCheck | None = None
+        self.checker = FolderChecker(role, min_images, self)
+        self.checker.done.connect(self._on_checked)
+
+        self.path_edit = QLineEdit()
+        self.path_edit.setPlaceholderText(f"Folder with your {role} images")
+        browse = QPushButton("Choose folder…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(browse)
+
+        self.grid = QListWidget()
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setIconSize(QSize(THUMB, THUMB))
+        self.grid.setGridSize(QSize(THUMB + 20, THUMB + 34))
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setWordWrap(True)
+        self.grid.setMinimumHeight(170)
+
+        self.status = QLabel("Choose a folder.")
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        self.issues = QListWidget()
+        self.issues.setMaximumHeight(90)
+        self.issues.hide()
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.issues)
+        self.path_edit.editingFinished.connect(self._path_edited)
+        if default is not None:
+            self.set_folder(default)
+
+    # ------------------------------------------------------------------ folder
+    def folder(self) -> Path | None:
+        text = self.path_edit.text().strip()
+        return Path(text).expanduser() if text else None
+
+    def set_folder(self, folder: Path) -> None:
+        self.path_edit.setText(str(folder))
+        self._start_check()
+
+    def _browse(self) -> None:
+        start = str(self.folder() or Path.home())
+        chosen = QFileDialog.getExistingDirectory(self, f"Choose the {self.role} folder", start)
+        if chosen:
+            self.set_folder(Path(chosen))
+
+    @Slot()
+    def _path_edited(self) -> None:
+        if self.result is None or self.folder() != self.result.folder:
+            self._start_check()
+
+    def _start_check(self) -> None:
+        folder = self.folder()
+        self.result = None
+        self.grid.clear()
+        self.issues.clear()
+        self.issues.hide()
+        self.completeChanged.emit()
+        if folder is None:
+            self.status.setText("Choose a folder.")
+            return
+        self.status.setText(f"Checking the images in {folder.name}…")
+        self.checker.check(folder)
+
+    # ------------------------------------------------------------------ results
+    @Slot(object)
+    def _on_checked(self, check: FolderCheck) -> None:
+        if check.generation != self.checker.generation:
+            return  # the user picked another folder meanwhile
+        self.result = check
+        report = check.report
+        excluded = {issue.path: issue.reason for issue in report.excluded}
+        self.grid.clear()
+        for path, image in check.thumbnails:
+            reason = excluded.get(path)
+            icon = QIcon(_dimmed(image) if reason else QPixmap.fromImage(image)) if not image.isNull() else QIcon()
+            item = QListWidgetItem(icon, path.name)
+            item.setToolTip(f"{path.name}: not used — {reason}" if reason else path.name)
+            if reason or path not in report.usable:
+                item.setForeground(Qt.GlobalColor.gray)
+            self.grid.addItem(item)
+        self.issues.clear()
+        for issue in report.excluded:
+            self.issues.addItem(f"{issue.path.name}: {issue.reason}")
+        self.issues.setVisible(bool(report.excluded))
+        usable = len(report.usable)
+        skipped = f", {len(report.excluded)} skipped (below)" if report.excluded else ""
+        if report.ok:
+            self.status.setText(f"<b style='color:#2e7d32'>✓ {usable} usable {self.role} image(s)</b>{skipped}.")
+        else:
+            self.status.setText(f"<b style='color:#c62828'>✗ {html.escape(report.error or '')}</b>{skipped}.")
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802 (Qt name)
+        return self.result is not None and self.result.report.ok and self.result.folder == self.folder()

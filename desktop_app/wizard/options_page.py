@@ -1,0 +1,154 @@
+"""Wizard page 3: name, author and how to train (time, base style, keep-content dial, device).
+
+The name is asked here, before training, because the trainer writes the style file under it (and a
+run resumed after a restart must know it). Names are validated like the engine does, and a name that
+is already taken is refused here rather than silently overwriting someone's style.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSlider,
+    QSpinBox,
+    QWidget,
+    QWizardPage,
+)
+
+from engine.errors import StyleFileError
+from engine.paths import resources_dir
+from engine.stylefile import slugify, validate_name
+
+DEFAULT_MINUTES = 20
+ARCHITECTURE = "fast"  # Train.size default; a base style must have the same architecture
+
+
+def builtin_base_path() -> Path:
+    return resources_dir() / "base" / "base.atelier-style"
+
+
+class OptionsPage(QWizardPage):
+    def __init__(self, catalog) -> None:
+        super().__init__()
+        self.setTitle("Name and options")
+        self.setSubTitle("Training runs on this computer. You can pause it, or stop early and keep the best result.")
+        self.catalog = catalog
+
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("e.g. My watercolours")
+        self.name_error = QLabel("")
+        self.name_error.setStyleSheet("color: #c62828")
+        self.author_edit = QLineEdit()
+        self.author_edit.setPlaceholderText("optional; stored in the style file")
+
+        self.minutes = QSpinBox()
+        self.minutes.setRange(1, 24 * 60)
+        self.minutes.setValue(DEFAULT_MINUTES)
+        self.minutes.setSuffix(" min")
+        self.minutes.setToolTip("Training measures this computer's speed and fits the run into this time.")
+
+        self.base_box = QComboBox()
+        self.base_box.setToolTip("Starting from an existing style takes minutes instead of hours.")
+        self.content = QSlider(Qt.Orientation.Horizontal)
+        self.content.setRange(0, 300)
+        self.content.setValue(100)
+        self.content_label = QLabel()
+        content_row = QHBoxLayout()
+        content_row.addWidget(QLabel("more style"))
+        content_row.addWidget(self.content, 1)
+        content_row.addWidget(QLabel("more of the photo"))
+        content_row.addWidget(self.content_label)
+        content_widget = QWidget()
+        content_widget.setLayout(content_row)
+        content_row.setContentsMargins(0, 0, 0, 0)
+
+        self.device_box = QComboBox()
+
+        form = QFormLayout(self)
+        form.addRow("Style name", self.name_edit)
+        form.addRow("", self.name_error)
+        form.addRow("Author", self.author_edit)
+        form.addRow("Time budget", self.minutes)
+        form.addRow("Start from", self.base_box)
+        form.addRow("Keep content", content_widget)
+        form.addRow("Device", self.device_box)
+
+        self.name_edit.textChanged.connect(self._validate_name)
+        self.content.valueChanged.connect(lambda v: self.content_label.setText(f"{v / 100:.2f}"))
+        self.content_label.setText("1.00")
+        self._fill_bases()
+        self._fill_devices()
+
+    # ------------------------------------------------------------------ choices
+    def _fill_bases(self) -> None:
+        self.base_box.clear()
+        base = builtin_base_path()
+        if base.is_file():
+            self.base_box.addItem("Atelier base model (recommended)", str(base))
+        self.base_box.addItem("None — start from scratch (slower)", None)
+        try:
+            entries = self.catalog.list()
+        except Exception:
+            entries = []
+        for e in entries:
+            if e.meta.architecture == ARCHITECTURE:
+                self.base_box.addItem(f"Style: {e.name}", e.slug)
+        self.base_box.setCurrentIndex(0)
+
+    def _fill_devices(self) -> None:
+        self.device_box.clear()
+        self.device_box.addItem("Automatic (best available)", "auto")
+        try:
+            from engine.devices import available_devices
+
+            for d in available_devices():
+                self.device_box.addItem(f"{d.spec} — {d.name}", d.spec)
+        except Exception:  # a broken driver must not stop the wizard; the engine reports it on start
+            self.device_box.addItem("cpu", "cpu")
+
+    # ------------------------------------------------------------------ values
+    def name(self) -> str:
+        return self.name_edit.text().strip()
+
+    def author(self) -> str:
+        return self.author_edit.text().strip()
+
+    def base(self) -> str | None:
+        return self.base_box.currentData()
+
+    def content_weight(self) -> float:
+        return self.content.value() / 100.0
+
+    def device(self) -> str:
+        return self.device_box.currentData() or "auto"
+
+    def _name_problem(self) -> str:
+        name = self.name()
+        if not name:
+            return ""
+        try:
+            validate_name(name)
+        except StyleFileError as exc:
+            return str(exc)
+        slug = slugify(name)
+        try:
+            taken = any(e.slug == slug for e in self.catalog.list())
+        except Exception:
+            taken = False
+        if taken or self.catalog.user_path_for(name).exists():
+            return f"A style called {name!r} already exists; choose another name."
+        return ""
+
+    def _validate_name(self) -> None:
+        self.name_error.setText(self._name_problem())
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802 (Qt name)
+        return bool(self.name()) and not self._name_problem()

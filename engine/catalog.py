@@ -55,7 +55,8 @@ class Catalog:
         """By slug, display name (case-insensitive) or a path to a style file."""
         p = Path(name)
         if p.suffix == SUFFIX and p.exists():
-            return StyleEntry(p.name[: -len(SUFFIX)], p, read_meta(p), False)
+            meta = read_meta(p)
+            return StyleEntry(meta.slug(), p, meta, False)
         key = slugify(name)
         styles = self.list()
         for e in styles:

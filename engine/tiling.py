@@ -89,7 +89,7 @@ def capture_global_stats(model: LoadedModel, rgb: np.ndarray, thumb_side: int) -
 
 
 def run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progress | None = None,
-              overlap: int | None = None, thumb_side: int = 1024) -> np.ndarray:
+              overlap: int | None = None, thumb_side: int | None = None) -> np.ndarray:
     """Stylize an arbitrarily large image; float32 HxWx3 in [-1, 1]."""
     h, w = rgb.shape[:2]
     if h <= tile and w <= tile:
@@ -100,7 +100,8 @@ def run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progress
     out = np.zeros((h, w, 3), dtype=np.float32)
     weight = np.zeros((h, w, 1), dtype=np.float32)
     try:
-        capture_global_stats(model, rgb, thumb_side)
+        # The thumbnail is no larger than a tile: it must fit wherever a tile fits (OOM recovery).
+        capture_global_stats(model, rgb, thumb_side or tile)
         total, done = len(ys) * len(xs), 0
         for y0 in ys:
             for x0 in xs:

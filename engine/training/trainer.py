@@ -145,7 +145,8 @@ class Trainer:
         self.history: list[dict[str, float]] = []
         self.art = load_working_set(self.art_report.usable, config.art_side)
         self.photos = load_working_set(self.photo_report.usable, config.photo_side)
-        eval_paths = eval_photos or self.photo_report.usable[:4]
+        usable = self.photo_report.usable
+        eval_paths = eval_photos or usable[:: max(1, len(usable) // 4)][:4]  # spread over the set
         self.eval_images = [self._eval_image(p) for p in eval_paths]
         self.art_textures = [texture_features(_to_uint8(a)) for a in self.art]
         self.art_colours = [colour_stats(_to_uint8(a)) for a in self.art]
@@ -280,6 +281,7 @@ class Trainer:
         torch.set_rng_state(s["rng"].cpu())
 
     def save_best(self, meta: StyleMeta) -> Path:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
         path = self.run_dir / BEST
         save_style(path, self.ema, meta)
         return path

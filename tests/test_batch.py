@@ -1,0 +1,108 @@
+"""Folders without loss: resume after a kill, skip finished, report unreadable files, never touch originals."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from engine.batch import REPORT_NAME, collect_inputs, run_batch
+from engine.devices import resolve_device
+from engine.messages import StylizeOptions
+from engine.models.host import ModelHost
+from engine.progress import Progress
+from tests.conftest import make_style, photo
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _folder(tmp_path: Path, n: int, size=(160, 120)) -> Path:
+    d = tmp_path / "in"
+    d.mkdir()
+    for i in range(n):
+        Image.fromarray(photo(*size, seed=i)).save(d / f"img_{i:03d}.jpg", quality=90)
+    return d
+
+
+def test_batch_reports_unreadable_files_and_goes_on(catalog, tmp_path):
+    src = _folder(tmp_path, 3)
+    (src / "broken.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    (src / "empty.png").write_bytes(b"")
+    before = _hashes(src)
+    out = tmp_path / "out"
+    report = run_batch(ModelHost(), catalog.find("tiny"), resolve_device("cpu"), collect_inputs([src]), out,
+                       StylizeOptions(), Progress())
+    assert len(report.done) == 3
+    assert {Path(f["file"]).name for f in report.failed} == {"broken.jpg", "empty.png"}
+    assert all(f["reason"] for f in report.failed)
+    data = json.loads((out / REPORT_NAME).read_text())
+    assert len(data["failed"]) == 2 and len(data["done"]) == 3
+    assert _hashes(src) == before
+    # a second run skips everything that is done
+    again = run_batch(ModelHost(), catalog.find("tiny"), resolve_device("cpu"), collect_inputs([src]), out,
+                      StylizeOptions(), Progress())
+    assert len(again.skipped) == 3 and not again.done
+
+
+def test_default_output_folder_and_recursive_layout(catalog, tmp_path):
+    src = _folder(tmp_path, 1)
+    (src / "sub").mkdir()
+    Image.fromarray(photo(64, 48)).save(src / "sub" / "deep.png")
+    report = run_batch(ModelHost(), catalog.find("tiny"), resolve_device("cpu"),
+                       collect_inputs([src], recursive=True), None, StylizeOptions(), Progress())
+    assert (src / "stylized" / "img_000_tiny.jpg").exists()
+    assert (src / "sub" / "stylized" / "deep_tiny.png").exists()
+    assert len(report.done) == 2
+
+
+def test_no_images_is_a_clear_error(tmp_path):
+    from engine.errors import ImageReadError
+
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ImageReadError, match="no images found"):
+        collect_inputs([tmp_path / "empty"])
+
+
+@pytest.mark.slow
+def test_resume_after_kill_loses_nothing(tmp_path):
+    n = 14
+    src = _folder(tmp_path, n, size=(640, 480))
+    before = _hashes(src)
+    style = make_style(tmp_path / "s.atelier-style", "Kill Test")
+    out = tmp_path / "out"
+    env = {**os.environ, "ATELIER_HOME": str(tmp_path / "home"), "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "engine", "stylize", str(src), "--style", str(style), "--out", str(out),
+           "--device", "cpu"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(out.glob("*_kill_test.jpg"))) < 3:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    first = sorted(out.glob("*_kill_test.jpg"))
+    assert 3 <= len(first) < n, "the kill should land mid-batch"
+    for p in first:  # every output present is complete
+        Image.open(p).load()
+    r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"{len(first)} already done" in r.stdout
+    final = sorted(out.glob("*_kill_test.jpg"))
+    assert len(final) == n
+    for p in final:
+        with Image.open(p) as im:
+            im.load()
+            assert im.size == (640, 480)
+    assert not list(out.glob(".*partial*"))
+    assert _hashes(src) == before

@@ -1,0 +1,127 @@
+"""Every bad input of DESIGN.md section 5 gives a clear message; odd but valid inputs just work."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from engine.errors import ImageReadError, OutputError
+from engine.imageio import load_image, save_image_atomic
+from tests.conftest import photo
+
+
+def test_zero_byte_file(tmp_path):
+    p = tmp_path / "empty.jpg"
+    p.write_bytes(b"")
+    with pytest.raises(ImageReadError, match="empty"):
+        load_image(p)
+
+
+def test_truncated_jpeg(tmp_path):
+    buf = io.BytesIO()
+    Image.fromarray(photo(200, 150)).save(buf, "JPEG")
+    p = tmp_path / "cut.jpg"
+    p.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 3])
+    with pytest.raises(ImageReadError, match="cut.jpg: .*(truncated|damaged|decoded)"):
+        load_image(p)
+
+
+def test_not_an_image(tmp_path):
+    p = tmp_path / "notes.jpg"
+    p.write_text("this is text, not a photo")
+    with pytest.raises(ImageReadError, match="not an image"):
+        load_image(p)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ImageReadError, match="not found"):
+        load_image(tmp_path / "nope.png")
+
+
+def test_decompression_bomb_refused(tmp_path):
+    p = tmp_path / "bomb.png"
+    Image.new("L", (5000, 5000)).save(p)  # small file, 25 MP of pixels
+    with pytest.raises(ImageReadError, match="decompression bomb"):
+        load_image(p, max_pixels=10_000_000)
+
+
+def test_cmyk_16bit_palette_gray_alpha(tmp_path):
+    rgb = photo(64, 48)
+    Image.fromarray(rgb).convert("CMYK").save(tmp_path / "cmyk.jpg")
+    Image.fromarray((np.arange(64 * 48).reshape(48, 64) * 20).astype(np.uint16)).save(tmp_path / "g16.png")
+    Image.fromarray(rgb).convert("P", palette=Image.Palette.ADAPTIVE).save(tmp_path / "pal.png")
+    Image.fromarray(rgb).convert("L").save(tmp_path / "gray.jpg")
+    rgba = Image.fromarray(rgb).convert("RGBA")
+    rgba.putalpha(Image.fromarray(np.tile(np.arange(64, dtype=np.uint8) * 4, (48, 1))))
+    rgba.save(tmp_path / "alpha.png")
+    for name in ("cmyk.jpg", "g16.png", "pal.png", "gray.jpg", "alpha.png"):
+        img = load_image(tmp_path / name)
+        assert img.rgb.shape == (48, 64, 3) and img.rgb.dtype == np.uint8, name
+    g16 = load_image(tmp_path / "g16.png").rgb
+    assert g16.max() > 200  # scaled from 16 bits, not clipped to black or white
+    assert load_image(tmp_path / "alpha.png").alpha is not None
+    assert load_image(tmp_path / "gray.jpg").alpha is None
+
+
+def test_exif_rotation_applied(tmp_path):
+    img = Image.fromarray(photo(80, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 CW on display
+    img.save(tmp_path / "rot.jpg", exif=exif.tobytes())
+    loaded = load_image(tmp_path / "rot.jpg")
+    assert loaded.size == (40, 80)
+
+
+def test_unicode_path(tmp_path):
+    d = tmp_path / "фото 写真 é"
+    d.mkdir()
+    Image.fromarray(photo()).save(d / "ünïcødé.png")
+    assert load_image(d / "ünïcødé.png").size == (96, 64)
+
+
+def test_atomic_save_keeps_icc_and_exif(tmp_path):
+    exif = Image.Exif()
+    exif[0x010F] = "TestCam"
+    exif[0x0112] = 6
+    icc = b"\x00" * 128  # an opaque blob is enough to check it is carried
+    out = save_image_atomic(tmp_path / "o.jpg", photo(), None, icc, exif.tobytes())
+    with Image.open(out) as im:
+        assert im.info.get("icc_profile") == icc
+        e = im.getexif()
+        assert e.get(0x010F) == "TestCam" and e.get(0x0112) == 1  # orientation reset: pixels upright
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root ignores permissions")
+def test_read_only_output_folder(tmp_path):
+    d = tmp_path / "ro"
+    d.mkdir()
+    d.chmod(0o500)
+    try:
+        with pytest.raises(OutputError, match="cannot write"):
+            save_image_atomic(d / "o.png", photo())
+    finally:
+        d.chmod(0o700)
+
+
+def test_output_folder_that_is_a_file(tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    with pytest.raises(OutputError):
+        save_image_atomic(blocker / "o.png", photo())
+
+
+def test_disk_full_reported_and_nothing_left(tmp_path, monkeypatch):
+    import errno
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(Image.Image, "save", full)
+    with pytest.raises(OutputError, match="disk is full"):
+        save_image_atomic(tmp_path / "o.png", photo())
+    assert list(tmp_path.iterdir()) == []

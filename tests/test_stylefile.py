@@ -1,0 +1,133 @@
+"""Style files: round trip, catalog import/export/remove, and refusal of corrupt or hostile files."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import struct
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from engine.catalog import Catalog
+from engine.errors import StyleFileError
+from engine.models.generator import build_generator
+from engine.stylefile import StyleMeta, load_style, read_meta, save_style
+from tests.conftest import make_style
+
+
+def test_round_trip_keeps_weights_and_metadata(tmp_path):
+    g = build_generator("fast")
+    with torch.no_grad():
+        for p in g.parameters():
+            p.normal_(0, 0.1)
+    meta = StyleMeta(name="Round Trip", architecture="fast", author="Ann", description="d", strength=0.8,
+                     training={"steps": 5}, thumbnail_png=b"")
+    path = tmp_path / "rt.atelier-style"
+    save_style(path, g, meta, half=False)
+    g2, meta2 = load_style(path)
+    assert meta2.name == "Round Trip" and meta2.author == "Ann" and meta2.strength == 0.8
+    assert meta2.training == {"steps": 5}
+    for (k, a), (_, b) in zip(g.state_dict().items(), g2.state_dict().items(), strict=True):
+        assert torch.equal(a, b), k
+
+
+def test_quality_architecture_round_trip(tmp_path):
+    path = make_style(tmp_path / "q.atelier-style", "Quality One", architecture="quality")
+    g, meta = load_style(path)
+    assert meta.architecture == "quality" and g.config.downs == 2
+
+
+@pytest.mark.parametrize("content,match", [
+    (b"", "empty or truncated"),
+    (b"hello world, not a style at all", "not an Atelier style file"),
+    (struct.pack("<Q", 10**12) + b"{" + b"x" * 100, "bad or truncated header"),
+])
+def test_garbage_files_refused(tmp_path, content, match):
+    p = tmp_path / "bad.atelier-style"
+    p.write_bytes(content)
+    with pytest.raises(StyleFileError, match=match):
+        load_style(p)
+
+
+def test_pickle_is_never_loaded(tmp_path):
+    class Boom:
+        def __reduce__(self):
+            return (exec, ("open('pwned','w').write('x')",))
+    p = tmp_path / "evil.atelier-style"
+    p.write_bytes(pickle.dumps(Boom()))
+    with pytest.raises(StyleFileError):
+        load_style(p)
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_truncated_style_refused(tmp_path):
+    good = make_style(tmp_path / "g.atelier-style")
+    data = good.read_bytes()
+    bad = tmp_path / "t.atelier-style"
+    bad.write_bytes(data[: len(data) // 2])
+    with pytest.raises(StyleFileError):
+        load_style(bad)
+
+
+def _meta(**over):
+    base = {"format": "atelier-style/1", "name": "X", "architecture": "fast",
+            "arch_config": json.dumps(build_generator("fast").config.to_dict()), "training": "{}",
+            "strength": "1.0", "max_size": "", "thumbnail": ""}
+    base.update(over)
+    return base
+
+
+def test_wrong_shapes_nan_and_unknown_architecture_refused(tmp_path):
+    state = {k: v.clone() for k, v in build_generator("fast").state_dict().items()}
+    key = next(iter(state))
+    p = tmp_path / "shape.atelier-style"
+    save_file({**state, key: torch.zeros(3, 3)}, p, metadata=_meta())
+    with pytest.raises(StyleFileError, match="shape"):
+        load_style(p)
+    nan = {**state, key: torch.full_like(state[key], float("nan"))}
+    save_file(nan, p, metadata=_meta())
+    with pytest.raises(StyleFileError, match="NaN"):
+        load_style(p)
+    save_file(state, p, metadata=_meta(architecture="giant"))
+    with pytest.raises(StyleFileError, match="unknown architecture"):
+        load_style(p)
+    save_file({**state, "extra.weight": torch.zeros(1)}, p, metadata=_meta())
+    with pytest.raises(StyleFileError, match="does not match"):
+        load_style(p)
+    save_file(state, p, metadata=_meta(name="../../etc/passwd"))
+    with pytest.raises(StyleFileError, match="not allowed"):
+        read_meta(p)
+    save_file({k: v.to(torch.int32) for k, v in state.items()}, p, metadata=_meta())
+    with pytest.raises(StyleFileError, match="dtype"):
+        load_style(p)
+
+
+def test_catalog_import_export_remove(styles_dirs, tmp_path):
+    cat = Catalog(*styles_dirs)
+    mine = make_style(tmp_path / "mine.atelier-style", "My Style")
+    entry = cat.import_file(mine)
+    assert entry.slug == "my_style" and not entry.builtin
+    assert {e.slug for e in cat.list()} == {"tiny", "tiny_two", "my_style"}
+    with pytest.raises(StyleFileError, match="already installed"):
+        cat.import_file(mine)
+    out = cat.export("My Style", tmp_path / "shared.atelier-style")
+    assert load_style(out)[1].name == "My Style"
+    with pytest.raises(StyleFileError, match="built in"):
+        cat.remove("tiny")
+    cat.remove("my_style")
+    assert "my_style" not in {e.slug for e in cat.list()}
+    with pytest.raises(StyleFileError, match="no style named"):
+        cat.find("my_style")
+
+
+def test_corrupt_import_refused_and_gallery_survives_a_bad_file(styles_dirs, tmp_path):
+    cat = Catalog(*styles_dirs)
+    bad = tmp_path / "bad.atelier-style"
+    bad.write_bytes(b"\x00" * 64)
+    with pytest.raises(StyleFileError):
+        cat.import_file(bad)
+    (styles_dirs[1] / "junk.atelier-style").write_bytes(b"junk" * 10)
+    assert {e.slug for e in cat.list()} == {"tiny", "tiny_two"}
+    assert cat.problems and "junk" in cat.problems[0]

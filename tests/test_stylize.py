@@ -1,0 +1,140 @@
+"""Stylizing single images: size, orientation, alpha, metadata, strength, seams, OOM recovery."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from engine.devices import DeviceInfo, resolve_device
+from engine.imageio import load_image
+from engine.messages import StylizeOptions
+from engine.models.host import ModelHost
+from engine.stylize import run_with_recovery, stylize_file, stylize_loaded
+from engine.tiling import run_tiled, run_whole, tile_grid
+from tests.conftest import photo
+
+
+@pytest.fixture
+def host_model(catalog):
+    host = ModelHost()
+    entry = catalog.find("tiny")
+    return host, entry, host.get(entry.path, resolve_device("cpu"))
+
+
+def sha(p):
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def test_output_size_orientation_and_original_untouched(host_model, tmp_path):
+    host, entry, model = host_model
+    src = tmp_path / "rot.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "TestCam"
+    Image.fromarray(photo(90, 50)).save(src, exif=exif.tobytes(), icc_profile=b"\x01" * 64)
+    before = sha(src)
+    res = stylize_file(host, entry.path, model, src, tmp_path / "out.jpg", StylizeOptions())
+    assert sha(src) == before
+    with Image.open(res.output) as im:
+        assert im.size == (50, 90)  # EXIF rotation applied, full resolution
+        assert im.info.get("icc_profile") == b"\x01" * 64
+        assert im.getexif().get(0x010F) == "TestCam"
+
+
+def test_alpha_kept(host_model, tmp_path):
+    host, entry, model = host_model
+    rgba = Image.fromarray(photo(64, 48)).convert("RGBA")
+    a = np.zeros((48, 64), np.uint8)
+    a[:, 32:] = 255
+    rgba.putalpha(Image.fromarray(a))
+    rgba.save(tmp_path / "a.png")
+    res = stylize_file(host, entry.path, model, tmp_path / "a.png", tmp_path / "o.png", StylizeOptions())
+    with Image.open(res.output) as im:
+        assert im.mode == "RGBA"
+        assert np.array_equal(np.asarray(im.getchannel("A")), a)
+
+
+def test_strength_zero_returns_the_photo_and_one_changes_it(host_model):
+    host, entry, model = host_model
+    img = load_image.__globals__["LoadedImage"](photo(64, 64), None, None, None, None)
+    same, _, _ = stylize_loaded(host, entry.path, model, img, StylizeOptions(strength=0.0))
+    full, _, _ = stylize_loaded(host, entry.path, model, img, StylizeOptions(strength=1.0))
+    assert np.abs(same.astype(int) - img.rgb).max() <= 1
+    assert np.abs(full.astype(int) - img.rgb).mean() > 1
+
+
+def test_preserve_colors_keeps_chroma(host_model):
+    host, entry, model = host_model
+    rgb = photo(64, 64)
+    img = load_image.__globals__["LoadedImage"](rgb, None, None, None, None)
+    out, _, _ = stylize_loaded(host, entry.path, model, img, StylizeOptions(preserve_colors=True))
+    cb_in = np.asarray(Image.fromarray(rgb).convert("YCbCr"))[..., 1:].astype(int)
+    cb_out = np.asarray(Image.fromarray(out).convert("YCbCr"))[..., 1:].astype(int)
+    assert np.abs(cb_in - cb_out).mean() < 3
+
+
+def test_max_size_limits_long_side(host_model, tmp_path):
+    host, entry, model = host_model
+    Image.fromarray(photo(200, 100)).save(tmp_path / "big.png")
+    res = stylize_file(host, entry.path, model, tmp_path / "big.png", tmp_path / "o.png", StylizeOptions(max_size=50))
+    assert (res.width, res.height) == (50, 25)
+
+
+def test_tile_grid_covers_everything():
+    for length, tile, ov in ((1000, 256, 32), (257, 256, 32), (4000, 1024, 128)):
+        starts = tile_grid(length, tile, ov)
+        assert starts[0] == 0 and starts[-1] + tile == length
+        assert all(b - a <= tile - ov for a, b in zip(starts, starts[1:], strict=False))
+
+
+def test_tiles_show_no_seams(host_model):
+    """Difference across tile borders is no larger than elsewhere, and tiles match a whole pass."""
+    _, _, model = host_model
+    rgb = photo(384, 320, seed=3)
+    whole = run_whole(model, rgb)
+    tiled = run_tiled(model, rgb, tile=160, overlap=32, thumb_side=384)  # thumbnail == whole image
+    assert np.abs(whole - tiled).mean() < 0.05  # only context at tile edges differs (~3 of 255 levels)
+    grad = np.abs(np.diff(tiled, axis=1)).mean(axis=(0, 2))  # per column boundary
+    borders = set()
+    for x0 in tile_grid(384, 160, 32)[1:]:
+        borders.update(range(x0 - 1, x0 + 33))  # the blend band
+    at_border = np.mean([grad[i] for i in sorted(borders) if i < len(grad)])
+    elsewhere = np.mean([grad[i] for i in range(len(grad)) if i not in borders])
+    assert at_border <= elsewhere * 1.15
+
+
+class _OomOnce(torch.nn.Module):
+    """Wraps a generator and raises CUDA-style OOM for inputs larger than `limit` pixels."""
+
+    def __init__(self, g, limit):
+        super().__init__()
+        self.g, self.limit, self.config = g, limit, g.config
+
+    def forward(self, x):
+        if x.shape[-1] * x.shape[-2] > self.limit:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return self.g(x)
+
+
+def test_out_of_memory_shrinks_tiles_then_falls_back_to_cpu(host_model, monkeypatch):
+    host, entry, model = host_model
+    fake_gpu = DeviceInfo("cuda:0", "Fake GPU", 1.0, False)
+    notices: list[str] = []
+    # A "GPU" model that fails for anything over 300x300: tiles must shrink to 256.
+    gpu_model = type(model)(_OomOnce(model.generator, 300 * 300), model.meta, fake_gpu, torch.float32)
+    gpu_model.prepare = lambda x: x
+    monkeypatch.setattr("engine.stylize.free_cache", lambda d: None)
+    out, used = run_with_recovery(host, entry.path, gpu_model, photo(600, 400), 1024, None, notices.append)
+    assert out.shape == (400, 600, 3) and used is gpu_model
+    assert any("256px tiles" in n for n in notices)
+    # A "GPU" model that always fails: falls back to the CPU and says so.
+    always = type(model)(_OomOnce(model.generator, 0), model.meta, fake_gpu, torch.float32)
+    always.prepare = lambda x: x
+    notices.clear()
+    out, used = run_with_recovery(host, entry.path, always, photo(300, 200), 512, None, notices.append)
+    assert used.device.spec == "cpu" and out.shape == (200, 300, 3)
+    assert any("continuing on the CPU" in n for n in notices)

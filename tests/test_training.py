@@ -1,0 +1,160 @@
+"""Training: finite losses, exact resume after a kill, cancel keeps a checkpoint, data checks, export."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from engine.devices import resolve_device
+from engine.errors import Cancelled, DataCheckError
+from engine.progress import Progress
+from engine.stylefile import StyleMeta, load_style
+from engine.training.data import check_folder
+from engine.training.session import TrainSpec, spec_from_run, train_style
+from engine.training.trainer import CHECKPOINT, TrainConfig, Trainer
+from tests.conftest import photo
+
+TINY = TrainConfig(crop=64, steps=4, art_side=160, photo_side=160, nce_patches=32, eval_every=2,
+                   checkpoint_every_s=1e9, preview_every_s=1e9, seed=3)
+
+
+def _art(folder: Path, n: int = 3) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+    for i in range(n):
+        strokes = rng.integers(0, 255, (20, 20, 3), dtype=np.uint8)
+        Image.fromarray(strokes).resize((160, 150), Image.Resampling.NEAREST).save(folder / f"art{i}.png")
+    return folder
+
+
+def _photos(folder: Path, n: int = 4) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        Image.fromarray(photo(170, 140, seed=i)).save(folder / f"p{i}.jpg", quality=92)
+    return folder
+
+
+@pytest.fixture
+def data(tmp_path):
+    return _art(tmp_path / "art"), _photos(tmp_path / "photos")
+
+
+def _trainer(data, run_dir, config=TINY):
+    art, photos = data
+    return Trainer(config, [art], photos, run_dir, resolve_device("cpu"))
+
+
+def test_a_few_steps_give_finite_losses(data, tmp_path):
+    tr = _trainer(data, tmp_path / "run")
+    for _ in range(3):
+        losses = tr.train_step()
+        assert set(losses) >= {"d", "gan", "nce", "idt", "struct"}
+        assert all(np.isfinite(v) for v in losses.values())
+    assert tr.step == 3
+
+
+def test_resume_continues_exactly_where_a_killed_run_stopped(data, tmp_path):
+    torch.manual_seed(0)
+    straight = _trainer(data, tmp_path / "a")
+    for _ in range(4):
+        straight.train_step()
+    # the "killed" run: 2 steps, checkpoint, then the process dies
+    killed = _trainer(data, tmp_path / "b")
+    for _ in range(2):
+        killed.train_step()
+    killed.save_checkpoint()
+    del killed
+    resumed = _trainer(data, tmp_path / "b")
+    resumed.load_checkpoint()
+    assert resumed.step == 2
+    for _ in range(2):
+        resumed.train_step()
+    assert resumed.step == straight.step == 4
+    for (k, a), (_, b) in zip(straight.generator.state_dict().items(), resumed.generator.state_dict().items(),
+                              strict=True):
+        assert torch.allclose(a, b, atol=1e-6), k
+
+
+def test_cancel_leaves_a_usable_checkpoint(data, tmp_path):
+    tr = _trainer(data, tmp_path / "run", replace(TINY, steps=50))
+    progress = Progress()
+    calls = {"n": 0}
+    original = progress.report
+
+    def report(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            progress.token.cancel()
+        original(*a, **k)
+    progress.report = report
+    with pytest.raises(Cancelled):
+        tr.run(progress, StyleMeta(name="C", architecture="fast"))
+    ckpt = tmp_path / "run" / CHECKPOINT
+    assert ckpt.exists()
+    again = _trainer(data, tmp_path / "run")
+    again.load_checkpoint()
+    assert again.step == 3
+    again.train_step()
+
+
+def test_session_exports_a_style_the_engine_loads_and_resumes(data, tmp_path):
+    art, photos = data
+    out = tmp_path / "styles" / "new.atelier-style"
+    spec = TrainSpec((art,), photos, "New Style", tmp_path / "run", out, TINY, author="Me")
+    outcome = train_style(spec, resolve_device("cpu"), Progress(), log=lambda m: None)
+    g, meta = load_style(outcome.style_path)
+    assert meta.name == "New Style" and meta.author == "Me" and meta.training["step"] >= 2
+    assert meta.thumbnail_png  # rendered by the model on the sample photo
+    with torch.no_grad():
+        y = g(torch.zeros(1, 3, 64, 64))
+    assert y.shape == (1, 3, 64, 64)
+    # resume picks up the stored spec; more steps continue from the checkpoint
+    spec2 = replace(spec_from_run(tmp_path / "run"), config=replace(TINY, steps=6))
+    outcome2 = train_style(spec2, resolve_device("cpu"), Progress(), log=lambda m: None)
+    assert outcome2.steps == 6
+
+
+def test_finish_early_keeps_the_best_result(data, tmp_path):
+    tr = _trainer(data, tmp_path / "run", replace(TINY, steps=1000))
+    progress = Progress()
+    progress.token.finish()
+    result = tr.run(progress, StyleMeta(name="Early", architecture="fast"))
+    assert result.best_path is not None and load_style(result.best_path)[1].name == "Early"
+
+
+def test_data_check_messages(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = check_folder(empty, 1, "artwork")
+    assert not r.ok and "too few artwork images" in r.error
+    assert "does not exist" in check_folder(tmp_path / "missing", 1, "photo").error
+
+    d = tmp_path / "mixed"
+    _art(d, 2)
+    Image.fromarray(photo(60, 50)).save(d / "tiny.png")
+    Image.fromarray(photo(900, 150)).save(d / "strip.png")
+    (d / "broken.jpg").write_bytes(b"not a jpeg")
+    Image.open(d / "art0.png").save(d / "copy_of_art0.png")
+    blank = np.full((200, 200, 3), 250, np.uint8)
+    blank[90:110, 20:180] = 0  # a line of "text" on white paper
+    Image.fromarray(blank).save(d / "page.png")
+    r = check_folder(d, 1, "artwork")
+    reasons = {i.path.name: i.reason for i in r.excluded}
+    assert "too small" in reasons["tiny.png"]
+    assert "aspect ratio" in reasons["strip.png"]
+    assert "cannot be decoded" in reasons["broken.jpg"] or "not an image" in reasons["broken.jpg"]
+    assert "duplicate of art0.png" in reasons["copy_of_art0.png"]
+    assert "mostly border" in reasons["page.png"]
+    assert sorted(p.name for p in r.usable) == ["art0.png", "art1.png"]
+
+
+def test_too_few_photos_stops_before_training(data, tmp_path):
+    art, _ = data
+    few = _photos(tmp_path / "few", 2)
+    with pytest.raises(DataCheckError, match="too few photo images"):
+        Trainer(TINY, [art], few, tmp_path / "run", resolve_device("cpu"))

@@ -260,8 +260,8 @@ def print_table(r: dict) -> None:
     print("-" * len(head))
     for kind, s in r["scenes"].items():
         print(f"{kind:<6} {s['delivered_fps']:6.1f} {s['latency_ms_median'] or 0:6.0f}ms "
-              f"{s['latency_ms_p95'] or 0:6.0f}ms {s['compute_ms_mean'] or 0:5.0f}ms {s['governor_side_final']:5d} {s['flicker']['stabilized']:8.2f} "
-              f"{s['flicker']['raw']:6.2f}")
+              f"{s['latency_ms_p95'] or 0:6.0f}ms {s['compute_ms_mean'] or 0:5.0f}ms {s['governor_side_final']:5d} "
+              f"{s['flicker']['stabilized']:8.2f} {s['flicker']['raw']:6.2f}")
     print("flicker = mean output change / mean input change between consecutive frames (lower = steadier); "
           "raw = without the live stabilizer")
 

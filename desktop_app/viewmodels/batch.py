@@ -110,7 +110,7 @@ class BatchViewModel(ObservableObject):
         self.thumbnail = None
         self.thumbnail_caption = ""
         self.failures = ()
-        self.summary = ""
+        self.summary = f"Painting {self._total} photos. Finished paintings are kept even if you stop."
         self.result_dir = str(out)
         self.state = "running"
         self.app.bridge.submit(request)
@@ -151,8 +151,8 @@ class BatchViewModel(ObservableObject):
         if event.job_id != self.job:
             return
         image: QImage = bytes_to_qimage(event.pixels, event.width, event.height)
+        self.thumbnail_caption = event.caption  # first, so views showing the image can read it
         self.thumbnail = image
-        self.thumbnail_caption = event.caption
 
     def _on_finished(self, event: JobFinished) -> None:
         if event.job_id != self.job:

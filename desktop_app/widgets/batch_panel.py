@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QPixmap
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,7 +27,9 @@ from desktop_app.settings import AppSettings
 from desktop_app.viewmodels.batch import BATCH_FORMATS, BatchViewModel
 
 FORMAT_LABELS = {"same": "Same as input", "jpg": "JPEG", "png": "PNG", "webp": "WebP"}
-THUMB_SIDE = 220
+THUMB_SIDE = 256  # the engine sends 256 px previews: shown 1:1
+RECENT_SIDE = 88
+RECENT_MAX = 60
 
 
 class BatchPanel(QWidget):
@@ -96,7 +98,7 @@ class BatchPanel(QWidget):
         self.count_label = QLabel()
         self.eta_label = QLabel()
         self.eta_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.summary_label = QLabel()
+        self.summary_label = QLabel("Pick a folder and press Start. Your originals are never changed.")
         self.summary_label.setWordWrap(True)
         info = QHBoxLayout()
         info.addWidget(self.count_label, 1)
@@ -109,26 +111,47 @@ class BatchPanel(QWidget):
         self.thumb.setWordWrap(True)
         self.thumb_caption = QLabel()
         self.thumb_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.thumb_caption.setMaximumWidth(THUMB_SIDE)
-        self.failures = QListWidget()
-        self.failures.setToolTip("Photos that could not be painted, and why. The rest of the batch went on.")
-        self.failures_box = QGroupBox("Could not be painted")
-        QVBoxLayout(self.failures_box).addWidget(self.failures)
-
-        latest = QVBoxLayout()
+        self.thumb_caption.setFixedWidth(THUMB_SIDE)
+        latest_box = QGroupBox("Latest painting")
+        latest = QVBoxLayout(latest_box)
         latest.addWidget(self.thumb)
         latest.addWidget(self.thumb_caption)
         latest.addStretch(1)
+
+        self.output_label = QLabel()
+        self.output_label.setWordWrap(True)
+        self.output_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.failures_title = QLabel()
+        self.failures = QListWidget()
+        self.failures.setToolTip("Photos that could not be painted, and why. The rest of the batch went on.")
+        results_box = QGroupBox("Results")
+        results = QVBoxLayout(results_box)
+        results.addWidget(self.summary_label)
+        results.addWidget(self.output_label)
+        results.addWidget(self.failures_title)
+        results.addWidget(self.failures, 1)
+        self.recent = QListWidget()
+        self.recent.setViewMode(QListWidget.ViewMode.IconMode)
+        self.recent.setIconSize(QSize(RECENT_SIDE, RECENT_SIDE))
+        self.recent.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.recent.setMovement(QListWidget.Movement.Static)
+        self.recent.setSpacing(4)
+        self.recent.setFrameShape(QListWidget.Shape.NoFrame)
+        self.recent.setToolTip("The paintings finished in this batch, newest first")
+        self.recent.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        results.addWidget(self.recent, 2)
+        self.failures_title.hide()
+        self.failures.hide()
+
         lower = QHBoxLayout()
-        lower.addLayout(latest)
-        lower.addWidget(self.failures_box, 1)
+        lower.addWidget(latest_box, 0, Qt.AlignmentFlag.AlignTop)
+        lower.addWidget(results_box, 1)
 
         layout = QVBoxLayout(self)
         layout.addWidget(options)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addLayout(info)
-        layout.addWidget(self.summary_label)
         layout.addLayout(lower, 1)
 
         self._bind()
@@ -155,7 +178,8 @@ class BatchPanel(QWidget):
         vm.eta_text_changed.connect(self.eta_label.setText)
         vm.summary_changed.connect(self.summary_label.setText)
         vm.thumbnail_changed.connect(self._show_thumb)
-        vm.thumbnail_caption_changed.connect(self.thumb_caption.setText)
+        vm.thumbnail_caption_changed.connect(self._show_caption)
+        vm.result_dir_changed.connect(lambda d: self.output_label.setText(f"Paintings go to: {d}" if d else ""))
         vm.failures_changed.connect(self._show_failures)
         vm.gallery.current_changed.connect(lambda _s: self._show_style())
         vm.input_dir_changed.connect(lambda _s: self._update_state(vm.state))
@@ -202,16 +226,31 @@ class BatchPanel(QWidget):
         if image is None:
             self.thumb.setPixmap(QPixmap())
             self.thumb.setText("The newest painting appears here")
+            self.recent.clear()
             return
         pix = QPixmap.fromImage(image).scaled(THUMB_SIDE - 8, THUMB_SIDE - 8, Qt.AspectRatioMode.KeepAspectRatio,
                                               Qt.TransformationMode.SmoothTransformation)
         self.thumb.setPixmap(pix)
+        self.recent.insertItem(0, "")
+        item = self.recent.item(0)
+        item.setIcon(QIcon(pix))
+        item.setToolTip(self.vm.thumbnail_caption)
+        while self.recent.count() > RECENT_MAX:
+            self.recent.takeItem(self.recent.count() - 1)
+
+    def _show_caption(self, text: str) -> None:
+        metrics = self.thumb_caption.fontMetrics()
+        self.thumb_caption.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, THUMB_SIDE - 4))
+        self.thumb_caption.setToolTip(text)
 
     def _show_failures(self, failures: tuple[tuple[str, str], ...]) -> None:
+        """The list appears only when something failed: an empty box reads like a broken one."""
         self.failures.clear()
         for name, reason in failures:
             self.failures.addItem(f"{name}: {reason}")
-        self.failures_box.setTitle(f"Could not be painted ({len(failures)})" if failures else "Could not be painted")
+        self.failures_title.setText(f"<b>Could not be painted ({len(failures)})</b>")
+        self.failures_title.setVisible(bool(failures))
+        self.failures.setVisible(bool(failures))
 
     def _update_state(self, state: str) -> None:
         running = state in ("running", "paused")

@@ -57,9 +57,18 @@ class PreferencesDialog(QDialog):
         return str(self.device.currentData())
 
 
+FALLBACK_CREDITS = (
+    "## Credits\n\n"
+    "Sample photo: astronaut Eileen Collins, NASA (public domain), as shipped with scikit-image.\n\n"
+    "Built-in styles are trained on public-domain artworks; their full list of sources is in "
+    "`resources/ATTRIBUTION.md` when the styles are installed.\n\n"
+    "Made with PySide6 (Qt for Python, LGPL), PyTorch, Pillow, NumPy and safetensors."
+)
+
+
 def about_markdown() -> str:
     credits = resources_dir() / "ATTRIBUTION.md"
-    text = credits.read_text(encoding="utf-8") if credits.is_file() else "Credits file not found."
+    text = credits.read_text(encoding="utf-8") if credits.is_file() else FALLBACK_CREDITS
     return (f"# Atelier {__version__}\n\nTurns photos into paintings with content-preserving GAN style "
             "transfer, entirely on your own computer.\n\n---\n\n" + text)
 

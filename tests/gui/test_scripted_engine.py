@@ -134,3 +134,19 @@ def test_close_shuts_the_engine_down(make_window):
     window = make_window(runtime=runtime)
     window.close()
     assert runtime.shut
+
+
+def test_preview_is_a_single_slot_newest_setting_wins(make_window, qtbot, photo_file):
+    """While one preview runs, style changes do not queue: only the newest runs next."""
+    from engine.messages import JobFinished
+
+    runtime = ScriptedRuntime({})  # previews never answer until we say so
+    window = make_window(runtime=runtime)
+    window.photo.open_file(photo_file)
+    assert [r.style for r in runtime.requests] == ["tiny"]
+    window.gallery.select("tiny_two")
+    window.gallery.select("tiny")
+    window.gallery.select("tiny_two")
+    assert len(runtime.requests) == 1
+    window.bridge._on_event(JobFinished(runtime.requests[0].job_id, None, 0.1))
+    assert [r.style for r in runtime.requests] == ["tiny", "tiny_two"]

@@ -27,7 +27,7 @@ from desktop_app.settings import AppSettings
 from desktop_app.viewmodels.batch import BATCH_FORMATS, BatchViewModel
 
 FORMAT_LABELS = {"same": "Same as input", "jpg": "JPEG", "png": "PNG", "webp": "WebP"}
-THUMB_SIDE = 256  # the engine sends 256 px previews: shown 1:1
+THUMB_SIDE = 216  # the engine sends 256 px previews: shown slightly smaller, so crisp
 RECENT_SIDE = 88
 RECENT_MAX = 60
 

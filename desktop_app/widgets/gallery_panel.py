@@ -74,7 +74,7 @@ class GalleryPanel(QWidget):
         layout.setContentsMargins(6, 6, 0, 6)
         layout.addWidget(title)
         layout.addWidget(self.stack, 1)
-        self.setMinimumWidth(2 * (THUMB + 26) + 28)
+        self.setMinimumWidth(THUMB + 26 + 28)  # one column; the splitter default shows two
 
         vm.empty_changed.connect(lambda e: self.stack.setCurrentIndex(1 if e else 0))
         vm.current_changed.connect(self._show_current)

@@ -46,6 +46,8 @@ class PhotoPanel(QWidget):
         self.actual_button = QPushButton("100 %")
         self.actual_button.setToolTip("Show the photo's real pixels")
         self.zoom_label = QLabel()
+        self.zoom_label.setMinimumWidth(self.zoom_label.fontMetrics().horizontalAdvance("1600%") + 6)
+        self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.save_button = QPushButton("Save as…")
         self.save_button.setToolTip("Paint the photo at full resolution and save it under a new name (Ctrl+S)")
         self.save_button.setDefault(True)
@@ -61,17 +63,18 @@ class PhotoPanel(QWidget):
         bar.addSpacing(8)
         bar.addWidget(self.preserve)
         bar.addSpacing(12)
-        bar.addWidget(self.fit_button)
-        bar.addWidget(self.actual_button)
-        bar.addWidget(self.zoom_label)
-        bar.addSpacing(12)
         bar.addWidget(self.save_button)
+        info = QHBoxLayout()  # second row: what is open, and how it is shown
+        info.addWidget(self.status, 1)
+        info.addWidget(self.fit_button)
+        info.addWidget(self.actual_button)
+        info.addWidget(self.zoom_label)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.canvas, 1)
         layout.addLayout(bar)
-        layout.addWidget(self.status)
+        layout.addLayout(info)
 
         # view -> view-model
         self.strength.valueChanged.connect(lambda v: setattr(vm, "strength", v / 100))

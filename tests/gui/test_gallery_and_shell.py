@@ -152,3 +152,17 @@ def test_live_tab_gets_style_and_device_and_stops_when_left(make_window, monkeyp
     assert calls[-1] == ("style", "tiny_two")
     window.tabs.setCurrentIndex(mw.TAB_PHOTO)
     assert calls[-1] == ("stop",)
+
+
+def test_window_state_and_choices_are_remembered(make_window, settings, photo_dir):
+    first = make_window()
+    first.resize(900, 640)
+    first.photo_panel.strength.setValue(70)
+    first.batch_panel.input_edit.setText(str(photo_dir))
+    first.gallery.select("tiny_two")
+    first.close()
+    assert settings.blob("window/geometry") is not None  # (offscreen screens clamp sizes: not compared)
+    second = make_window()
+    assert second.photo.strength == pytest.approx(0.7)
+    assert second.gallery.current == "tiny_two"
+    assert second.batch_panel.input_edit.text() == str(photo_dir)

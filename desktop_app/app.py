@@ -38,6 +38,6 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     QGuiApplication.setApplicationDisplayName("Atelier")
     app.setStyle("Fusion")
     app.setWindowIcon(app_icon())
-    # Fusion takes its colours from the platform theme, so system light/dark switches follow live.
-    app.styleHints().colorSchemeChanged.connect(lambda _scheme: app.setPalette(app.style().standardPalette()))
+    # No setPalette anywhere: Qt then keeps the application palette in step with the platform's
+    # light/dark scheme (also when it changes while Atelier runs), and every widget paints with it.
     return app

@@ -85,7 +85,7 @@ class FrameDisplay(QWidget):
     def _paint_overlay(self, p: QPainter) -> None:
         s = self._stats
         assert s is not None
-        lines = [f"{s.fps:4.1f} fps  (target {s.target_fps:g})",
+        lines = [f"{s.fps:.1f} fps  (target {s.target_fps:g})",
                  f"latency {s.latency_ms:4.0f} ms  ·  model {s.compute_ms:4.0f} ms",
                  f"resolution {s.side} px short side  ·  {s.device}"]
         if self._caption:

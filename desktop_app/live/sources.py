@@ -12,6 +12,7 @@ That is two passes over the pixels; any numpy-side channel shuffling would be sl
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from dataclasses import dataclass
@@ -32,6 +33,25 @@ from PySide6.QtMultimedia import (
 )
 
 PREFERRED_MAX_PIXELS = 1920 * 1080  # above this a live feed only costs conversions, not quality
+
+
+def preload_torch_compiler() -> None:
+    """Import torch._dynamo (which loads triton's native library) before the first playback.
+
+    Observed here (PySide6 6.12, torch with triton, Linux/X11): after a live session had played video
+    through Qt's FFmpeg backend, the first training job segfaulted inside `import triton` (torch
+    imports it lazily from Adam's constructor, on the engine thread). Loading it before any playback
+    avoided the crash in every run. It costs about a second once, while the camera opens anyway.
+    """
+    global _preloaded
+    if _preloaded:
+        return
+    _preloaded = True
+    with contextlib.suppress(Exception):  # no compiler stack in this build: nothing to protect against
+        import torch._dynamo  # noqa: F401
+
+
+_preloaded = False
 
 
 @dataclass(frozen=True)
@@ -197,6 +217,7 @@ class CameraSource(FrameSource):
         QCoreApplication.instance().requestPermission(QCameraPermission(), self, answered)
 
     def _open(self) -> None:
+        preload_torch_compiler()
         self._camera = QCamera(self.device, self)
         fmt = choose_format(self.device)
         if fmt is not None:
@@ -271,6 +292,7 @@ class VideoFileSource(FrameSource):
         if not self.path.is_file():
             self.error.emit(f"The video file {self.path} does not exist.")
             return
+        preload_torch_compiler()
         self._player = QMediaPlayer(self)
         self._sink = QVideoSink(self)
         self._player.setVideoSink(self._sink)

@@ -47,6 +47,8 @@ class ArtworksPage(FolderPage):
             item.setToolTip(str(run.run_dir))
             self.runs_list.addItem(item)
         self.resume_box.setVisible(bool(runs))
+        if runs:
+            self.runs_list.setCurrentRow(0)
 
     def runs(self) -> list[ResumableRun]:
         return [self.runs_list.item(i).data(256) for i in range(self.runs_list.count())]

@@ -45,6 +45,8 @@ class OptionsPage(QWizardPage):
         self.name_edit.setPlaceholderText("e.g. My watercolours")
         self.name_error = QLabel("")
         self.name_error.setStyleSheet("color: #c62828")
+        self.name_error.setWordWrap(True)
+        self.name_error.hide()
         self.author_edit = QLineEdit()
         self.author_edit.setPlaceholderText("optional; stored in the style file")
 
@@ -79,6 +81,14 @@ class OptionsPage(QWizardPage):
         form.addRow("Start from", self.base_box)
         form.addRow("Keep content", content_widget)
         form.addRow("Device", self.device_box)
+        help_text = QLabel(
+            "<p><b>Time budget</b>: training first measures this computer's speed and fits the run into this time; "
+            "the best result is kept, and you can stop early.</p>"
+            "<p><b>Start from</b>: a new style starts from an existing model, which takes minutes instead of hours."
+            "</p><p><b>Keep content</b>: move right if faces and shapes drift too much, left for bolder painting.</p>")
+        help_text.setWordWrap(True)
+        help_text.setStyleSheet("color: palette(dark)")
+        form.addRow(help_text)
 
         self.name_edit.textChanged.connect(self._validate_name)
         self.content.valueChanged.connect(lambda v: self.content_label.setText(f"{v / 100:.2f}"))
@@ -147,7 +157,9 @@ class OptionsPage(QWizardPage):
         return ""
 
     def _validate_name(self) -> None:
-        self.name_error.setText(self._name_problem())
+        problem = self._name_problem()
+        self.name_error.setText(problem)
+        self.name_error.setVisible(bool(problem))
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -81,6 +81,7 @@ class RunPage(QWizardPage):
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumHeight(64)
+        self.log.hide()  # shown with the first notice (skipped files, measured speed, resuming)
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("Stop and keep the best result")
 
@@ -126,6 +127,7 @@ class RunPage(QWizardPage):
         self.last_step = 0
         self.chart.clear()
         self.log.clear()
+        self.log.hide()
         self.progress_bar.setValue(0)
         self.time_left.setText("")
         what = "Resuming" if request.resume else "Training"
@@ -136,8 +138,9 @@ class RunPage(QWizardPage):
         self.pause_button.setText("Pause")
         self.stop_button.setEnabled(True)
         self.job = self.bridge.submit(request)
-        self._set_back_enabled(False)
         self.completeChanged.emit()
+        # QWizard re-enables Back after initializePage returns; disable it once that has happened
+        QTimer.singleShot(0, lambda: self._set_back_enabled(not self.running))
 
     def cancel(self) -> None:
         """Cancel a running job (its checkpoint is kept, so it can be resumed)."""
@@ -190,6 +193,7 @@ class RunPage(QWizardPage):
                                          QImage.Format.Format_RGB888).copy()
             self._show_preview()
         elif isinstance(event, JobNotice):
+            self.log.show()
             self.log.appendPlainText(event.message)
         elif isinstance(event, JobFinished):
             self._on_finished(event)
@@ -198,6 +202,7 @@ class RunPage(QWizardPage):
             self.state.setText(f"<span style='color:#c62828'><b>Training failed:</b> {html.escape(event.message)}"
                                "</span>")
             if event.detail:
+                self.log.show()
                 self.log.appendPlainText(event.detail)
             self._end_buttons()
             self._set_back_enabled(True)

@@ -76,6 +76,9 @@ def test_wizard_trains_a_style_and_resumes(qtbot, bridge, tmp_path, atelier_home
     with qtbot.waitSignal(wiz.style_created, timeout=600000) as created:
         wiz.next()
         assert wiz.currentId() == RUN
+        qtbot.wait(50)
+        if wiz.run_page.running:  # no going back to the options while the run they started is going
+            assert not wiz.button(wiz.WizardButton.BackButton).isEnabled()
     path = created.args[0]
     assert path.exists() and path.parent == bridge.catalog.user_dir
     _, meta = load_style(path)
@@ -90,7 +93,7 @@ def test_wizard_trains_a_style_and_resumes(qtbot, bridge, tmp_path, atelier_home
     runs = wiz2.artworks.runs()
     assert len(runs) == 1 and runs[0].name == "Wizard Test"
     assert wiz2.artworks.resume_box.isVisibleTo(wiz2)
-    wiz2.artworks.runs_list.setCurrentRow(0)
+    assert wiz2.artworks.runs_list.currentRow() == 0  # the newest run is preselected
     with qtbot.waitSignal(wiz2.style_created, timeout=600000) as resumed:
         wiz2.artworks.resume_button.click()
         assert wiz2.currentId() == RUN

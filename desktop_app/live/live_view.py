@@ -425,6 +425,12 @@ class LiveView(QWidget):
         self._update_buttons()
 
     # ------------------------------------------------------------------ lifecycle
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        """Styles trained or imported since the tab was last shown appear in the list."""
+        super().showEvent(event)
+        if not self.session.running:
+            self.refresh_styles()
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         self.stop()
         super().closeEvent(event)

@@ -82,8 +82,12 @@ class _Reader(threading.Thread):
                 with contextlib.suppress(Exception):
                     gen.close()
             self.meta_ready.set()
-            with contextlib.suppress(queue.Full):
-                self.frames.put(_END, timeout=1.0)
+            while not self.stop_flag.is_set():  # the end marker must arrive, however slow the model is
+                try:
+                    self.frames.put(_END, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
 
 
 class _Writer(threading.Thread):

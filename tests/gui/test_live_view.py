@@ -263,3 +263,18 @@ def test_export_refuses_to_overwrite_the_original(qtbot, view, video):
     with qtbot.waitSignal(view.exporter.failed, timeout=5000) as failed:
         view.export_video(video, video)
     assert "never overwritten" in failed.args[0]
+
+
+def test_export_behind_a_slow_model_keeps_every_frame(qtbot, catalog, video, tmp_path):
+    """The reader runs far ahead of a 150 ms/frame model: its queue stays full, and nothing is lost."""
+    from desktop_app.live.video_export import VideoExporter
+
+    runtime = SlowRuntime()
+    exporter = VideoExporter(EngineBridge(catalog, runtime=runtime))
+    dest = tmp_path / "slow.mp4"
+    with qtbot.waitSignal(exporter.finished, timeout=60000):
+        exporter.start(video, dest, "tiny")
+    assert runtime.max_outstanding == 1 and runtime.received == 24
+    gen = imageio_ffmpeg.read_frames(str(dest))
+    next(gen)
+    assert sum(1 for _ in gen) == 24

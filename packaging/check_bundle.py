@@ -39,8 +39,11 @@ REQUIRED_MODULES = [
     "PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtMultimedia",
 ]
 REQUIRED_RESOURCES = ["resources/samples/astronaut.png"]
+# Files outside the PYZ that `import torch` itself needs (the spec trims torch/bin, so keep an eye on it).
+REQUIRED_FILES = {"linux": ["torch/bin/torch_shm_manager"], "darwin": ["torch/bin/torch_shm_manager"]}
 REQUIRED_GLOBS = {
     "resources/styles/*.atelier-style": "built-in styles",
+    "imageio_ffmpeg/binaries/ffmpeg*": "ffmpeg executable (video import/export in the live view)",
 }
 # Qt plugins, by platform: the window system and the camera/video backend.
 QT_PLUGIN_GLOBS = {
@@ -236,6 +239,9 @@ def check_bundle(bundle: Path, cpu_only: bool = False, platform: str = sys.platf
     for rel in REQUIRED_RESOURCES:
         if not (internal / rel).is_file():
             problems.append(f"resource missing: {rel}")
+    for rel in REQUIRED_FILES.get(platform, []):
+        if not (internal / rel).is_file():
+            problems.append(f"file missing: {rel}")
     for pattern, what in REQUIRED_GLOBS.items():
         if not list(internal.glob(pattern)):
             problems.append(f"no {what} in the bundle ({pattern})")

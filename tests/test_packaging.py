@@ -148,3 +148,19 @@ def test_entry_point_redirects_missing_streams_to_a_log(atelier_home, monkeypatc
     import faulthandler
 
     faulthandler.disable()
+
+
+def test_trimmed_torch_files_spare_what_import_torch_needs():
+    """The spec drops torch's test programs; `import torch` still needs torch_shm_manager and its libraries."""
+    import fnmatch
+
+    drop = cb.spec_literal("DROP_GLOBS", SPEC)
+
+    def dropped(dest: str) -> bool:
+        return any(fnmatch.fnmatchcase(dest, p) for p in drop)
+
+    for needed in ("torch/bin/torch_shm_manager", "torch/lib/libtorch_cpu.so", "torch/lib/libc10.so",
+                   "torch/lib/torch_cpu.dll", "torch/_C.cpython-311-x86_64-linux-gnu.so", "torch/__init__.py"):
+        assert not dropped(needed), needed
+    for unused in ("torch/bin/test_api", "torch/bin/TCPStoreTest", "torch/bin/protoc", "torch/test/atest"):
+        assert dropped(unused), unused

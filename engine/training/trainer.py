@@ -41,7 +41,7 @@ from engine.progress import Progress
 from engine.stylefile import StyleMeta, encode_thumbnail, load_style, save_style
 from engine.training.data import check_folder, check_folders, load_working_set, random_crops, require
 from engine.training.diffaugment import diff_augment
-from engine.training.losses import PatchNCE, lsgan_d, lsgan_g, structure_loss, warp_consistency
+from engine.training.losses import PatchNCE, TextureLoss, lsgan_d, lsgan_g, structure_loss, warp_consistency
 
 CHECKPOINT = "checkpoint.pt"
 BEST = "best.atelier-style"
@@ -58,7 +58,8 @@ class TrainConfig:
     lr_d: float = 2e-4
     w_gan: float = 1.5
     w_nce: float = 0.5
-    w_idt: float = 0.2
+    w_idt: float = 0.1
+    w_texture: float = 1.0
     content_weight: float = 1.0  # the user's "keep content" dial: scales the structure term
     w_struct: float = 0.3
     w_warp: float = 1.0
@@ -136,6 +137,7 @@ class Trainer:
         self.discriminator = StyleDiscriminator().to(dev)
         chans = [self._channels(i) for i in config.nce_layers]
         self.nce = PatchNCE(chans, patches=config.nce_patches).to(dev)
+        self.texture = TextureLoss().to(dev)
         self.opt_g = torch.optim.Adam(list(self.generator.parameters()) + list(self.nce.parameters()),
                                       lr=config.lr_g, betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=(0.5, 0.999))
@@ -187,10 +189,12 @@ class Trainer:
         loss_nce = self.nce(g.encode(x, c.nce_layers), g.encode(fake, c.nce_layers))
         loss_idt = torch.nn.functional.l1_loss(g(y), y)
         loss_struct = structure_loss(x, fake)
+        loss_tex = self.texture(fake, y)
         total = (c.w_gan * loss_gan + c.w_nce * loss_nce + c.w_idt * loss_idt
-                 + c.w_struct * c.content_weight * loss_struct)
+                 + c.w_struct * c.content_weight * loss_struct + c.w_texture * loss_tex)
         losses = {k: float(v.detach()) for k, v in (("d", loss_d), ("gan", loss_gan), ("nce", loss_nce),
-                                                     ("idt", loss_idt), ("struct", loss_struct))}
+                                                     ("idt", loss_idt), ("struct", loss_struct),
+                                                     ("texture", loss_tex))}
         if c.w_warp > 0 and self.step % c.warp_every == 0:
             loss_warp = warp_consistency(g, x, fake)
             total = total + c.w_warp * loss_warp

@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the self-test; 0 when every built-in style works on every tested device, else 1."""
     args = build_parser().parse_args(list(argv) if argv is not None else None)
+    if hasattr(sys.stdout, "reconfigure"):  # a style name like "Cézanne" on a cp1252 pipe must not crash the report
+        sys.stdout.reconfigure(errors="replace")
 
     import torch
 

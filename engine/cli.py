@@ -98,6 +98,7 @@ def cmd_styles(args: argparse.Namespace) -> int:
 
 
 def cmd_stylize(args: argparse.Namespace) -> int:
+    """Stylize files/folders with one style, or with every built-in style (`--style all`)."""
     from engine.batch import collect_inputs, run_batch
     from engine.catalog import Catalog
     from engine.devices import resolve_device
@@ -106,21 +107,36 @@ def cmd_stylize(args: argparse.Namespace) -> int:
 
     options = StylizeOptions(strength=args.strength, preserve_colors=args.preserve_colors,
                              max_size=args.max_size, tile_size=args.tile, output_format=args.format)
-    entry = Catalog().find(args.style)
+    catalog = Catalog()
+    if args.style.strip().lower() == "all":
+        entries = [e for e in catalog.list() if e.builtin]
+        if not entries:
+            raise AtelierError("no built-in styles are installed")
+    else:
+        entries = [catalog.find(args.style)]
     device = resolve_device(args.device)
     inputs = collect_inputs([Path(p) for p in args.inputs], args.recursive)
     out_dir = Path(args.out) if args.out else None
-    bar = ProgressBar(f"{entry.slug}")
-    progress = Progress(bar, min_interval_s=0.2)
-    _install_sigint(progress)
-    print(f"{len(inputs.files)} image(s), style {entry.name!r}, device {device.describe()}", file=sys.stderr)
-    report = run_batch(ModelHost(), entry, device, inputs, out_dir, options, progress,
-                       notice=lambda m: print(f"\nnote: {m}", file=sys.stderr), overwrite=args.overwrite)
-    bar.close()
-    print(report.summary())
-    if report.report_path:
-        print(f"report: {report.report_path}")
-    return 0 if not report.failed and not report.cancelled else (130 if report.cancelled else 1)
+    host = ModelHost()
+    status = 0
+    for entry in entries:
+        bar = ProgressBar(f"{entry.slug}")
+        progress = Progress(bar, min_interval_s=0.2)
+        _install_sigint(progress)
+        print(f"{len(inputs.files)} image(s), style {entry.name!r}, device {device.describe()}", file=sys.stderr)
+        report = run_batch(host, entry, device, inputs, out_dir, options, progress,
+                           notice=lambda m: print(f"\nnote: {m}", file=sys.stderr), overwrite=args.overwrite)
+        bar.close()
+        print(f"{entry.name}: {report.summary()}")
+        for out in report.done:
+            print(f"  wrote {out}")
+        if report.report_path:
+            print(f"report: {report.report_path}")
+        if report.cancelled:
+            return 130
+        if report.failed:
+            status = 1
+    return status
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -148,7 +164,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                              minutes=args.minutes, steps=args.steps or 4000,
                              **({"crop": args.crop} if args.crop else {}),
                              **({"seed": args.seed} if args.seed is not None else {}))
-        run_dir = Path(args.run_dir) if args.run_dir else runs_dir() / f"{slugify(args.name)}-{time.strftime('%Y%m%d-%H%M%S')}"
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        run_dir = Path(args.run_dir) if args.run_dir else runs_dir() / f"{slugify(args.name)}-{stamp}"
         output = Path(args.output) if args.output else cat.user_path_for(args.name)
         exclude = ()
         if args.exclude_photos:
@@ -198,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("stylize", help="stylize photos or whole folders")
     s.add_argument("inputs", nargs="+", help="image files or folders")
-    s.add_argument("--style", required=True)
+    s.add_argument("--style", required=True, help="style name, a .atelier-style file, or 'all' (every built-in)")
     s.add_argument("--out", help="output folder (default: a 'stylized' folder beside each input)")
     s.add_argument("--strength", type=float, default=1.0)
     s.add_argument("--preserve-colors", action="store_true")

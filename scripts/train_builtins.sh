@@ -14,27 +14,29 @@ BASE=resources/base/base.atelier-style
 mkdir -p "$OUT" resources/base "$RUNS"
 common=(--photos "$DATA/photos" --exclude-photos bench/heldout_photos.txt --device auto --author "Atelier")
 
-train() {  # name slug minutes base art...
-  local name=$1 slug=$2 minutes=$3 base=$4; shift 4
+train() {  # name slug budget base art...   (budget: "12m" = minutes, "1500" = steps)
+  local name=$1 slug=$2 budget=$3 base=$4; shift 4
   local out=$OUT/$slug.atelier-style run=$RUNS/$slug
   [ "$slug" = base ] && out=$BASE
   if [ -f "$out" ]; then echo "== $name: done already ($out)"; return; fi
-  local args=(--name "$name" --minutes "$minutes" --output "$out" --run-dir "$run" --history "$run/history.json")
+  local args=(--name "$name" --output "$out" --run-dir "$run" --history "$run/history.json")
+  if [[ $budget == *m ]]; then args+=(--minutes "${budget%m}"); else args+=(--steps "$budget"); fi
   if [ -f "$run/checkpoint.pt" ]; then
     echo "== $name: resuming"; $PY -m engine train --resume "$run" --output "$out" --history "$run/history.json"
   else
-    echo "== $name: $minutes min from base $base"
+    echo "== $name: $budget from base $base"
     $PY -m engine train --art "$@" "${common[@]}" "${args[@]}" --base "$base"
   fi
 }
 
 # Base model (issue 3: every artwork folder at once; new styles fine-tune from it). Not trained in
 # the first session: the CPU time went to the styles below, which start from the identity generator.
-if [ "${WITH_BASE:-0}" = 1 ]; then train "Base" base 10 none "$DATA"/styles/*/; fi
-train "Van Gogh" van_gogh 8 none "$DATA/styles/van_gogh"
-train "Ukiyo-e" ukiyo_e 8 none "$DATA/styles/ukiyo_e"
-train "Monet" monet 8 none "$DATA/styles/monet"
-# Cezanne doubles as the few-artwork check of issue 3 (5 artworks, time budget on this CPU).
-train "Cézanne" cezanne 12 none "$DATA/styles/cezanne"
-train "Munch" munch 8 none "$DATA/styles/munch"
-train "Kandinsky" kandinsky 8 none "$DATA/styles/kandinsky"
+# Step budgets (not minutes) so that a busy machine slows training down without making it worse.
+if [ "${WITH_BASE:-0}" = 1 ]; then train "Base" base 10m none "$DATA"/styles/*/; fi
+train "Van Gogh" van_gogh 1500 none "$DATA/styles/van_gogh"
+train "Ukiyo-e" ukiyo_e 1500 none "$DATA/styles/ukiyo_e"
+train "Monet" monet 1500 none "$DATA/styles/monet"
+train "Munch" munch 1200 none "$DATA/styles/munch"
+train "Kandinsky" kandinsky 1200 none "$DATA/styles/kandinsky"
+# Cezanne doubles as the few-artwork check of issue 3: 5 artworks, a time budget, as a user would.
+train "Cézanne" cezanne 12m none "$DATA/styles/cezanne"

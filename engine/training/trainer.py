@@ -216,8 +216,8 @@ class Trainer:
         outs = []
         with torch.inference_mode():
             for rgb in self.eval_images:
-                x = torch.from_numpy(rgb.copy()).permute(2, 0, 1)[None].float().div(127.5).sub(1).to(self.device.torch_device)
-                outs.append(_to_uint8(model.eval()(x)[0]))
+                x = torch.from_numpy(rgb.copy()).permute(2, 0, 1)[None].float().div(127.5).sub(1)
+                outs.append(_to_uint8(model.eval()(x.to(self.device.torch_device))[0]))
         return outs
 
     def evaluate(self) -> dict[str, float]:

@@ -1,0 +1,73 @@
+"""The `atelier` command line: the main job works, and every user mistake gets one clear line."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from PIL import Image
+
+from engine.cli import main
+from engine.devices import resolve_device, validate_spec
+from engine.errors import DeviceError
+from tests.conftest import make_style, photo
+
+
+@pytest.fixture
+def env(atelier_home, tmp_path, monkeypatch):
+    """A user folder with one imported style, and a photo."""
+    style = make_style(tmp_path / "mine.atelier-style", "Mine")
+    assert main(["styles", "import", str(style)]) == 0
+    Image.fromarray(photo(120, 80)).save(tmp_path / "p.jpg")
+    return tmp_path
+
+
+def test_stylize_a_photo(env, capsys):
+    assert main(["stylize", str(env / "p.jpg"), "--style", "mine", "--out", str(env / "o"), "--device", "cpu"]) == 0
+    out = env / "o" / "p_mine.jpg"
+    assert Image.open(out).size == (120, 80)
+    assert "1 stylized" in capsys.readouterr().out
+
+
+def test_stylize_all_builtin_styles(env, capsys, monkeypatch, styles_dirs):
+    monkeypatch.setattr("engine.catalog.builtin_styles_dir", lambda: styles_dirs[0])
+    assert main(["stylize", str(env / "p.jpg"), "--style", "all", "--out", str(env / "all"), "--device", "cpu"]) == 0
+    assert sorted(p.name for p in (env / "all").glob("*.jpg")) == ["p_tiny.jpg", "p_tiny_two.jpg"]
+
+
+def test_styles_list_export_remove(env, capsys):
+    assert main(["styles", "list"]) == 0
+    assert "mine" in capsys.readouterr().out
+    assert main(["styles", "export", "mine", str(env / "shared.atelier-style")]) == 0
+    assert (env / "shared.atelier-style").exists()
+    assert main(["styles", "remove", "mine"]) == 0
+    assert main(["styles", "remove", "mine"]) == 1
+    assert "no style named 'mine'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv,code,message", [
+    (["stylize", "nope.jpg", "--style", "mine"], 1, "not found: nope.jpg"),
+    (["stylize", "{p}", "--style", "ghost"], 1, "no style named 'ghost'"),
+    (["stylize", "{p}", "--style", "mine", "--strength", "3"], 2, "strength must be between 0 and 1"),
+    (["stylize", "{p}", "--style", "mine", "--device", "tpu"], 1, "unknown device 'tpu'"),
+    (["styles", "import", "{d}/missing.atelier-style"], 1, "cannot be read"),
+    (["train", "--art", "{d}"], 1, "train needs --art DIR, --photos DIR and --name NAME"),
+])
+def test_clear_errors(env, capsys, argv, code, message):
+    argv = [a.format(p=env / "p.jpg", d=env) for a in argv]
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_devices_lists_the_cpu(capsys):
+    assert main(["devices"]) == 0
+    assert capsys.readouterr().out.startswith(("cpu", "cuda", "mps"))
+
+
+def test_device_specs():
+    assert validate_spec(" CUDA:1 ") == "cuda:1"
+    assert resolve_device("cpu").spec == "cpu"
+    assert resolve_device("auto").spec in ("cpu", "mps") or resolve_device("auto").spec.startswith("cuda")
+    if not torch.cuda.is_available():
+        with pytest.raises(DeviceError, match="no NVIDIA GPU is usable"):
+            resolve_device("cuda")

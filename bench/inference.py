@@ -199,9 +199,56 @@ def seam_figure(out: np.ndarray, src: np.ndarray, tile: int, overlap: int) -> di
     }
 
 
+def tiled_vs_whole(model, rgb: np.ndarray, out: np.ndarray, tile: int, overlap: int) -> tuple[dict, np.ndarray]:
+    """Compare the tiled output with ONE whole-image pass using the same frozen statistics.
+
+    The gradient ratio only catches sharp lines, but tiles blended with ramps would show a
+    disagreement as a soft band, not a line. With the thumbnail statistics frozen, the whole-image
+    pass is exactly what tiling should reproduce, so |tiled - whole| inside the overlap bands vs
+    outside them measures the tiling itself (8-bit levels).
+    """
+    from engine.models.norm import set_norm_mode
+    from engine.stylize import finish
+    from engine.tiling import capture_global_stats, run_whole, tile_grid
+
+    try:
+        capture_global_stats(model, rgb, 1024)  # as run_tiled does; leaves the norms frozen
+        ref = finish(run_whole(model, rgb), rgb, 1.0, False)
+    finally:
+        set_norm_mode(model.generator, "normal")
+    diff = np.abs(out.astype(np.int16) - ref.astype(np.int16)).mean(axis=2)
+    h, w = diff.shape
+    band = np.zeros((h, w), dtype=bool)
+    for starts, axis, n in ((tile_grid(w, tile, overlap), 1, w), (tile_grid(h, tile, overlap), 0, h)):
+        for a, b in zip(starts[:-1], starts[1:], strict=True):
+            sl = slice(b, min(a + tile, n))
+            if axis == 1:
+                band[:, sl] = True
+            else:
+                band[sl, :] = True
+    # distance of every pixel to the nearest interior tile edge: how deep a tile's border reaches
+    xs, ys = tile_grid(w, tile, overlap), tile_grid(h, tile, overlap)
+    ex = [x for x in xs[1:]] + [x + tile for x in xs[:-1]]
+    ey = [y for y in ys[1:]] + [y + tile for y in ys[:-1]]
+    dx = np.min(np.abs(np.arange(w)[None, :] - np.array(ex)[:, None]), axis=0) if ex else np.full(w, 10**6)
+    dy = np.min(np.abs(np.arange(h)[None, :] - np.array(ey)[:, None]), axis=0) if ey else np.full(h, 10**6)
+    dist = np.minimum(dy[:, None], dx[None, :])
+    by_distance = {}
+    for lo, hi in ((0, 16), (16, 64), (64, 128), (128, 256), (256, 512), (512, 10**6)):
+        sel = (dist >= lo) & (dist < hi)
+        if sel.any():
+            by_distance[f"{lo}-{hi if hi < 10**6 else 'inf'}px"] = float(diff[sel].mean())
+    res = {"mad_levels": float(diff.mean()), "mad_in_overlap_bands": float(diff[band].mean()) if band.any() else None,
+           "mad_outside_bands": float(diff[~band].mean()) if (~band).any() else None,
+           "p99_levels": float(np.percentile(diff, 99)), "mad_by_distance_to_tile_edge": by_distance,
+           "styling_amplitude_levels": float(np.abs(out.astype(np.int16) - rgb.astype(np.int16)).mean())}
+    return res, diff
+
+
 def save_seam_views(out: np.ndarray, src: np.ndarray, seams: dict[str, Any], folder: Path, big: tuple[int, int],
-                    crop: int = 384) -> tuple[Path, Path]:
-    """A downscaled view of the whole output and a 1:1 input|output crop centred on a tile corner."""
+                    diff: np.ndarray | None = None, crop: int = 384) -> tuple[Path, Path]:
+    """A downscaled view of the whole output and a 1:1 input|output crop centred on a tile corner
+    (plus |tiled - whole| x4 as a third panel when the whole-image reference was computed)."""
     view = Image.fromarray(out)
     view.thumbnail((1600, 1600), Image.Resampling.LANCZOS)
     view_path = folder / f"tiled_{big[0]}x{big[1]}.jpg"
@@ -213,9 +260,13 @@ def save_seam_views(out: np.ndarray, src: np.ndarray, seams: dict[str, Any], fol
     x0 = int(np.clip(cx - crop // 2, 0, out.shape[1] - crop))
     y0 = int(np.clip(cy - crop // 2, 0, out.shape[0] - crop))
     m, gap = 14, 8
-    sheet = Image.new("RGB", (m + 2 * crop + gap, m + crop), "white")
+    panels = [src, out]
+    if diff is not None:
+        amp = np.clip(diff * 4, 0, 255).astype(np.uint8)
+        panels.append(np.repeat(amp[..., None], 3, axis=2))
+    sheet = Image.new("RGB", (m + len(panels) * (crop + gap) - gap, m + crop), "white")
     draw = ImageDraw.Draw(sheet)
-    for k, img in enumerate((src, out)):
+    for k, img in enumerate(panels):
         ox = m + k * (crop + gap)
         sheet.paste(Image.fromarray(img[y0:y0 + crop, x0:x0 + crop]), (ox, m))
         for x in lx:  # red ticks in the margins mark tile-border lines without covering pixels
@@ -276,6 +327,8 @@ def main() -> int:
     ap.add_argument("--big-repeats", type=int)
     ap.add_argument("--tile", type=int, default=None, help="tile size (default 1024, the app's; quick 512)")
     ap.add_argument("--folder-count", type=int)
+    ap.add_argument("--no-whole-reference", action="store_true",
+                    help="skip the whole-image reference pass of the seam check (fast arch; about 2 GB at 4000x3000)")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--_peak", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -381,8 +434,18 @@ def main() -> int:
                         print(f"    seams ({arch}): border/elsewhere gradient {seams['output_ratio']:.3f} "
                               f"(input {seams['input_ratio']:.3f}; relative {seams['ratio_vs_input']:.3f}; "
                               f"worst line {seams['worst_line_vs_neighbours_relative_to_input']:.3f})", flush=True)
+                        diff = None
+                        if arch == "fast" and not args.no_whole_reference:
+                            seams["tiled_vs_whole"], diff = tiled_vs_whole(model, arrays[label], out, tile, ov)
+                            tw = seams["tiled_vs_whole"]
+                            print(f"    tiled vs one whole pass (same statistics): mean |diff| {tw['mad_levels']:.3f} "
+                                  f"levels; in overlap bands {tw['mad_in_overlap_bands']:.3f}, outside "
+                                  f"{tw['mad_outside_bands']:.3f}; p99 {tw['p99_levels']:.2f}; styling amplitude "
+                                  f"|out-in| {tw['styling_amplitude_levels']:.2f}", flush=True)
+                            print("      by distance to nearest tile edge: " + ", ".join(
+                                f"{k} {v:.2f}" for k, v in tw["mad_by_distance_to_tile_edge"].items()), flush=True)
                         if arch == archs[0]:
-                            v, c = save_seam_views(out, arrays[label], seams, out_dir, big)
+                            v, c = save_seam_views(out, arrays[label], seams, out_dir, big, diff)
                             result["seams"]["views"] = {"arch": arch, "weights": styles[arch]["weights"],
                                                         "view": str(v.relative_to(REPO)),
                                                         "crop": str(c.relative_to(REPO))}
@@ -451,9 +514,9 @@ def main() -> int:
                 path = styles[arch]["path"]
                 entry = StyleEntry(f"bench_{arch}", path, read_meta(path), True)
                 model = host.get(path, device)
-                atelier_run(model, arrays["1024x768"], tile)  # warm-up, like the peer's
+                atelier_run(model, arrays["1024x768"], StylizeOptions().tile_size)  # warm-up, like the peer's
                 rep = run_batch(host, entry, device, collect_inputs([folder_in]), tmp / f"out_{arch}_{dev}",
-                                StylizeOptions(tile_size=tile), Progress())
+                                StylizeOptions(), Progress())  # the app's defaults: full size, 1024 px tiles
                 ips = len(rep.done) / rep.seconds if rep.seconds else None
                 folder_rows.append({"engine": "atelier", "arch": arch, "device": device.spec, "images": len(rep.done),
                                     "failed": len(rep.failed), "seconds": rep.seconds, "images_per_s": ips})

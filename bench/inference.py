@@ -356,6 +356,8 @@ def main() -> int:
     folder_count = args.folder_count or (3 if q else 50)
     archs = [a for a in args.archs.split(",") if a]
     devices = available_devices([d for d in args.devices.split(",") if d] or None)
+    if not devices:
+        ap.error(f"none of the devices {args.devices!r} is available here")
     threads = args.threads
     torch.set_num_threads(threads)
     out_dir = results_dir(q)
@@ -450,18 +452,19 @@ def main() -> int:
                                                         "view": str(v.relative_to(REPO)),
                                                         "crop": str(c.relative_to(REPO))}
             pdev = peer_devices.get(dev)
-            if pdev:
+            # the big case in its own peer process: if it dies (e.g. out of memory) the others survive
+            groups = [[lb for lb, _ in cases if lb != big_label], [big_label]] if pdev else []
+            for group in groups:
                 job = {"cmd": "time", "device": pdev, "max_size": None, "threads": threads, "style": args.peer_style,
-                       "warmup": warmup, "repeats": repeats,
-                       "inputs": [{"label": label, "path": str(npy[label]),
-                                   **({"repeats": big_repeats} if label == big_label else {})}
-                                  for label, _ in cases]}
+                       "warmup": warmup, "repeats": big_repeats if group == [big_label] else repeats,
+                       "inputs": [{"label": label, "path": str(npy[label])} for label in group]}
                 try:
                     ans = run_peer(args.peer_python, job)
                 except PeerError as exc:
                     ans = {"error": str(exc)}
                 if "error" in ans:
                     print(f"  peer failed: {ans['error']}", flush=True)
+                    ans["results"] = [{"label": label, "error": ans["error"]} for label in group]
                 for r in ans.get("results", []):
                     row = {"engine": "peer", "device": dev, "case": r["label"], "ms": r.get("ms"),
                            "ms_median": median(r["ms"]) if r.get("ms") else None}

@@ -271,8 +271,10 @@ def main() -> int:
             if "peer" in means:
                 table.append([peer_label, *means["peer"].values()])
             print(fmt_table(["method (mean over photos)", "SSIM ^", "edges ^", "texture v", "colour v"], table))
-            print(f"   peer style image: {rep} ({rep_how}); it is one of the reference artworks, which favours "
-                  "the peer slightly on the style columns")
+            if "peer" in means:
+                print(f"   peer style image: {rep} ({rep_how}); it is one of the {len(art_names)} reference "
+                      "artworks, which favours the peer on the style columns"
+                      + (" (here the ONLY one)" if len(art_names) == 1 else ""))
             print(f"   verdict: {v['summary']}  (texture closer than input: {v['texture_closer_than_input']}, "
                   f"colour closer than input: {v['colour_closer_than_input']}"
                   + (f", SSIM >= peer: {v['ssim_at_least_peer']}, edges >= peer: {v['edges_at_least_peer']})"

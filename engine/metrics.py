@@ -51,10 +51,10 @@ def ssim_luminance(a: np.ndarray, b: np.ndarray, side: int = 256) -> float:
     return float(s.mean())
 
 
-def _sobel(y: torch.Tensor) -> torch.Tensor:
+def _sobel_valid(y: torch.Tensor) -> torch.Tensor:
     kx = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]])[None, None]
-    gx = F.conv2d(y, kx, padding=1)
-    gy = F.conv2d(y, kx.transpose(-1, -2), padding=1)
+    gx = F.conv2d(y, kx)
+    gy = F.conv2d(y, kx.transpose(-1, -2))
     return torch.sqrt(gx**2 + gy**2 + 1e-12)
 
 
@@ -65,8 +65,10 @@ def edge_agreement(a: np.ndarray, b: np.ndarray, side: int = 256) -> float:
     if ya.shape != yb.shape:
         yb = F.interpolate(yb, size=ya.shape[-2:], mode="bilinear", align_corners=False)
     w = _gauss_window(5, 1.0)
-    ea = _sobel(F.conv2d(ya, w, padding=2)).flatten()
-    eb = _sobel(F.conv2d(yb, w, padding=2)).flatten()
+    # Valid convolutions only (no zero padding): padding would draw the same frame of edges around
+    # every image, and that frame alone correlates (0.85 for unrelated images; found by the bench).
+    ea = _sobel_valid(F.conv2d(ya, w)).flatten()
+    eb = _sobel_valid(F.conv2d(yb, w)).flatten()
     ea, eb = ea - ea.mean(), eb - eb.mean()
     return float((ea * eb).sum() / (ea.norm() * eb.norm() + 1e-8))
 

@@ -124,8 +124,8 @@ def test_out_of_memory_shrinks_tiles_then_falls_back_to_cpu(host_model, monkeypa
     host, entry, model = host_model
     fake_gpu = DeviceInfo("cuda:0", "Fake GPU", 1.0, False)
     notices: list[str] = []
-    # A "GPU" model that fails for anything over 300x300: tiles must shrink to 256.
-    gpu_model = type(model)(_OomOnce(model.generator, 300 * 300), model.meta, fake_gpu, torch.float32)
+    # A "GPU" model that fails for anything over 400x400: tiles (+ context) must shrink to 256.
+    gpu_model = type(model)(_OomOnce(model.generator, 400 * 400), model.meta, fake_gpu, torch.float32)
     gpu_model.prepare = lambda x: x
     monkeypatch.setattr("engine.stylize.free_cache", lambda d: None)
     out, used = run_with_recovery(host, entry.path, gpu_model, photo(600, 400), 1024, None, notices.append)

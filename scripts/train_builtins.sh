@@ -33,10 +33,10 @@ train() {  # name slug budget base art...   (budget: "12m" = minutes, "1500" = s
 # the first session: the CPU time went to the styles below, which start from the identity generator.
 # Step budgets (not minutes) so that a busy machine slows training down without making it worse.
 if [ "${WITH_BASE:-0}" = 1 ]; then train "Base" base 10m none "$DATA"/styles/*/; fi
-train "Van Gogh" van_gogh 1500 none "$DATA/styles/van_gogh"
-train "Ukiyo-e" ukiyo_e 1500 none "$DATA/styles/ukiyo_e"
-train "Monet" monet 1500 none "$DATA/styles/monet"
-train "Munch" munch 1200 none "$DATA/styles/munch"
-train "Kandinsky" kandinsky 1200 none "$DATA/styles/kandinsky"
+train "Van Gogh" van_gogh 2000 none "$DATA/styles/van_gogh"
+train "Ukiyo-e" ukiyo_e 2000 none "$DATA/styles/ukiyo_e"
+train "Monet" monet 2000 none "$DATA/styles/monet"
+train "Munch" munch 1600 none "$DATA/styles/munch"
+train "Kandinsky" kandinsky 1600 none "$DATA/styles/kandinsky"
 # Cezanne doubles as the few-artwork check of issue 3: 5 artworks, a time budget, as a user would.
-train "Cézanne" cezanne 12m none "$DATA/styles/cezanne"
+train "Cézanne" cezanne 10m none "$DATA/styles/cezanne"

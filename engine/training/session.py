@@ -2,7 +2,7 @@
 
 Shared by `atelier train` and the engine thread (the GUI wizard), so both behave the same.
 The time budget (`minutes`) measures this device's speed first and sizes the run from it: crop
-192 px on CPU (256 px on a GPU), evaluation ~12 times over the run, and the best result by the
+128 px on CPU (256 px on a GPU; more steps beat larger crops in a CPU budget), evaluation ~12 times over the run, and the best result by the
 measured score is what gets exported when time is up or the user stops early.
 """
 
@@ -79,7 +79,7 @@ def train_style(spec: TrainSpec, device: DeviceInfo, progress: Progress,
         raise DataCheckError(f"nothing to resume in {spec.run_dir}: no checkpoint there")
     config = spec.config
     if config.minutes and not resuming:
-        crop = 192 if device.spec == "cpu" else 256
+        crop = 128 if device.spec == "cpu" else 256
         config = replace(config, crop=crop)
     progress.report(0.0, "checking data", force=True)
     trainer = Trainer(config, list(spec.art_dirs), spec.photo_dir, spec.run_dir, device, spec.base,

@@ -41,7 +41,7 @@ from engine.progress import Progress
 from engine.stylefile import StyleMeta, encode_thumbnail, load_style, save_style
 from engine.training.data import check_folder, check_folders, load_working_set, random_crops, require
 from engine.training.diffaugment import diff_augment
-from engine.training.losses import PatchNCE, TextureLoss, lsgan_d, lsgan_g, structure_loss, warp_consistency
+from engine.training.losses import PaletteLoss, PatchNCE, TextureLoss, lsgan_d, lsgan_g, structure_loss, warp_consistency
 
 CHECKPOINT = "checkpoint.pt"
 BEST = "best.atelier-style"
@@ -50,23 +50,24 @@ BEST = "best.atelier-style"
 @dataclass(frozen=True)
 class TrainConfig:
     architecture: str = "fast"
-    crop: int = 192
+    crop: int = 128
     batch: int = 1
     steps: int = 4000
     minutes: float | None = None  # time budget; when set, `steps` is derived from measured speed
-    lr_g: float = 2e-4
+    lr_g: float = 1e-3
     lr_d: float = 2e-4
     w_gan: float = 1.5
-    w_nce: float = 0.5
-    w_idt: float = 0.1
-    w_texture: float = 1.0
+    w_nce: float = 0.2
+    w_idt: float = 0.0
+    w_texture: float = 10.0
+    w_palette: float = 10.0
     content_weight: float = 1.0  # the user's "keep content" dial: scales the structure term
     w_struct: float = 0.3
     w_warp: float = 1.0
     warp_every: int = 2
     nce_layers: tuple[int, ...] = (2, 3, 4, 5)
     nce_patches: int = 128
-    ema: float = 0.995
+    ema: float = 0.98
     art_side: int = 512
     photo_side: int = 512
     seed: int = 0
@@ -147,6 +148,9 @@ class Trainer:
         self.history: list[dict[str, float]] = []
         self.art = load_working_set(self.art_report.usable, config.art_side)
         self.photos = load_working_set(self.photo_report.usable, config.photo_side)
+        self.texture.set_target(random_crops(self.art, 32, config.crop).to(dev))
+        self.palette = PaletteLoss()
+        self.palette.set_target([a.to(dev) for a in self.art])
         usable = self.photo_report.usable
         eval_paths = eval_photos or usable[:: max(1, len(usable) // 4)][:4]  # spread over the set
         self.eval_images = [self._eval_image(p) for p in eval_paths]
@@ -189,12 +193,13 @@ class Trainer:
         loss_nce = self.nce(g.encode(x, c.nce_layers), g.encode(fake, c.nce_layers))
         loss_idt = torch.nn.functional.l1_loss(g(y), y)
         loss_struct = structure_loss(x, fake)
-        loss_tex = self.texture(fake, y)
+        loss_tex = self.texture(fake)
+        loss_pal = self.palette(fake)
         total = (c.w_gan * loss_gan + c.w_nce * loss_nce + c.w_idt * loss_idt
-                 + c.w_struct * c.content_weight * loss_struct + c.w_texture * loss_tex)
+                 + c.w_struct * c.content_weight * loss_struct + c.w_texture * loss_tex + c.w_palette * loss_pal)
         losses = {k: float(v.detach()) for k, v in (("d", loss_d), ("gan", loss_gan), ("nce", loss_nce),
                                                      ("idt", loss_idt), ("struct", loss_struct),
-                                                     ("texture", loss_tex))}
+                                                     ("texture", loss_tex), ("palette", loss_pal))}
         if c.w_warp > 0 and self.step % c.warp_every == 0:
             loss_warp = warp_consistency(g, x, fake)
             total = total + c.w_warp * loss_warp

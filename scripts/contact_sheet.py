@@ -37,6 +37,12 @@ SUFFIX = ".atelier-style"
 
 
 def font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    """DejaVu Sans where the system has it (Pillow's built-in font lacks accents: 'Cézanne')."""
+    for name in ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "Arial.ttf"):
+        try:
+            return ImageFont.truetype(name, size)
+        except OSError:
+            continue
     try:
         return ImageFont.load_default(size=size)  # Pillow >= 10.1 ships a scalable default font
     except TypeError:

@@ -2,8 +2,9 @@
 
 Shared by `atelier train` and the engine thread (the GUI wizard), so both behave the same.
 The time budget (`minutes`) measures this device's speed first and sizes the run from it: crop
-128 px on CPU (256 px on a GPU; more steps beat larger crops in a CPU budget), evaluation ~12 times over the run, and the best result by the
-measured score is what gets exported when time is up or the user stops early.
+128 px on CPU (256 px on a GPU; more steps beat larger crops in a CPU budget), evaluation ~12 times
+over the run, and the best result by the measured score is what gets exported when time is up or the
+user stops early.
 """
 
 from __future__ import annotations

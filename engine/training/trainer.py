@@ -41,7 +41,15 @@ from engine.progress import Progress
 from engine.stylefile import StyleMeta, encode_thumbnail, load_style, save_style
 from engine.training.data import check_folder, check_folders, load_working_set, random_crops, require
 from engine.training.diffaugment import diff_augment
-from engine.training.losses import PaletteLoss, PatchNCE, TextureLoss, lsgan_d, lsgan_g, structure_loss, warp_consistency
+from engine.training.losses import (
+    PaletteLoss,
+    PatchNCE,
+    TextureLoss,
+    lsgan_d,
+    lsgan_g,
+    structure_loss,
+    warp_consistency,
+)
 
 CHECKPOINT = "checkpoint.pt"
 BEST = "best.atelier-style"

@@ -30,7 +30,7 @@ def target_fps_for(device_spec: str) -> float:
 
 @dataclass
 class GovernorLimits:
-    lowest: int = 192
+    lowest: int = 256  # below 256 px on the short side faces lose their features (issue 5's floor)
     highest: int = 720
     step: int = 32
 

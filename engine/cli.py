@@ -114,7 +114,7 @@ def cmd_stylize(args: argparse.Namespace) -> int:
             raise AtelierError("no built-in styles are installed")
     else:
         entries = [catalog.find(args.style)]
-    device = resolve_device(args.device)
+    device = resolve_device(args.device, lambda m: print(f"note: {m}", file=sys.stderr))
     inputs = collect_inputs([Path(p) for p in args.inputs], args.recursive)
     out_dir = Path(args.out) if args.out else None
     host = ModelHost()

@@ -7,7 +7,6 @@ a small tolerance of float32 (checked per model when it is loaded, see `engine.m
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -73,26 +72,38 @@ def _probe(spec: str) -> DeviceInfo:
     return _cpu_info()
 
 
-def available_devices() -> list[DeviceInfo]:
-    """Every device that passes the probe, best first."""
+def available_devices(problems: list[str] | None = None) -> list[DeviceInfo]:
+    """Every device that passes the probe, best first; failed probes are appended to `problems`."""
     found: list[DeviceInfo] = []
+    candidates: list[str] = []
     if torch.cuda.is_available():
-        for i in range(torch.cuda.device_count()):
-            with contextlib.suppress(DeviceError):
-                found.append(_probe(f"cuda:{i}"))
+        candidates += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
-        with contextlib.suppress(DeviceError):
-            found.append(_probe("mps"))
+        candidates.append("mps")
+    for spec in candidates:
+        try:
+            found.append(_probe(spec))
+        except DeviceError as exc:
+            if problems is not None:
+                problems.append(str(exc))
     found.append(_probe("cpu"))
     return found
 
 
-def resolve_device(spec: str = "auto") -> DeviceInfo:
-    """Turn a device request into a probed device, or raise DeviceError with what is available."""
+def resolve_device(spec: str = "auto", notice=None) -> DeviceInfo:
+    """Turn a device request into a probed device, or raise DeviceError with what is available.
+
+    With "auto", a GPU that is present but fails its probe is skipped and the job runs on the CPU;
+    `notice` (a callable taking a message) is told why, so the user sees it instead of guessing.
+    """
     spec = validate_spec(spec)
     if spec == "auto":
-        return available_devices()[0]
+        problems: list[str] = []
+        best = available_devices(problems)[0]
+        if problems and best.spec == "cpu" and notice is not None:
+            notice(f"Using the CPU: {problems[0]}")
+        return best
     if spec == "cpu":
         return _probe("cpu")
     if spec.startswith("cuda"):

@@ -158,7 +158,7 @@ class EngineRuntime:
         try:
             if token.cancelled:
                 raise Cancelled()
-            device = resolve_device(getattr(request, "device", "auto"))
+            device = resolve_device(getattr(request, "device", "auto"), self._notice(job))
             self._emit(JobStarted(job, type(request).__name__, device.describe()))
             progress = Progress(
                 lambda u: self._emit(JobProgress(job, u.fraction, u.stage, u.eta_s, u.metrics)), token)

@@ -71,3 +71,23 @@ def test_device_specs():
     if not torch.cuda.is_available():
         with pytest.raises(DeviceError, match="no NVIDIA GPU is usable"):
             resolve_device("cuda")
+
+
+def test_broken_gpu_falls_back_to_cpu_with_a_notice(monkeypatch):
+    """A GPU that is present but fails its probe: auto runs on the CPU and says why."""
+    import engine.devices as dev
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    real_probe = dev._probe
+
+    def probe(spec):
+        if spec.startswith("cuda"):
+            raise DeviceError(f"device {spec} is present but cannot run models: driver too old")
+        return real_probe(spec)
+    monkeypatch.setattr(dev, "_probe", probe)
+    notices: list[str] = []
+    assert resolve_device("auto", notices.append).spec == "cpu"
+    assert notices == ["Using the CPU: device cuda:0 is present but cannot run models: driver too old"]
+    with pytest.raises(DeviceError, match="driver too old"):
+        resolve_device("cuda")

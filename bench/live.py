@@ -171,9 +171,10 @@ def measure_flicker(style: str, device: str, scene: Scene, side: int, frames: in
 
     from engine.catalog import Catalog
     from engine.devices import resolve_device
-    from engine.live import LiveStylizer, frame_to_tensor
+    from engine.live import LiveStylizer
     from engine.metrics import flicker_ratio
     from engine.models.host import ModelHost
+    from engine.pixels import to_tensor, to_uint8
 
     dev = resolve_device(device)
     entry = Catalog().find(style)
@@ -187,8 +188,8 @@ def measure_flicker(style: str, device: str, scene: Scene, side: int, frames: in
             res = live.process(model, rgb, side, stabilize=stabilize)
             outs.append(res.rgb)
             h, w = res.rgb.shape[:2]
-            x = F.interpolate(frame_to_tensor(rgb), size=(h, w), mode="area")  # the input the model saw
-            ins.append(((x[0].clamp(-1, 1) + 1) * 127.5 + 0.5).byte().permute(1, 2, 0).numpy())
+            x = F.interpolate(to_tensor(rgb), size=(h, w), mode="area")  # the input the model saw
+            ins.append(to_uint8(x[0]))
         out[label] = flicker_ratio(ins, outs)
     return out
 

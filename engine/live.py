@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from engine.models.host import LoadedModel
 from engine.models.norm import reset_norm_stats, set_norm_mode
+from engine.pixels import to_tensor, to_uint8
 
 NORM_EMA = 0.85
 BLEND_MAX = 0.6  # weight of the previous output where the input is static
@@ -29,13 +30,6 @@ MOTION_SCALE = 12.0  # input change (0..255) at which blending stops
 class LiveFrame:
     rgb: np.ndarray  # stylized, at the run resolution
     compute_ms: float
-
-
-def frame_to_tensor(rgb: np.ndarray) -> torch.Tensor:
-    rgb = np.ascontiguousarray(rgb)
-    if not rgb.flags.writeable:
-        rgb = rgb.copy()
-    return torch.from_numpy(rgb).permute(2, 0, 1)[None].float().div_(127.5).sub_(1.0)
 
 
 class LiveStylizer:
@@ -52,7 +46,7 @@ class LiveStylizer:
                 strength: float = 1.0, stabilize: bool = True) -> LiveFrame:
         t0 = time.perf_counter()
         g = model.generator
-        x = frame_to_tensor(rgb)
+        x = to_tensor(rgb)
         if mirror:
             x = x.flip(-1)
         h, w = x.shape[-2:]
@@ -84,5 +78,5 @@ class LiveStylizer:
             alpha = BLEND_MAX * torch.clamp(1 - motion / MOTION_SCALE, 0, 1)
             y = alpha * self._prev_out + (1 - alpha) * y
         self._prev_in, self._prev_out = x, y
-        out = ((y[0].clamp(-1, 1) + 1) * 127.5 + 0.5).byte().permute(1, 2, 0).numpy()
+        out = to_uint8(y[0])
         return LiveFrame(out, (time.perf_counter() - t0) * 1000)

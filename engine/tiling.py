@@ -22,14 +22,8 @@ import torch.nn.functional as F
 
 from engine.models.host import LoadedModel
 from engine.models.norm import set_norm_mode
+from engine.pixels import to_tensor
 from engine.progress import Progress
-
-
-def _to_tensor(rgb: np.ndarray) -> torch.Tensor:
-    rgb = np.ascontiguousarray(rgb)
-    if not rgb.flags.writeable:
-        rgb = rgb.copy()
-    return torch.from_numpy(rgb).permute(2, 0, 1)[None].float().div_(127.5).sub_(1.0)
 
 
 def _pad_to(x: torch.Tensor, factor: int) -> tuple[torch.Tensor, int, int]:
@@ -44,7 +38,7 @@ def _pad_to(x: torch.Tensor, factor: int) -> tuple[torch.Tensor, int, int]:
 def run_whole(model: LoadedModel, rgb: np.ndarray) -> np.ndarray:
     """Stylize an image in one pass (float32 HxWx3 in [-1, 1]); per-image statistics."""
     g = model.generator
-    x, h, w = _pad_to(_to_tensor(rgb), g.config.factor)
+    x, h, w = _pad_to(to_tensor(rgb), g.config.factor)
     with torch.inference_mode():
         y = g(model.prepare(x)).float()[..., :h, :w]
     return y[0].permute(1, 2, 0).cpu().numpy()
@@ -76,14 +70,14 @@ def capture_global_stats(model: LoadedModel, rgb: np.ndarray, thumb_side: int) -
     g = model.generator
     h, w = rgb.shape[:2]
     scale = thumb_side / max(h, w)
-    x = _to_tensor(rgb) if scale >= 1 else None
+    x = to_tensor(rgb) if scale >= 1 else None
     if x is None:
         # Area downscale of uint8 via PIL keeps memory small for huge photos.
         from PIL import Image
 
         th, tw = max(8, round(h * scale)), max(8, round(w * scale))
         small = np.asarray(Image.fromarray(rgb).resize((tw, th), Image.Resampling.BOX))
-        x = _to_tensor(small)
+        x = to_tensor(small)
     x, _, _ = _pad_to(x, g.config.factor)
     set_norm_mode(g, "capture")
     with torch.inference_mode():
@@ -118,7 +112,7 @@ def run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progress
                 y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
                 cy0, cx0 = max(0, y0 - context), max(0, x0 - context)
                 cy1, cx1 = min(h, y1 + context), min(w, x1 + context)
-                x, ch, cw = _pad_to(_to_tensor(rgb[cy0:cy1, cx0:cx1]), g.config.factor)
+                x, ch, cw = _pad_to(to_tensor(rgb[cy0:cy1, cx0:cx1]), g.config.factor)
                 with torch.inference_mode():
                     full = g(model.prepare(x)).float()[0, :, :ch, :cw]
                 y = full[:, y0 - cy0: y1 - cy0, x0 - cx0: x1 - cx0].permute(1, 2, 0).cpu().numpy()

@@ -19,6 +19,7 @@ from PIL import Image
 
 from engine.errors import DataCheckError, ImageReadError
 from engine.imageio import is_image_path, load_image
+from engine.pixels import to_tensor
 
 MIN_SIDE = 128
 MAX_ASPECT = 4.0
@@ -141,7 +142,7 @@ def load_working_set(paths: list[Path], side: int = WORK_SIDE) -> list[torch.Ten
         s = side / max(h, w)
         if s < 1:
             rgb = np.asarray(Image.fromarray(rgb).resize((round(w * s), round(h * s)), Image.Resampling.LANCZOS))
-        out.append(torch.from_numpy(rgb.copy()).permute(2, 0, 1).float().div(127.5).sub(1.0))
+        out.append(to_tensor(rgb)[0])
     return out
 
 

@@ -37,6 +37,7 @@ from engine.metrics import (
 )
 from engine.models.discriminator import StyleDiscriminator
 from engine.models.generator import Generator, build_generator
+from engine.pixels import to_tensor, to_uint8
 from engine.progress import Progress
 from engine.stylefile import StyleMeta, encode_thumbnail, load_style, save_style
 from engine.training.data import check_folder, check_folders, load_working_set, random_crops, require
@@ -108,10 +109,6 @@ class TrainResult:
 PreviewSink = Callable[[np.ndarray, int], None]
 
 
-def _to_uint8(t: torch.Tensor) -> np.ndarray:
-    return ((t.detach().float().clamp(-1, 1) + 1) * 127.5 + 0.5).byte().permute(1, 2, 0).cpu().numpy()
-
-
 def _atomic_torch_save(obj: Any, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.partial")
     torch.save(obj, tmp)
@@ -162,8 +159,8 @@ class Trainer:
         usable = self.photo_report.usable
         eval_paths = eval_photos or usable[:: max(1, len(usable) // 4)][:4]  # spread over the set
         self.eval_images = [self._eval_image(p) for p in eval_paths]
-        self.art_textures = [texture_features(_to_uint8(a)) for a in self.art]
-        self.art_colours = [colour_stats(_to_uint8(a)) for a in self.art]
+        self.art_textures = [texture_features(to_uint8(a)) for a in self.art]
+        self.art_colours = [colour_stats(to_uint8(a)) for a in self.art]
 
     def _channels(self, layer: int) -> int:
         with torch.no_grad():
@@ -229,8 +226,8 @@ class Trainer:
         outs = []
         with torch.inference_mode():
             for rgb in self.eval_images:
-                x = torch.from_numpy(rgb.copy()).permute(2, 0, 1)[None].float().div(127.5).sub(1)
-                outs.append(_to_uint8(model.eval()(x.to(self.device.torch_device))[0]))
+                x = to_tensor(rgb)
+                outs.append(to_uint8(model.eval()(x.to(self.device.torch_device))[0]))
         return outs
 
     def evaluate(self) -> dict[str, float]:
@@ -375,9 +372,9 @@ class Trainer:
             from engine.stylize import _fit
 
             rgb, _ = _fit(load_image(sample).rgb, None, 256)
-            x = torch.from_numpy(rgb.copy()).permute(2, 0, 1)[None].float().div(127.5).sub(1)
+            x = to_tensor(rgb)
             with torch.inference_mode():
-                out = _to_uint8(self.ema.eval()(x.to(self.device.torch_device))[0])
+                out = to_uint8(self.ema.eval()(x.to(self.device.torch_device))[0])
             thumb = encode_thumbnail(Image.fromarray(out))
         return replace(meta, training=recipe, thumbnail_png=thumb, architecture=self.config.architecture)
 

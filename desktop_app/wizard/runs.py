@@ -7,12 +7,12 @@ restart. A finished run keeps its checkpoint too; its style file already exists,
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from engine.paths import runs_dir
+from engine.training.session import read_run_config
 from engine.training.trainer import CHECKPOINT
 
 
@@ -47,7 +47,7 @@ def resumable_runs(root: Path | None = None) -> list[ResumableRun]:
         if not (ckpt.is_file() and spec.is_file()):
             continue
         try:
-            data = json.loads(spec.read_text(encoding="utf-8"))
+            data = read_run_config(d)
             found.append(ResumableRun(d, str(data["name"]), tuple(Path(a) for a in data["art_dirs"]),
                                       Path(data["photo_dir"]), Path(data["output"]),
                                       datetime.fromtimestamp(ckpt.stat().st_mtime)))

@@ -26,7 +26,7 @@ from safetensors import safe_open
 from safetensors.torch import save as safetensors_save
 
 from engine.errors import StyleFileError
-from engine.models.generator import ARCHITECTURES, Generator, GeneratorConfig
+from engine.models.generator import ARCHITECTURES, Generator, GeneratorConfig, known_layouts
 
 FORMAT = "atelier-style/1"
 SUFFIX = ".atelier-style"
@@ -181,15 +181,17 @@ def load_style(path: Path) -> tuple[Generator, StyleMeta]:
     """Load and validate a style file into a float32 CPU generator."""
     path = Path(path)
     meta = read_meta(path)
-    config = ARCHITECTURES[meta.architecture]
     with safe_open(str(path), framework="pt") as f:
         raw_cfg = (f.metadata() or {}).get("arch_config", "{}")
         try:
-            if GeneratorConfig(**json.loads(raw_cfg)) != config:
-                raise StyleFileError(f"{path.name}: its {meta.architecture} layout differs from this "
-                                     "Atelier version's; re-export it")
+            config = GeneratorConfig(**json.loads(raw_cfg))
         except (TypeError, ValueError) as exc:
             raise StyleFileError(f"{path.name} has malformed architecture metadata") from exc
+        # Only layouts this version knows (the current one and older ones) are built: a file cannot
+        # ask for an arbitrary network size.
+        if config not in known_layouts(meta.architecture):
+            raise StyleFileError(f"{path.name}: its {meta.architecture} layout is not one this "
+                                 "Atelier version knows; update Atelier")
         generator = Generator(config)
         expected = generator.state_dict()
         names = set(f.keys())

@@ -131,3 +131,30 @@ def test_corrupt_import_refused_and_gallery_survives_a_bad_file(styles_dirs, tmp
     (styles_dirs[1] / "junk.atelier-style").write_bytes(b"junk" * 10)
     assert {e.slug for e in cat.list()} == {"tiny", "tiny_two"}
     assert cat.problems and "junk" in cat.problems[0]
+
+
+def test_styles_saved_with_an_older_layout_still_load(tmp_path):
+    """A style trained with layout 1 (no skips, nearest upsampling, clamp) keeps working: never lost."""
+    from engine.models.generator import LEGACY_LAYOUTS, Generator
+
+    old = Generator(LEGACY_LAYOUTS["fast"][0])
+    with torch.no_grad():
+        for p in old.parameters():
+            p.normal_(0, 0.05)
+    path = tmp_path / "old.atelier-style"
+    save_style(path, old, StyleMeta(name="Old", architecture="fast"), half=False)
+    g, _ = load_style(path)
+    assert g.config == LEGACY_LAYOUTS["fast"][0] and not g.config.skips
+    x = torch.rand(1, 3, 64, 64) * 2 - 1
+    with torch.no_grad():
+        assert torch.allclose(g(x), old.eval()(x), atol=1e-6)
+
+
+def test_unknown_layout_is_refused(tmp_path):
+    """A file cannot ask for a network of any size it likes (a cheap denial of service)."""
+    state = {k: v.clone() for k, v in build_generator("fast").state_dict().items()}
+    big = {**build_generator("fast").config.to_dict(), "max_channels": 4096, "blocks": 64}
+    p = tmp_path / "big.atelier-style"
+    save_file(state, p, metadata=_meta(arch_config=json.dumps(big)))
+    with pytest.raises(StyleFileError, match="layout"):
+        load_style(p)

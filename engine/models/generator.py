@@ -1,10 +1,14 @@
 """The style generator G: photo -> painting, fully convolutional, any input size.
 
 Shape (after pytorch/examples' TransformerNet, with the lessons of DESIGN.md section 2):
-stem conv at full resolution -> strided downsampling convs -> residual blocks -> nearest-neighbour
-upsample + conv (no transposed convs, so no checkerboard) -> a final full-resolution 3x3 conv (no
-pixel-shuffle, so no 4-px grid). The output is a residual on the input photo, squashed to [-1, 1],
-which makes an untrained or lightly trained G start near the identity and keeps content from step 0.
+stem conv at full resolution -> strided downsampling convs -> residual blocks -> bilinear
+upsample + conv (no transposed convs, so no checkerboard), each level plus the encoder's features of
+the same size (U-Net skips, additive: no extra MACs; strokes can follow the photo's own edges instead
+of being invented from the 1/8-resolution core alone) -> a final full-resolution 3x3 conv (no
+pixel-shuffle, so no 4-px grid). The output is a residual on the input photo, added in atanh space so
+it stays inside [-1, 1] with a gradient everywhere, which makes an untrained or lightly trained G
+start at the identity and keeps content from step 0. Layout 1 (no skips, nearest, clamp) is what the
+first styles were saved with; such files still load (`LEGACY_LAYOUTS`).
 
 Two sizes, measured with `bench/inference.py` (MACs counted by `count_macs`):
 - "fast": 8-16-32-64 channels, 3 downsamplings (1/8 resolution), 6 residual blocks: about 0.5 M
@@ -35,6 +39,10 @@ class GeneratorConfig:
     blocks: int = 5  # residual blocks at the lowest resolution
     stem_kernel: int = 5
     max_channels: int = 512  # cap on channel doubling (keeps the fast size cheap at 1/8 resolution)
+    # Layout version 2 (defaults are version 1, so older style files still describe themselves):
+    skips: bool = False  # add each encoder level to the decoder level of the same size
+    upsample: str = "nearest"  # "nearest" | "bilinear"
+    output: str = "clamp"  # "clamp": clamp(x + r); "soft": tanh(atanh(x) + r)
 
     def channels(self, level: int) -> int:
         """Channels at downsampling level `level` (0 = full resolution)."""
@@ -49,10 +57,21 @@ class GeneratorConfig:
         return asdict(self)
 
 
+_V2 = {"skips": True, "upsample": "bilinear", "output": "soft"}
 ARCHITECTURES: dict[str, GeneratorConfig] = {
-    "fast": GeneratorConfig(base=8, downs=3, blocks=6, stem_kernel=5, max_channels=64),
-    "quality": GeneratorConfig(base=32, downs=2, blocks=6, stem_kernel=7),
+    "fast": GeneratorConfig(base=8, downs=3, blocks=6, stem_kernel=5, max_channels=64, **_V2),
+    "quality": GeneratorConfig(base=32, downs=2, blocks=6, stem_kernel=7, **_V2),
 }
+# Layouts older style files were saved with; they still load (a user's trained style is never lost).
+LEGACY_LAYOUTS: dict[str, tuple[GeneratorConfig, ...]] = {
+    "fast": (GeneratorConfig(base=8, downs=3, blocks=6, stem_kernel=5, max_channels=64),),
+    "quality": (GeneratorConfig(base=32, downs=2, blocks=6, stem_kernel=7),),
+}
+
+
+def known_layouts(architecture: str) -> tuple[GeneratorConfig, ...]:
+    """Every layout a style file of this architecture may declare: the current one first."""
+    return (ARCHITECTURES[architecture], *LEGACY_LAYOUTS.get(architecture, ()))
 
 
 def conv_norm_act(cin: int, cout: int, k: int, stride: int = 1, act: bool = True) -> nn.Sequential:
@@ -79,14 +98,22 @@ class ResidualBlock(nn.Module):
 
 
 class UpBlock(nn.Module):
-    """Nearest-neighbour x2 then conv: upsampling without checkerboard artefacts."""
+    """x2 upsampling then conv: no transposed conv, so no checkerboard artefacts.
 
-    def __init__(self, cin: int, cout: int) -> None:
+    Bilinear (layout 2) rather than nearest: nearest copies of the 1/8-resolution core let the
+    generator paint an 8-px periodic stamp over every region (seen in a run whose texture loss had
+    to be met by the decoder alone).
+    """
+
+    def __init__(self, cin: int, cout: int, mode: str = "nearest") -> None:
         super().__init__()
         self.conv = conv_norm_act(cin, cout, 3)
+        self.mode = mode
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv(F.interpolate(x, scale_factor=2.0, mode="nearest"))
+        if self.mode == "nearest":
+            return self.conv(F.interpolate(x, scale_factor=2.0, mode="nearest"))
+        return self.conv(F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False))
 
 
 class Generator(nn.Module):
@@ -101,7 +128,7 @@ class Generator(nn.Module):
             conv_norm_act(ch(i), ch(i + 1), 3, stride=2) for i in range(config.downs)
         )
         self.blocks = nn.Sequential(*[ResidualBlock(ch(config.downs)) for _ in range(config.blocks)])
-        self.ups = nn.ModuleList(UpBlock(ch(i), ch(i - 1)) for i in range(config.downs, 0, -1))
+        self.ups = nn.ModuleList(UpBlock(ch(i), ch(i - 1), config.upsample) for i in range(config.downs, 0, -1))
         self.head = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(ch(0), 3, 3))
         nn.init.zeros_(self.head[1].weight)  # start as the identity: content kept from step 0
         nn.init.zeros_(self.head[1].bias)
@@ -126,12 +153,27 @@ class Generator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.stem(x)
+        skips = [h]
         for down in self.downs:
             h = down(h)
+            skips.append(h)
         h = self.blocks(h)
-        for up in self.ups:
+        for i, up in enumerate(self.ups):
             h = up(h)
-        return torch.clamp(x + self.head(h), -1.0, 1.0)
+            if self.config.skips:
+                h = h + skips[-2 - i]
+        return self.compose(x, self.head(h))
+
+    def compose(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        """Photo + learned residual, kept inside [-1, 1].
+
+        "soft" adds the residual in atanh space: it can never leave the range, and unlike a clamp it
+        keeps a gradient everywhere. With the clamp, a region pushed past white or black lost its
+        gradient and stayed a flat saturated blotch for the rest of training (seen on faces).
+        """
+        if self.config.output == "soft":
+            return torch.tanh(torch.atanh(x.clamp(-0.999, 0.999)) + residual)
+        return torch.clamp(x + residual, -1.0, 1.0)
 
 
 def build_generator(architecture: str) -> Generator:

@@ -157,8 +157,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         if not (args.art and args.photos and args.name):
             raise AtelierError("train needs --art DIR, --photos DIR and --name NAME (or --resume RUN)")
-        base = None
-        if args.base and args.base.lower() != "none":
+        from engine.paths import base_model
+
+        if args.base is None:  # the shipped base model when there is one, as the help says
+            base = base_model() if base_model().is_file() and args.size == "fast" else None
+        elif args.base.lower() == "none":
+            base = None
+        else:
             base = cat.find(args.base).path
         config = TrainConfig(architecture=args.size, content_weight=args.content_weight,
                              minutes=args.minutes, steps=args.steps or 4000,

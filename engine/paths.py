@@ -25,6 +25,11 @@ def builtin_styles_dir() -> Path:
     return resources_dir() / "styles"
 
 
+def base_model() -> Path:
+    """The shipped base generator new styles fine-tune from (DESIGN.md section 2, few-shot)."""
+    return resources_dir() / "base" / "base.atelier-style"
+
+
 def sample_photo() -> Path:
     return resources_dir() / "samples" / "astronaut.png"
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Train the built-in styles from ../shared/data (never committed) into resources/styles/.
-# Exact recipe: each style trained with a time budget (optionally from a base model on every
-# artwork folder: WITH_BASE=1). Held-out photos (bench/heldout_photos.txt) are never trained on. Re-running skips styles
-# whose file exists; a killed style resumes from its run folder.
+# Train the base model and the built-in styles from ../shared/data (never committed) into resources/.
+# Exact recipe: the base model on every artwork folder at once, then each style fine-tuned from it
+# (as a user's new style is). Held-out photos (bench/heldout_photos.txt) are never trained on.
+# Re-running skips models whose file exists; a killed one resumes from its run folder.
 # Usage: scripts/train_builtins.sh [RUNS_DIR]   (python from $PYTHON, default python)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ BASE=resources/base/base.atelier-style
 mkdir -p "$OUT" resources/base "$RUNS"
 common=(--photos "$DATA/photos" --exclude-photos bench/heldout_photos.txt --device auto --author "Atelier")
 
-train() {  # name slug budget base art...   (budget: "12m" = minutes, "1500" = steps; CW=content weight)
+train() {  # name slug budget base art...   (budget: "20m" = minutes, "2000" = steps; CW=content weight)
   local name=$1 slug=$2 budget=$3 base=$4; shift 4
   local out=$OUT/$slug.atelier-style run=$RUNS/$slug
   [ "$slug" = base ] && out=$BASE
@@ -29,15 +29,15 @@ train() {  # name slug budget base art...   (budget: "12m" = minutes, "1500" = s
   fi
 }
 
-# Base model (issue 3: every artwork folder at once; new styles fine-tune from it). Not trained in
-# the first session: the CPU time went to the styles below, which start from the identity generator.
-# Step budgets (not minutes) so that a busy machine slows training down without making it worse.
-if [ "${WITH_BASE:-0}" = 1 ]; then train "Base" base 10m none "$DATA"/styles/*/; fi
-train "Van Gogh" van_gogh 2000 none "$DATA/styles/van_gogh"
-# Ukiyo-e's flat areas and wave patterns pulled faces apart at content weight 1 (SSIM 0.80): 3 here.
-CW=3 train "Ukiyo-e" ukiyo_e 2000 none "$DATA/styles/ukiyo_e"
-train "Monet" monet 2000 none "$DATA/styles/monet"
-train "Munch" munch 1600 none "$DATA/styles/munch"
-train "Kandinsky" kandinsky 1600 none "$DATA/styles/kandinsky"
-# Cezanne doubles as the few-artwork check of issue 3: 5 artworks, a time budget, as a user would.
-train "Cézanne" cezanne 10m none "$DATA/styles/cezanne"
+# Base model (issue 3): every artwork folder at once, from the identity generator. New styles,
+# the built-ins below included, start from it. Step budgets (not minutes) so that a busy machine
+# slows training down without making it worse.
+train "Base" base 3000 none "$DATA"/styles/*/
+train "Van Gogh" van_gogh 2000 "$BASE" "$DATA/styles/van_gogh"
+train "Ukiyo-e" ukiyo_e 2000 "$BASE" "$DATA/styles/ukiyo_e"
+train "Monet" monet 2000 "$BASE" "$DATA/styles/monet"
+train "Munch" munch 2000 "$BASE" "$DATA/styles/munch"
+train "Kandinsky" kandinsky 2000 "$BASE" "$DATA/styles/kandinsky"
+# Cezanne doubles as issue 3's check of a new style from a few artworks: 5 artworks, the base model,
+# a 20-minute budget, exactly what `atelier train --art cezanne --photos ... --minutes 20` does.
+train "Cézanne" cezanne 20m "$BASE" "$DATA/styles/cezanne"

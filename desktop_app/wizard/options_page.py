@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import StyleFileError
-from engine.paths import resources_dir
+from engine.paths import base_model
 from engine.stylefile import slugify, validate_name
 
 DEFAULT_MINUTES = 20
@@ -31,7 +31,7 @@ ARCHITECTURE = "fast"  # Train.size default; a base style must have the same arc
 
 
 def builtin_base_path() -> Path:
-    return resources_dir() / "base" / "base.atelier-style"
+    return base_model()
 
 
 class OptionsPage(QWizardPage):

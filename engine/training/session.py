@@ -1,10 +1,10 @@
 """One training job from request to style file: checks, base, time budget, run, export.
 
 Shared by `atelier train` and the engine thread (the GUI wizard), so both behave the same.
-The time budget (`minutes`) measures this device's speed first and sizes the run from it: crop
-128 px on CPU (256 px on a GPU; more steps beat larger crops in a CPU budget), evaluation ~12 times
-over the run, and the best result by the measured score is what gets exported when time is up or the
-user stops early.
+The time budget (`minutes`) measures this device's speed first and sizes the run from it: 256-px
+crops everywhere (the texture statistics are taken at 1/3 scale and need the room), batch 2 on a CPU
+and 4 on a GPU, evaluation ~12 times over the run, and the best result by the measured score is what
+gets exported when time is up or the user stops early.
 """
 
 from __future__ import annotations
@@ -65,10 +65,9 @@ def _write_run_config(spec: TrainSpec) -> None:
 
 def spec_from_run(run_dir: Path) -> TrainSpec:
     d = read_run_config(run_dir)
-    cfg = d["config"]
-    cfg["nce_layers"] = tuple(cfg["nce_layers"])
+    base = Path(d["base"]) if d["base"] else None
     return TrainSpec(tuple(Path(a) for a in d["art_dirs"]), Path(d["photo_dir"]), d["name"], Path(run_dir),
-                     Path(d["output"]), TrainConfig(**cfg), Path(d["base"]) if d["base"] else None, True,
+                     Path(d["output"]), TrainConfig.from_dict(d["config"]), base, True,
                      d.get("author", ""), tuple(d.get("exclude_photos", ())))
 
 
@@ -79,9 +78,8 @@ def train_style(spec: TrainSpec, device: DeviceInfo, progress: Progress,
     if spec.resume and not resuming:
         raise DataCheckError(f"nothing to resume in {spec.run_dir}: no checkpoint there")
     config = spec.config
-    if config.minutes and not resuming:
-        crop = 128 if device.spec == "cpu" else 256
-        config = replace(config, crop=crop)
+    if config.minutes and not resuming and device.spec != "cpu":
+        config = replace(config, batch=max(config.batch, 4))  # a GPU has room for more crops per step
     progress.report(0.0, "checking data", force=True)
     trainer = Trainer(config, list(spec.art_dirs), spec.photo_dir, spec.run_dir, device, spec.base,
                       exclude_photos=spec.exclude_photos)

@@ -1,0 +1,101 @@
+"""The training terms do what the trainer relies on: palette map, face mask, content, texture, bands.
+
+Synthetic tensors only, a fraction of a second each.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from engine.training.losses import BandSWD, ContentLoss, RandomGramTexture, skin_weight
+from engine.training.palette import PaletteMap, sliced_transport
+
+
+def _flat(rgb: tuple[float, float, float], n: int = 1, size: int = 64) -> torch.Tensor:
+    """Solid-colour images with a little noise, in [-1, 1]."""
+    g = torch.Generator().manual_seed(0)
+    base = torch.tensor(rgb).view(1, 3, 1, 1) / 127.5 - 1
+    return (base + 0.02 * torch.randn(n, 3, size, size, generator=g)).clamp(-1, 1)
+
+
+def _stripes(n: int = 4, size: int = 96, period: int = 6) -> torch.Tensor:
+    """Diagonal grey strokes: a strong, oriented texture."""
+    yy, xx = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
+    s = torch.sign(torch.sin((xx + yy).float() * 2 * torch.pi / period)) * 0.6
+    return s.expand(n, 3, size, size).clone()
+
+
+def test_sliced_transport_moves_one_distribution_onto_another():
+    g = torch.Generator().manual_seed(1)
+    src = torch.randn(4000, 3, generator=g) * 0.1
+    dst = torch.randn(4000, 3, generator=g) * 0.3 + torch.tensor([0.5, -0.2, 0.1])
+    moved = sliced_transport(src, dst)
+    assert torch.allclose(moved.mean(0), dst.mean(0), atol=0.02)
+    assert torch.allclose(moved.std(0), dst.std(0), atol=0.03)
+
+
+def test_palette_map_moves_photo_colours_towards_the_artworks_and_is_per_pixel():
+    photos = [_flat((200, 60, 60), size=32)[0], _flat((60, 200, 60), size=32)[0]]  # reds and greens
+    arts = [_flat((60, 60, 200), size=32)[0]]  # a blue painter
+    pal = PaletteMap.fit(photos, arts, size=9, samples=2000)
+    x = _flat((200, 60, 60), size=16)
+    y = pal(x)
+    assert y.shape == x.shape and y.min() >= -1 and y.max() <= 1
+    assert (y[:, 2] - x[:, 2]).mean() > 0.3  # towards blue
+    # the same colour maps to the same colour wherever it is: no blotches can come from the map
+    same = torch.full((1, 3, 4, 4), 0.25)
+    out = pal(same)
+    assert torch.allclose(out, out[..., :1, :1].expand_as(out), atol=1e-6)
+
+
+def test_palette_identity_changes_nothing():
+    x = torch.rand(1, 3, 20, 20) * 2 - 1
+    assert torch.allclose(PaletteMap.identity(5)(x), x, atol=1e-6)
+
+
+def test_skin_mask_finds_light_and_dark_skin_not_sky_or_grass():
+    for skin in ((224, 172, 150), (141, 85, 60)):
+        assert skin_weight(_flat(skin, size=8)).mean() > 0.6, skin
+    for other in ((90, 140, 220), (60, 150, 60), (128, 128, 128)):
+        assert skin_weight(_flat(other, size=8)).mean() < 0.2, other
+
+
+def test_content_loss_is_zero_for_the_target_and_grows_with_change():
+    x = torch.rand(2, 3, 64, 64) * 2 - 1
+    loss = ContentLoss()
+    assert float(loss(x, x, x)) < 1e-6
+    assert float(loss(x, x, x * 0.5)) > float(loss(x, x, x * 0.9)) > 0
+
+
+def test_content_loss_holds_faces_harder_than_sky():
+    """The same dark patch costs more on skin than on a blue sky (the face-aware option)."""
+    skin, sky = _flat((224, 172, 150)), _flat((90, 140, 220))
+    patch = torch.zeros_like(skin)
+    patch[..., 16:48, 16:48] = -0.4
+    loss = ContentLoss(w_skin=3.0)
+    on_skin = float(loss(skin, skin, skin + patch))
+    on_sky = float(loss(sky, sky, sky + patch))
+    assert on_skin > 1.5 * on_sky
+
+
+def test_gram_texture_prefers_the_artworks_texture_to_a_smooth_photo():
+    art = _stripes()
+    tex = RandomGramTexture(down=1.0)
+    tex.set_target(art)
+    smooth = _flat((120, 120, 120), n=4, size=96)
+    assert float(tex(art)) < 0.2 * float(tex(smooth))
+    # and it pulls a smooth image towards strokes: the gradient is not zero
+    x = smooth.clone().requires_grad_(True)
+    tex(x).backward()
+    assert float(x.grad.abs().sum()) > 0
+
+
+def test_band_swd_is_small_for_the_artworks_themselves_and_handles_tiny_crops():
+    art = _stripes(n=8, size=64)
+    swd = BandSWD()
+    swd.set_target(art)
+    assert swd.levels < 5  # 64-px crops cannot hold five levels of 5x5 patches
+    torch.manual_seed(0)
+    same = float(swd(art[:2]))
+    flat = float(swd(_flat((120, 120, 120), n=2)))
+    assert same < 0.1 * flat

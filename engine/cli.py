@@ -16,6 +16,7 @@ from pathlib import Path
 
 from engine import __version__
 from engine.errors import AtelierError, Cancelled
+from engine.messages import StylizeOptions
 from engine.progress import Progress, ProgressUpdate
 
 
@@ -106,7 +107,8 @@ def cmd_stylize(args: argparse.Namespace) -> int:
     from engine.models.host import ModelHost
 
     options = StylizeOptions(strength=args.strength, preserve_colors=args.preserve_colors,
-                             max_size=args.max_size, tile_size=args.tile, output_format=args.format)
+                             max_size=args.max_size, tile_size=args.tile, output_format=args.format,
+                             paint_size=args.paint_size or None)
     catalog = Catalog()
     if args.style.strip().lower() == "all":
         entries = [e for e in catalog.list() if e.builtin]
@@ -226,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--preserve-colors", action="store_true")
     s.add_argument("--max-size", type=int, default=None, help="long side in pixels (default: full size)")
     s.add_argument("--tile", type=int, default=1024, help="tile size for large photos")
+    s.add_argument("--paint-size", type=int, default=StylizeOptions.paint_size,
+                   help="long side the painting is made at; larger photos keep their resolution and get its "
+                        f"brushwork upscaled (default {StylizeOptions.paint_size}; 0 paints every pixel)")
     s.add_argument("--format", default="same", choices=["same", "jpg", "png", "webp"])
     s.add_argument("--recursive", action="store_true")
     s.add_argument("--overwrite", action="store_true", help="redo outputs that already exist")

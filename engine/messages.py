@@ -26,6 +26,10 @@ class StylizeOptions:
     strength: float = 1.0
     preserve_colors: bool = False
     max_size: int | None = None  # long side in pixels; None keeps full resolution
+    # Long side the painting is made at; a larger photo keeps its full resolution and gets the
+    # painting's changes upscaled onto it, so brushstrokes keep the size the style was trained at
+    # (see engine.stylize.paint_at_scale). None paints every pixel at full resolution.
+    paint_size: int | None = 1600
     tile_size: int = 1024
     output_format: str = "same"  # same | jpg | png | webp
     jpeg_quality: int = 95
@@ -35,6 +39,8 @@ class StylizeOptions:
             raise ValueError(f"strength must be between 0 and 1, got {self.strength}")
         if self.max_size is not None and self.max_size < 16:
             raise ValueError(f"max size must be at least 16 pixels, got {self.max_size}")
+        if self.paint_size is not None and self.paint_size < 64:
+            raise ValueError(f"paint size must be at least 64 pixels, got {self.paint_size}")
         if self.output_format not in ("same", "jpg", "png", "webp"):
             raise ValueError(f"unknown output format {self.output_format!r}; use same, jpg, png or webp")
 

@@ -138,3 +138,31 @@ def test_out_of_memory_shrinks_tiles_then_falls_back_to_cpu(host_model, monkeypa
     out, used = run_with_recovery(host, entry.path, always, photo(300, 200), 512, None, notices.append)
     assert used.device.spec == "cpu" and out.shape == (200, 300, 3)
     assert any("continuing on the CPU" in n for n in notices)
+
+
+def test_paint_size_keeps_full_resolution_and_the_stroke_scale(host_model):
+    """A photo larger than paint_size comes back at full size; its painting is the one made at
+    paint_size (upscaled), plus the photo's own fine detail; smaller photos are painted as before."""
+    host, entry, model = host_model
+    rgb = photo(512, 384, seed=5)
+    img = load_image_from(rgb)
+    out, _, _ = stylize_loaded(host, entry.path, model, img, StylizeOptions(paint_size=128))
+    assert out.shape == rgb.shape
+    small_in = np.asarray(Image.fromarray(rgb).resize((128, 96), Image.Resampling.LANCZOS))
+    small_out, _, _ = stylize_loaded(host, entry.path, model, load_image_from(small_in), StylizeOptions())
+    down = np.asarray(Image.fromarray(out).resize((128, 96), Image.Resampling.LANCZOS)).astype(np.float32)
+    assert np.abs(down - small_out.astype(np.float32)).mean() < 3.0  # same painting, seen at its scale
+    # the photo's sharpness is kept: more fine detail than the upscaled small painting would have
+    blurry = np.asarray(Image.fromarray(small_out).resize((512, 384), Image.Resampling.BICUBIC)).astype(np.float32)
+    detail = lambda a: np.abs(np.diff(a.astype(np.float32), axis=1)).mean()  # noqa: E731
+    assert detail(out) > 1.2 * detail(blurry)
+    # at or below paint_size nothing changes
+    same, _, _ = stylize_loaded(host, entry.path, model, img, StylizeOptions(paint_size=512))
+    plain, _, _ = stylize_loaded(host, entry.path, model, img, StylizeOptions())
+    assert np.array_equal(same, plain)
+
+
+def load_image_from(rgb):
+    from engine.imageio import LoadedImage
+
+    return LoadedImage(rgb, None, None, None, None)

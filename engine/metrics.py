@@ -4,6 +4,10 @@
 - colour: distance between colour statistics (mean and covariance of Lab-like opponent channels).
 - texture: distance between Gram matrices of a fixed, seeded random-feature CNN on luminance at two
   scales. Colour-blind on purpose: a colour grade matches the palette but not the brushwork.
+- strokes: a second, hand-made texture statistic of another family (no CNN at all): the
+  distributions of gradient strength and of orientation coherence (structure tensor) at three
+  scales. The trainer's texture loss uses random-CNN Gram statistics like `texture` (other seeds), so
+  `texture` alone could reward fitting that family; `strokes` is the cross-check it cannot fit.
 All take uint8 RGB arrays (H, W, 3). No pretrained network is involved.
 """
 
@@ -119,6 +123,45 @@ def texture_features(rgb: np.ndarray, side: int = 256) -> np.ndarray:
 
 def texture_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b) / np.sqrt(a.size))
+
+
+def _gauss_blur(y: torch.Tensor, sigma: float) -> torch.Tensor:
+    r = max(1, int(3 * sigma))
+    g = torch.exp(-(torch.arange(-r, r + 1).float() ** 2) / (2 * sigma**2))
+    g = (g / g.sum())[None, None]
+    y = F.conv2d(F.pad(y, (r, r, 0, 0), mode="reflect"), g[..., None, :])
+    return F.conv2d(F.pad(y, (0, 0, r, r), mode="reflect"), g[..., :, None])
+
+
+def stroke_features(rgb: np.ndarray, side: int = 256) -> np.ndarray:
+    """Histograms of log gradient strength (12 bins) and of magnitude-weighted orientation coherence
+    (8 bins) of normalized luminance at scales sigma 1, 2, 4 px, each histogram summing to 1.
+
+    Coherence near 1 means strokes all run one way locally (brushwork, hatching); near 0, isotropic
+    detail or noise (foliage in a photo, grain). Where a photo is smooth, a painting usually is not.
+    """
+    y = torch.from_numpy(luminance(_resize_short(rgb, side)))[None, None]
+    y = (y - y.mean()) / (y.std() + 1e-6)
+    kx = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]])[None, None] / 8
+    out = []
+    for sigma in (1.0, 2.0, 4.0):
+        z = _gauss_blur(y, sigma)
+        gx, gy = F.conv2d(z, kx), F.conv2d(z, kx.transpose(-1, -2))
+        mag = torch.sqrt(gx**2 + gy**2 + 1e-12) * sigma  # scale-normalized strength
+        hist_m = torch.histc(torch.log10(mag + 1e-4), bins=12, min=-3.0, max=0.5)
+        jxx, jyy, jxy = (_gauss_blur(t, 2 * sigma) for t in (gx * gx, gy * gy, gx * gy))
+        root = torch.sqrt((jxx - jyy) ** 2 + 4 * jxy**2)
+        coherence = (root / (jxx + jyy + 1e-8)).clamp(0, 1)
+        w = mag.flatten()
+        idx = torch.clamp((coherence.flatten() * 8).long(), max=7)
+        hist_c = torch.zeros(8).index_add_(0, idx, w)
+        out += [hist_m / hist_m.sum().clamp(min=1e-9), hist_c / hist_c.sum().clamp(min=1e-9)]
+    return torch.cat(out).numpy()
+
+
+def stroke_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Total variation distance between the histograms, averaged over the six (0 = same, 1 = disjoint)."""
+    return float(np.abs(a - b).sum() / 2 / 6)
 
 
 def set_distance(features: list[np.ndarray], references: list[np.ndarray], dist) -> float:

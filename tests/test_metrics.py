@@ -95,3 +95,17 @@ def test_flicker_ratio() -> None:
     assert metrics.flicker_ratio(still, still) == 0.0  # nothing moves: no division by zero
     noisy = [np.clip(f.astype(np.int16) + (i % 2) * 40, 0, 255).astype(np.uint8) for i, f in enumerate(frames)]
     assert metrics.flicker_ratio(frames, noisy) > 1.0
+
+
+def test_stroke_statistics_see_oriented_strokes_not_a_colour_grade(img: np.ndarray) -> None:
+    s = metrics.stroke_features(img)
+    assert s.shape == (60,)  # per scale: 12 strength bins, 8 coherence bins, each histogram sums to 1
+    assert np.allclose([s[i:i + n].sum() for i, n in ((0, 12), (12, 8), (20, 12), (32, 8), (40, 12), (52, 8))], 1.0)
+    assert metrics.stroke_distance(s, s) == 0.0
+    d_grade = metrics.stroke_distance(s, metrics.stroke_features(colour_graded(img)))
+    d_strokes = metrics.stroke_distance(s, metrics.stroke_features(texture_changed(img)))
+    assert d_strokes > 3 * d_grade
+    # coherence: parallel strokes are far more coherent than isotropic noise
+    coh = lambda f: float(np.dot(f[12:20], np.arange(8)))  # noqa: E731  (mean bin at sigma 1)
+    noise = np.random.default_rng(1).integers(0, 256, img.shape, dtype=np.uint8)
+    assert coh(metrics.stroke_features(texture_changed(img))) > coh(metrics.stroke_features(noise)) + 1.5

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 from PIL import Image
 
 from engine.devices import free_cache, is_out_of_memory, resolve_device
@@ -98,9 +100,6 @@ def paint_at_scale(host: ModelHost, style_path: Path, model: LoadedModel, rgb: n
     keep their size, the photo keeps its resolution and sharp detail, and the model runs on ~1/10
     of the pixels. Returns float32 HxWx3 in [-1, 1] like `run_tiled`.
     """
-    import torch
-    import torch.nn.functional as F
-
     h, w = rgb.shape[:2]
     small, _ = _fit(rgb, None, paint_size)
     painted, model = run_with_recovery(host, style_path, model, small, tile, progress, notice)

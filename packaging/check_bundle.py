@@ -43,6 +43,7 @@ REQUIRED_RESOURCES = ["resources/samples/astronaut.png"]
 REQUIRED_FILES = {"linux": ["torch/bin/torch_shm_manager"], "darwin": ["torch/bin/torch_shm_manager"]}
 REQUIRED_GLOBS = {
     "resources/styles/*.atelier-style": "built-in styles",
+    "resources/base/base.atelier-style": "base model (training wizard)",
     "imageio_ffmpeg/binaries/ffmpeg*": "ffmpeg executable (video import/export in the live view)",
 }
 # Qt plugins, by platform: the window system and the camera/video backend.

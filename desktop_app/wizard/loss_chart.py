@@ -1,7 +1,9 @@
 """A small live chart of the training losses, drawn with QPainter (no chart library needed).
 
-Why these three: `d` (discriminator), `gan` (generator's adversarial loss) and `nce` (content) tell a
-user whether training is healthy: d and gan hovering instead of one collapsing to zero, nce falling.
+Why these three: `texture` (distance to the painter's texture statistics) should fall, `struct` (how
+far the painting has moved from the palette-mapped photo: the "keep content" term) should settle
+rather than climb, and `d` (the discriminator) should hover instead of collapsing to zero. Together
+they tell a user whether training is healthy and still improving.
 Points are kept in full up to a cap, then thinned by half, so a long run stays cheap to paint.
 """
 
@@ -11,8 +13,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-SERIES = (("d", "discriminator", QColor(220, 90, 60)), ("gan", "style (GAN)", QColor(60, 130, 220)),
-          ("nce", "content (NCE)", QColor(60, 170, 90)))
+SERIES = (("texture", "style (texture)", QColor(60, 130, 220)), ("struct", "content change", QColor(60, 170, 90)),
+          ("d", "discriminator", QColor(220, 90, 60)))
 MAX_POINTS = 600
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 
 from engine.training.losses import BandSWD, ContentLoss, RandomGramTexture, skin_weight
-from engine.training.palette import PaletteMap, sliced_transport
+from engine.training.palette import PaletteMap, palette_target, sliced_transport
 
 
 def _flat(rgb: tuple[float, float, float], n: int = 1, size: int = 64) -> torch.Tensor:
@@ -51,6 +51,17 @@ def test_palette_map_moves_photo_colours_towards_the_artworks_and_is_per_pixel()
 def test_palette_identity_changes_nothing():
     x = torch.rand(1, 3, 20, 20) * 2 - 1
     assert torch.allclose(PaletteMap.identity(5)(x), x, atol=1e-6)
+
+
+def test_skin_colour_keep_holds_dark_skin_but_lets_the_palette_take_the_rest():
+    photos = [_flat((141, 85, 60), size=32)[0], _flat((90, 140, 220), size=32)[0]]  # dark skin, sky
+    arts = [_flat((120, 120, 120), size=32)[0]]  # a grey painter: would turn skin grey
+    pal = PaletteMap.fit(photos, arts, size=9, samples=2000)
+    skin, sky = _flat((141, 85, 60), size=16), _flat((90, 140, 220), size=16)
+    chroma = lambda t: float((t[:, 0] - t[:, 2]).mean())  # noqa: E731  R-B: warm skin is > 0
+    assert chroma(palette_target(pal, skin)) < 0.5 * chroma(skin)  # the map alone greys it
+    assert chroma(palette_target(pal, skin, 0.9)) > 0.8 * chroma(skin)  # kept
+    assert torch.allclose(palette_target(pal, sky, 0.9), palette_target(pal, sky), atol=0.02)  # not skin
 
 
 def test_skin_mask_finds_light_and_dark_skin_not_sky_or_grass():

@@ -56,7 +56,7 @@ from engine.training.losses import (
     lsgan_g,
     warp_consistency,
 )
-from engine.training.palette import PaletteMap
+from engine.training.palette import PaletteMap, palette_target
 
 CHECKPOINT = "checkpoint.pt"
 BEST = "best.atelier-style"
@@ -82,6 +82,9 @@ class TrainConfig:
     content_weight: float = 1.0  # the user's "keep content" dial: scales the content term
     w_struct: float = 1.0  # weight of ContentLoss before the dial
     w_skin: float = 3.0  # face-aware: skin keeps its tones and layout (0 = off)
+    # Share of its own colour skin keeps in the content target (0 = the palette map decides, as the
+    # shipped styles were trained). Palettes with little brown map dark skin to grey or green.
+    skin_colour_keep: float = 0.0
     w_warp: float = 1.0
     warp_every: int = 4
     nce_layers: tuple[int, ...] = (2, 3, 4, 5)
@@ -248,7 +251,7 @@ class Trainer:
         loss_nce = self.nce(g.encode(x, c.nce_layers), g.encode(fake, c.nce_layers)) if c.w_nce else fake.new_zeros(())
         loss_idt = torch.nn.functional.l1_loss(g(y), y) if c.w_idt else fake.new_zeros(())
         with torch.no_grad():
-            target = self.palette(x)
+            target = palette_target(self.palette, x, c.skin_colour_keep)
         loss_struct = self.content(x, target, fake)
         loss_tex = self.texture(fake)
         loss_bands = self.bands(fake) if c.w_bands else fake.new_zeros(())

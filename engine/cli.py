@@ -167,7 +167,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             base = None
         else:
             base = cat.find(args.base).path
+        if not 0 <= args.skin_colour_keep <= 1:
+            raise AtelierError(f"--skin-colour-keep must be between 0 and 1, not {args.skin_colour_keep}")
         config = TrainConfig(architecture=args.size, content_weight=args.content_weight,
+                             skin_colour_keep=args.skin_colour_keep,
                              minutes=args.minutes, steps=args.steps or 4000,
                              **({"crop": args.crop} if args.crop else {}),
                              **({"seed": args.seed} if args.seed is not None else {}))
@@ -246,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--steps", type=int, default=None, help="steps (when no time budget is given)")
     s.add_argument("--base", default=None, help="style to start from (default: the base model; 'none')")
     s.add_argument("--content-weight", type=float, default=1.0, help="how strictly to keep the photo's layout")
+    s.add_argument("--skin-colour-keep", type=float, default=0.0, metavar="F",
+                   help="share of their own colour faces keep, 0-1 (default 0: the painter's palette decides)")
     s.add_argument("--size", default="fast", choices=["fast", "quality"])
     s.add_argument("--crop", type=int, default=None)
     s.add_argument("--seed", type=int, default=None)

@@ -51,6 +51,8 @@ def test_styles_list_export_remove(env, capsys):
     (["stylize", "{p}", "--style", "mine", "--device", "tpu"], 1, "unknown device 'tpu'"),
     (["styles", "import", "{d}/missing.atelier-style"], 1, "cannot be read"),
     (["train", "--art", "{d}"], 1, "train needs --art DIR, --photos DIR and --name NAME"),
+    (["train", "--art", "{d}", "--photos", "{d}", "--name", "x", "--skin-colour-keep", "2"], 1,
+     "--skin-colour-keep must be between 0 and 1"),
 ])
 def test_clear_errors(env, capsys, argv, code, message):
     argv = [a.format(p=env / "p.jpg", d=env) for a in argv]

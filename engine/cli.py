@@ -162,7 +162,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         from engine.paths import base_model
 
         if args.base is None:  # the shipped base model when there is one, as the help says
-            base = base_model() if base_model().is_file() and args.size == "fast" else None
+            shipped = base_model()
+            base = shipped if shipped.is_file() and args.size == "fast" else None
         elif args.base.lower() == "none":
             base = None
         else:

@@ -10,12 +10,17 @@ import numpy as np
 import torch
 
 
+def to_float(pixels: torch.Tensor) -> torch.Tensor:
+    """uint8 tensor of any layout -> float in [-1, 1], the generators' range."""
+    return pixels.float().div_(127.5).sub_(1.0)
+
+
 def to_tensor(rgb: np.ndarray) -> torch.Tensor:
     """H x W x 3 uint8 -> 1 x 3 x H x W float in [-1, 1] (copies read-only buffers, e.g. np.frombuffer)."""
     rgb = np.ascontiguousarray(rgb)
     if not rgb.flags.writeable:
         rgb = rgb.copy()
-    return torch.from_numpy(rgb).permute(2, 0, 1)[None].float().div_(127.5).sub_(1.0)
+    return to_float(torch.from_numpy(rgb).permute(2, 0, 1)[None])
 
 
 def to_uint8(t: torch.Tensor) -> np.ndarray:

@@ -19,6 +19,7 @@ from engine.devices import free_cache, is_out_of_memory, resolve_device
 from engine.imageio import LoadedImage, load_image, save_image_atomic
 from engine.messages import StylizeOptions
 from engine.models.host import LoadedModel, ModelHost
+from engine.pixels import to_tensor
 from engine.progress import Progress
 from engine.tiling import run_tiled
 
@@ -103,11 +104,10 @@ def paint_at_scale(host: ModelHost, style_path: Path, model: LoadedModel, rgb: n
     h, w = rgb.shape[:2]
     small, _ = _fit(rgb, None, paint_size)
     painted, model = run_with_recovery(host, style_path, model, small, tile, progress, notice)
-    change = torch.from_numpy(painted - (small.astype(np.float32) / 127.5 - 1.0)).permute(2, 0, 1)[None]
-    change = F.interpolate(change, size=(h, w), mode="bicubic", align_corners=False)[0].permute(1, 2, 0).numpy()
-    out = rgb.astype(np.float32) / 127.5 - 1.0
-    out += change
-    return np.clip(out, -1.0, 1.0, out=out), model
+    change = torch.from_numpy(painted).permute(2, 0, 1)[None] - to_tensor(small)
+    change = F.interpolate(change, size=(h, w), mode="bicubic", align_corners=False)
+    out = to_tensor(rgb).add_(change).clamp_(-1.0, 1.0)
+    return np.ascontiguousarray(out[0].permute(1, 2, 0).numpy()), model
 
 
 def stylize_loaded(host: ModelHost, style_path: Path, model: LoadedModel, image: LoadedImage,

@@ -111,9 +111,8 @@ class UpBlock(nn.Module):
         self.mode = mode
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.mode == "nearest":
-            return self.conv(F.interpolate(x, scale_factor=2.0, mode="nearest"))
-        return self.conv(F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False))
+        corners = None if self.mode == "nearest" else False
+        return self.conv(F.interpolate(x, scale_factor=2.0, mode=self.mode, align_corners=corners))
 
 
 class Generator(nn.Module):

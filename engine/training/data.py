@@ -20,6 +20,7 @@ from PIL import Image
 
 from engine.errors import DataCheckError, ImageReadError
 from engine.imageio import is_image_path, load_image
+from engine.pixels import to_float
 
 MIN_SIDE = 128
 MAX_ASPECT = 4.0
@@ -134,7 +135,7 @@ def require(report: DataReport) -> DataReport:
 
 
 def load_working_set(paths: list[Path], side: int = WORK_SIDE) -> list[torch.Tensor]:
-    """Images as uint8 tensors (3, H, W), long side at most `side` (see `to_float`)."""
+    """Images as uint8 tensors (3, H, W), long side at most `side` (see `engine.pixels.to_float`)."""
     out = []
     for p in paths:
         rgb = load_image(p).rgb
@@ -144,11 +145,6 @@ def load_working_set(paths: list[Path], side: int = WORK_SIDE) -> list[torch.Ten
             rgb = np.asarray(Image.fromarray(rgb).resize((round(w * s), round(h * s)), Image.Resampling.LANCZOS))
         out.append(torch.from_numpy(np.require(rgb, np.uint8, ['C', 'W'])).permute(2, 0, 1).contiguous())
     return out
-
-
-def to_float(img: torch.Tensor) -> torch.Tensor:
-    """uint8 (3, H, W) -> float in [-1, 1], the generators' range (same values as `to_tensor`)."""
-    return img.float().div_(127.5).sub_(1.0)
 
 
 def random_crops(images: list[torch.Tensor], n: int, crop: int) -> torch.Tensor:

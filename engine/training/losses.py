@@ -154,9 +154,8 @@ class ContentLoss(nn.Module):
         self.w_layout, self.w_chroma, self.w_detail, self.w_skin = w_layout, w_chroma, w_detail, w_skin
         self.edge_tau = edge_tau
 
-    def detail_weight(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Per-pixel weights at 1/4 resolution: (contours in [0, 1], skin in [0, w_skin])."""
-        x4 = blur_down(blur_down(x))
+    def detail_weight(self, x4: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-pixel weights of the photo at 1/4 resolution: (contours in [0, 1], skin in [0, w_skin])."""
         y4 = to_gray(x4)
         gx = F.pad((y4[..., :, 1:] - y4[..., :, :-1]).abs(), (0, 1, 0, 0))
         gy = F.pad((y4[..., 1:, :] - y4[..., :-1, :]).abs(), (0, 0, 0, 1))
@@ -167,13 +166,14 @@ class ContentLoss(nn.Module):
         with torch.no_grad():
             t4 = blur_down(blur_down(target))
             t16 = blur_down(blur_down(t4))
-            edges, skin = self.detail_weight(x)
+            x4 = blur_down(blur_down(x))
+            edges, skin = self.detail_weight(x4)
             # Contours are weighted relative to the crop's own (a crop of fine detail is not held harder
             # than one with a single outline); skin is weighted absolutely, so a crop that is all face
             # is held as hard as a face beside a sky (measured: relative weights left face-only crops
             # unprotected, and cheeks got dark patches).
             w = edges / edges.mean().clamp(min=1e-3) + skin
-            lw = 1 + self.w_skin * skin_weight(blur_down(blur_down(blur_down(blur_down(x)))))
+            lw = 1 + self.w_skin * skin_weight(blur_down(blur_down(x4)))
         f4 = blur_down(blur_down(fake))
         f16 = blur_down(blur_down(f4))
         layout = (lw * (to_gray(f16) - to_gray(t16)).abs()).mean()

@@ -42,10 +42,10 @@ from engine.metrics import (
 )
 from engine.models.discriminator import StyleDiscriminator
 from engine.models.generator import Generator, build_generator
-from engine.pixels import to_tensor, to_uint8
+from engine.pixels import to_float, to_tensor, to_uint8
 from engine.progress import Progress
 from engine.stylefile import StyleMeta, encode_thumbnail, load_style, save_style
-from engine.training.data import check_folder, check_folders, load_working_set, random_crops, require, to_float
+from engine.training.data import check_folder, check_folders, load_working_set, random_crops, require
 from engine.training.diffaugment import diff_augment
 from engine.training.losses import (
     BandSWD,

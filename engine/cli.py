@@ -250,8 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--steps", type=int, default=None, help="steps (when no time budget is given)")
     s.add_argument("--base", default=None, help="style to start from (default: the base model; 'none')")
     s.add_argument("--content-weight", type=float, default=1.0, help="how strictly to keep the photo's layout")
-    s.add_argument("--skin-colour-keep", type=float, default=0.0, metavar="F",
-                   help="share of their own colour faces keep, 0-1 (default 0: the painter's palette decides)")
+    s.add_argument("--skin-colour-keep", type=float, default=0.8, metavar="F",
+                   help="share of their own colour faces keep, 0-1 (default 0.8; 0: the painter's palette decides)")
     s.add_argument("--size", default="fast", choices=["fast", "quality"])
     s.add_argument("--crop", type=int, default=None)
     s.add_argument("--seed", type=int, default=None)

@@ -109,6 +109,7 @@ class Train(Request):
     steps: int | None = None
     base: str | None = None
     content_weight: float = 1.0
+    skin_colour_keep: float = 0.8
     resume: bool = False
     device: str = "auto"
     author: str = ""

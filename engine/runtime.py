@@ -235,6 +235,7 @@ class EngineRuntime:
         else:
             base = self.catalog.find(request.base).path if request.base else None
             config = TrainConfig(architecture=request.size, content_weight=request.content_weight,
+                                 skin_colour_keep=request.skin_colour_keep,
                                  minutes=request.minutes, steps=request.steps or 4000,
                                  **({"crop": request.crop} if request.crop else {}))
             spec = TrainSpec((request.art_dir,), request.photo_dir, request.name, request.run_dir,

@@ -28,9 +28,9 @@ def main() -> int:
         "(`resources/base/`) saw every artwork folder at once; each style was fine-tuned from it. The",
         "evaluation history of each run (every 250 steps) is in `history/<slug>.json`.",
         "",
-        "| style | artworks | photos | steps run | minutes to picked step | device | content weight | crop "
-        "| picked at step (SSIM, texture, colour) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| style | artworks | photos | steps run | minutes to picked step | device | content weight "
+        "| skin colour kept | crop | picked at step (SSIM, texture, colour) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     details = []
     for path in styles:
@@ -42,7 +42,8 @@ def main() -> int:
         lines.append(
             f"| {meta.name} | {t.get('art_images')} | {t.get('photo_images')} | {steps}"
             f" | {t.get('seconds', 0) / 60:.1f} | {t.get('device', '').split(',')[0]} | {cfg.get('content_weight')}"
-            f" | {cfg.get('crop')} | {int(m.get('step', 0))} ({m.get('ssim')}, {m.get('texture')}, {m.get('colour')}) |"
+            f" | {cfg.get('skin_colour_keep', 0.0)} | {cfg.get('crop')}"
+            f" | {int(m.get('step', 0))} ({m.get('ssim')}, {m.get('texture')}, {m.get('colour')}) |"
         )
         details += [f"### {meta.name} (`{path.name}`, {path.stat().st_size / 1e6:.1f} MB)", "", "```json",
                     json.dumps(cfg, indent=1, sort_keys=True), "```", ""]

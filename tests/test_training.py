@@ -44,9 +44,9 @@ def data(tmp_path):
     return _art(tmp_path / "art"), _photos(tmp_path / "photos")
 
 
-def _trainer(data, run_dir, config=TINY):
+def _trainer(data, run_dir, config=TINY, resuming=False):
     art, photos = data
-    return Trainer(config, [art], photos, run_dir, resolve_device("cpu"))
+    return Trainer(config, [art], photos, run_dir, resolve_device("cpu"), resuming=resuming)
 
 
 def test_a_few_steps_give_finite_losses(data, tmp_path):
@@ -69,7 +69,7 @@ def test_resume_continues_exactly_where_a_killed_run_stopped(data, tmp_path):
         killed.train_step()
     killed.save_checkpoint()
     del killed
-    resumed = _trainer(data, tmp_path / "b")
+    resumed = _trainer(data, tmp_path / "b", resuming=True)  # the palette map comes from the checkpoint
     resumed.load_checkpoint()
     assert resumed.step == 2
     for _ in range(2):
@@ -158,3 +158,9 @@ def test_too_few_photos_stops_before_training(data, tmp_path):
     few = _photos(tmp_path / "few", 2)
     with pytest.raises(DataCheckError, match="too few photo images"):
         Trainer(TINY, [art], few, tmp_path / "run", resolve_device("cpu"))
+
+
+def test_a_run_saved_before_skin_colour_keep_resumes_as_it_was_trained():
+    old = {k: v for k, v in TINY.__dict__.items() if k != "skin_colour_keep"}
+    assert TrainConfig.from_dict(old).skin_colour_keep == 0.0  # not today's default of keeping skin
+    assert TrainConfig.from_json(TINY.to_json()) == TINY

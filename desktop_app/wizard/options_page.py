@@ -1,4 +1,4 @@
-"""Wizard page 3: name, author and how to train (time, base style, keep-content dial, device).
+"""Wizard page 3: name, author and how to train (time, base style, keep-content dial, skin, device).
 
 The name is asked here, before training, because the trainer writes the style file under it (and a
 run resumed after a restart must know it). Names are validated like the engine does, and a name that
@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -27,6 +28,7 @@ from engine.paths import base_model
 from engine.stylefile import slugify, validate_name
 
 DEFAULT_MINUTES = 20
+SKIN_COLOUR_KEEP = 0.8  # share of their own colour faces keep when "Keep skin tones" is ticked
 ARCHITECTURE = "fast"  # Train.size default; a base style must have the same architecture
 
 
@@ -71,6 +73,10 @@ class OptionsPage(QWizardPage):
         content_widget.setLayout(content_row)
         content_row.setContentsMargins(0, 0, 0, 0)
 
+        self.keep_skin = QCheckBox("Faces keep their own colour")
+        self.keep_skin.setChecked(True)
+        self.keep_skin.setToolTip("Untick to let the painter's palette recolour skin too (e.g. for a blue period).")
+
         self.device_box = QComboBox()
 
         form = QFormLayout(self)
@@ -80,12 +86,15 @@ class OptionsPage(QWizardPage):
         form.addRow("Time budget", self.minutes)
         form.addRow("Start from", self.base_box)
         form.addRow("Keep content", content_widget)
+        form.addRow("Skin tones", self.keep_skin)
         form.addRow("Device", self.device_box)
         help_text = QLabel(
             "<p><b>Time budget</b>: training first measures this computer's speed and fits the run into this time; "
             "the best result is kept, and you can stop early.</p>"
             "<p><b>Start from</b>: a new style starts from an existing model, which takes minutes instead of hours."
-            "</p><p><b>Keep content</b>: move right if faces and shapes drift too much, left for bolder painting.</p>")
+            "</p><p><b>Keep content</b>: move right if faces and shapes drift too much, left for bolder painting.</p>"
+            "<p><b>Skin tones</b>: most painters' palettes have little brown, and would turn skin grey or green."
+            "</p>")
         help_text.setWordWrap(True)
         help_text.setStyleSheet("color: palette(dark)")
         form.addRow(help_text)
@@ -135,6 +144,9 @@ class OptionsPage(QWizardPage):
 
     def content_weight(self) -> float:
         return self.content.value() / 100.0
+
+    def skin_colour_keep(self) -> float:
+        return SKIN_COLOUR_KEEP if self.keep_skin.isChecked() else 0.0
 
     def device(self) -> str:
         return self.device_box.currentData() or "auto"

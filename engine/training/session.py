@@ -82,7 +82,7 @@ def train_style(spec: TrainSpec, device: DeviceInfo, progress: Progress,
         config = replace(config, batch=max(config.batch, 4))  # a GPU has room for more crops per step
     progress.report(0.0, "checking data", force=True)
     trainer = Trainer(config, list(spec.art_dirs), spec.photo_dir, spec.run_dir, device, spec.base,
-                      exclude_photos=spec.exclude_photos)
+                      exclude_photos=spec.exclude_photos, resuming=resuming)
     for r in (trainer.art_report, trainer.photo_report):
         for issue in r.excluded:
             log(f"skipped {issue}")

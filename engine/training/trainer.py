@@ -82,9 +82,9 @@ class TrainConfig:
     content_weight: float = 1.0  # the user's "keep content" dial: scales the content term
     w_struct: float = 1.0  # weight of ContentLoss before the dial
     w_skin: float = 3.0  # face-aware: skin keeps its tones and layout (0 = off)
-    # Share of its own colour skin keeps in the content target (0 = the palette map decides, as the
-    # shipped styles were trained). Palettes with little brown map dark skin to grey or green.
-    skin_colour_keep: float = 0.0
+    # Share of its own colour skin keeps in the content target (0 = the palette map decides). Painters'
+    # palettes have little dark brown: the map alone sends dark skin to grey or green.
+    skin_colour_keep: float = 0.8
     w_warp: float = 1.0
     warp_every: int = 4
     nce_layers: tuple[int, ...] = (2, 3, 4, 5)
@@ -108,6 +108,7 @@ class TrainConfig:
         """A config from saved JSON; keys of other versions are ignored, missing ones take defaults."""
         known = {f for f in TrainConfig.__dataclass_fields__}
         d = {k: v for k, v in d.items() if k in known}
+        d.setdefault("skin_colour_keep", 0.0)  # runs saved before the option trained with the palette's skin
         if "nce_layers" in d:
             d["nce_layers"] = tuple(d["nce_layers"])
         return TrainConfig(**d)
@@ -143,7 +144,9 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, art_dirs: list[Path], photo_dir: Path, run_dir: Path,
                  device: DeviceInfo, base: Path | None = None,
-                 eval_photos: list[Path] | None = None, exclude_photos: tuple[str, ...] = ()) -> None:
+                 eval_photos: list[Path] | None = None, exclude_photos: tuple[str, ...] = (),
+                 resuming: bool = False) -> None:
+        """`resuming`: load_checkpoint() follows, so the palette map is taken from it, not fitted again."""
         self.config = config
         self.device = device
         self.run_dir = Path(run_dir)
@@ -184,7 +187,7 @@ class Trainer:
         self.bands = BandSWD().to(dev)
         self.bands.set_target(art_crops)
         del art_crops
-        self.palette = self._fit_palette().to(dev)
+        self.palette = (PaletteMap.identity() if resuming else self._fit_palette()).to(dev)
         self.content = ContentLoss(w_skin=config.w_skin).to(dev)
         usable = self.photo_report.usable
         eval_paths = eval_photos or usable[:: max(1, len(usable) // 4)][:4]  # spread over the set
@@ -355,7 +358,9 @@ class Trainer:
         self.discriminator.load_state_dict(s["discriminator"])
         self.nce.load_state_dict(s["nce"])
         if "palette" in s:
-            self.palette.lut.copy_(s["palette"])
+            self.palette = PaletteMap(s["palette"])
+        elif not bool(self.palette.lut.any()):  # a checkpoint from before the map was stored
+            self.palette = self._fit_palette().to(self.device.torch_device)
         self.opt_g.load_state_dict(s["opt_g"])
         self.opt_d.load_state_dict(s["opt_d"])
         self.step = int(s["step"])

@@ -71,6 +71,8 @@ def test_wizard_trains_a_style_and_resumes(qtbot, bridge, tmp_path, atelier_home
     assert wiz.options.minutes.value() == 20
     choose(wiz.options.base_box, None)  # hermetic: not the shipped base model
     choose(wiz.options.device_box, "cpu")
+    assert wiz.options.keep_skin.isChecked()  # faces keep their colour unless the user says otherwise
+    wiz.options.keep_skin.setChecked(False)
     assert wiz.options.isComplete()
 
     with qtbot.waitSignal(wiz.style_created, timeout=600000) as created:
@@ -83,6 +85,7 @@ def test_wizard_trains_a_style_and_resumes(qtbot, bridge, tmp_path, atelier_home
     assert path.exists() and path.parent == bridge.catalog.user_dir
     _, meta = load_style(path)
     assert meta.name == "Wizard Test" and meta.author == "pytest"
+    assert meta.training["config"]["skin_colour_keep"] == 0.0  # the unticked box reached the trainer
     qtbot.waitUntil(lambda: wiz.currentId() == DONE, timeout=5000)
     assert wiz.run_page.chart.point_count() > 0  # losses arrived from JobProgress.metrics
     assert "Wizard Test" in wiz.done_page.summary.text()

@@ -18,6 +18,9 @@ Figures per scene:
   stabilizer's effect is measured rather than claimed. For a still scene a perfect stabilizer gives
   well below 1 (noise removed); for the pan about 1 means it follows motion without smearing or
   shimmering.
+- warped flicker = engine.metrics.warped_flicker_ratio: the same after undoing the pan's known motion
+  (frame i shifted onto frame i+1), i.e. only the change that is not the scene moving: shimmer. For
+  the still scene it equals flicker.
 
 Results: bench/results/live.json (quick runs: bench/results/quick/live.json, so a smoke run never
 overwrites real figures). Timings are of this machine at this moment; other load (e.g. a training
@@ -80,15 +83,17 @@ class Scene:
         rng = np.random.default_rng(seed)
         self.noise = [rng.normal(0, NOISE_SIGMA, (h, w, 3)).astype(np.float32) for _ in range(16)]
 
+    def offset(self, i: int) -> int:
+        """Left edge of frame i's view in the wide picture (0 for the still scene)."""
+        if self.kind != "pan":
+            return 0
+        span = self.wide.shape[1] - SIZE[0]
+        x = int(i * PAN_PX_PER_FRAME) % (2 * span)
+        return x if x < span else 2 * span - x  # back and forth
+
     def frame(self, i: int) -> np.ndarray:
-        w, h = SIZE
-        if self.kind == "pan":
-            span = self.wide.shape[1] - w
-            x = int(i * PAN_PX_PER_FRAME) % (2 * span)
-            x = x if x < span else 2 * span - x  # back and forth
-            view = self.wide[:, x:x + w]
-        else:
-            view = self.wide
+        x = self.offset(i)
+        view = self.wide[:, x:x + SIZE[0]]
         return np.clip(view.astype(np.float32) + self.noise[i % len(self.noise)], 0, 255).astype(np.uint8)
 
 
@@ -166,13 +171,14 @@ def wait_for(events: queue.Queue, job: int, timeout: float = 120.0) -> FrameResu
 
 
 def measure_flicker(style: str, device: str, scene: Scene, side: int, frames: int) -> dict:
-    """flicker_ratio on consecutive frames at `side`, stabilized (the app's path) and raw."""
+    """flicker_ratio on consecutive frames at `side`, stabilized (the app's path) and raw; and the same
+    after undoing the scene's known motion (warped_flicker_ratio), which is what shimmer looks like."""
     import torch.nn.functional as F
 
     from engine.catalog import Catalog
     from engine.devices import resolve_device
     from engine.live import LiveStylizer
-    from engine.metrics import flicker_ratio
+    from engine.metrics import flicker_ratio, warped_flicker_ratio
     from engine.models.host import ModelHost
     from engine.pixels import to_tensor, to_uint8
 
@@ -191,6 +197,9 @@ def measure_flicker(style: str, device: str, scene: Scene, side: int, frames: in
             x = F.interpolate(to_tensor(rgb), size=(h, w), mode="area")  # the input the model saw
             ins.append(to_uint8(x[0]))
         out[label] = flicker_ratio(ins, outs)
+        scale = outs[0].shape[1] / SIZE[0]
+        shifts = [(scene.offset(i + 1) - scene.offset(i)) * scale for i in range(frames - 1)]
+        out[f"{label}_warped"] = warped_flicker_ratio(ins, outs, shifts)
     return out
 
 
@@ -256,15 +265,18 @@ def print_table(r: dict) -> None:
     print(f"\nlive path — {Path(r['style']).name}{' (RANDOM WEIGHTS)' if r['random_weights'] else ''} on "
           f"{r['device']}; target {r['target_fps']:g} fps; camera {r['camera']['size'][0]}x{r['camera']['size'][1]} "
           f"@ {r['camera']['fps']:g} fps; load average {r['machine']['load_average']}")
-    head = f"{'scene':<6} {'fps':>6} {'lat p50':>8} {'lat p95':>8} {'model':>7} {'side':>5} {'flicker':>8} {'raw':>6}"
+    head = (f"{'scene':<6} {'fps':>6} {'lat p50':>8} {'lat p95':>8} {'model':>7} {'side':>5} {'flicker':>8} {'raw':>6}"
+            f" {'warped':>7} {'raw':>6}")
     print(head)
     print("-" * len(head))
+    nan = float("nan")  # results written before the warped figures existed
     for kind, s in r["scenes"].items():
         print(f"{kind:<6} {s['delivered_fps']:6.1f} {s['latency_ms_median'] or 0:6.0f}ms "
               f"{s['latency_ms_p95'] or 0:6.0f}ms {s['compute_ms_mean'] or 0:5.0f}ms {s['governor_side_final']:5d} "
-              f"{s['flicker']['stabilized']:8.2f} {s['flicker']['raw']:6.2f}")
+              f"{s['flicker']['stabilized']:8.2f} {s['flicker']['raw']:6.2f}"
+              f" {s['flicker'].get('stabilized_warped', nan):7.2f} {s['flicker'].get('raw_warped', nan):6.2f}")
     print("flicker = mean output change / mean input change between consecutive frames (lower = steadier); "
-          "raw = without the live stabilizer")
+          "raw = without the live stabilizer; warped = after undoing the pan's motion (shimmer only)")
 
 
 if __name__ == "__main__":

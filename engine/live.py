@@ -1,11 +1,15 @@
 """The live path: one camera frame at a time through the generator, steady and fast.
 
-Two cheap stabilizers on top of the generator's warp-consistency training:
+Cheap stabilizers on top of the generator's warp-consistency training:
 - normalization statistics are smoothed across frames (`StatsNorm` "smooth" mode, EMA 0.85), which
   removes the frame-to-frame brightness/contrast pumping that per-frame instance norm causes;
 - a motion-aware blend with the previous output: where the input barely changed (sensor noise) the
   output is blended towards the previous output; where it moved, the new output is used as is, so
-  motion is never smeared.
+  motion is never smeared;
+- camera motion is undone first: the shift between consecutive frames is measured by phase
+  correlation (one small FFT) and the previous frame is moved by it before the comparison, so a
+  panning or shaking camera is blended too instead of shimmering. A shift that does not make the
+  frames agree better (a person moving in front of a still background) is not used.
 """
 
 from __future__ import annotations
@@ -24,6 +28,51 @@ from engine.pixels import to_tensor, to_uint8
 NORM_EMA = 0.85
 BLEND_MAX = 0.6  # weight of the previous output where the input is static
 MOTION_SCALE = 12.0  # input change (0..255) at which blending stops
+SHIFT_MIN_PX = 0.2  # smaller measured camera shifts are treated as none (no resampling blur)
+SHIFT_MAX_FRACTION = 0.25  # larger ones (a cut, a new scene) are not trusted
+
+
+def estimate_shift(prev: torch.Tensor, cur: torch.Tensor) -> tuple[float, float]:
+    """(dy, dx) in pixels such that cur(y, x) ~ prev(y + dy, x + dx): phase correlation, sub-pixel.
+
+    A camera that turns right gives dx > 0 (the scene slides left). Both inputs are (1, C, H, W);
+    the correlation runs at half size (sensor noise averaged away, 4x fewer pixels).
+    """
+    dy, dx = _phase_shift(F.avg_pool2d(prev, 2).mean(1)[0], F.avg_pool2d(cur, 2).mean(1)[0])
+    return 2 * dy, 2 * dx
+
+
+def _phase_shift(a: torch.Tensor, b: torch.Tensor) -> tuple[float, float]:
+    """estimate_shift on two (H, W) luminance images, in their own pixels."""
+    h, w = a.shape
+    win = torch.hann_window(h, periodic=False)[:, None] * torch.hann_window(w, periodic=False)[None, :]
+    fa, fb = torch.fft.rfft2((a - a.mean()) * win), torch.fft.rfft2((b - b.mean()) * win)
+    cross = fa * fb.conj()
+    corr = torch.fft.irfft2(cross / cross.abs().clamp(min=1e-9), s=(h, w))
+    iy, ix = divmod(int(corr.argmax()), w)
+
+    def refine(m1: float, c: float, p1: float) -> float:
+        """Sub-pixel offset from the peak and its larger neighbour: a shifted impulse's phase
+        correlation is a sinc, whose samples give the offset as side / (side + peak) (Foroosh 2002)."""
+        side, sign = (p1, 1.0) if p1 >= m1 else (m1, -1.0)
+        return sign * side / (side + c) if side > 0 and c > 0 else 0.0
+
+    c = float(corr[iy, ix])
+    fy = refine(float(corr[iy - 1, ix]), c, float(corr[(iy + 1) % h, ix]))
+    fx = refine(float(corr[iy, ix - 1]), c, float(corr[iy, (ix + 1) % w]))
+    return (iy if iy <= h // 2 else iy - h) + fy, (ix if ix <= w // 2 else ix - w) + fx
+
+
+def shift_image(x: torch.Tensor, dy: float, dx: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """x sampled at (y + dy, x + dx) (bicubic), and a (1, 1, H, W) mask of pixels that came from inside x."""
+    h, w = x.shape[-2:]
+    ys = (torch.arange(h, dtype=torch.float32) + dy + 0.5) / h * 2 - 1
+    xs = (torch.arange(w, dtype=torch.float32) + dx + 0.5) / w * 2 - 1
+    grid = torch.stack(torch.meshgrid(ys, xs, indexing="ij")[::-1], -1)[None]
+    moved = F.grid_sample(x, grid.expand(x.shape[0], -1, -1, -1), mode="bicubic", padding_mode="border",
+                          align_corners=False)
+    inside = ((grid[..., 0].abs() <= 1 - 1 / w) & (grid[..., 1].abs() <= 1 - 1 / h)).float()[:, None]
+    return moved, inside
 
 
 @dataclass
@@ -73,10 +122,31 @@ class LiveStylizer:
         if strength < 1.0:
             y = x * (1 - strength) + y * strength
         if stabilize and self._prev_out is not None:
-            motion = (x - self._prev_in).abs().mean(1, keepdim=True) * 127.5
-            motion = F.max_pool2d(motion, 5, stride=1, padding=2)
-            alpha = BLEND_MAX * torch.clamp(1 - motion / MOTION_SCALE, 0, 1)
-            y = alpha * self._prev_out + (1 - alpha) * y
+            y = self._blend(x, y)
         self._prev_in, self._prev_out = x, y
         out = to_uint8(y[0])
         return LiveFrame(out, (time.perf_counter() - t0) * 1000)
+
+    def _blend(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """y blended towards the previous output where the scene (after camera motion) did not change.
+
+        The decision is made at half size: each 2x2 block's mean cancels sensor noise (and the fine
+        residual resampling leaves on edges) but not a real change, colour-only ones included; and it
+        costs a quarter. Only the previous output is moved at full size.
+        """
+        prev_out = self._prev_out
+        cur, prev = F.avg_pool2d(x, 2), F.avg_pool2d(self._prev_in, 2)
+        change = (cur - prev).abs().mean(1, keepdim=True)
+        inside = torch.ones_like(change)
+        dy, dx = (d if abs(d) >= SHIFT_MIN_PX / 2 else 0.0 for d in _phase_shift(prev.mean(1)[0], cur.mean(1)[0]))
+        h, w = cur.shape[-2:]
+        if (dy or dx) and abs(dy) < SHIFT_MAX_FRACTION * h and abs(dx) < SHIFT_MAX_FRACTION * w:
+            moved, moved_inside = shift_image(prev, dy, dx)
+            moved_change = (cur - moved).abs().mean(1, keepdim=True)
+            if float((moved_change * moved_inside).mean()) < float((change * moved_inside).mean()):
+                prev_out = shift_image(prev_out, 2 * dy, 2 * dx)[0]
+                change, inside = moved_change, moved_inside
+        motion = F.max_pool2d(change * 127.5, 3, stride=1, padding=1)
+        alpha = BLEND_MAX * torch.clamp(1 - motion / MOTION_SCALE, 0, 1) * inside
+        alpha = F.interpolate(alpha, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        return alpha * prev_out + (1 - alpha) * y

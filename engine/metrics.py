@@ -175,3 +175,33 @@ def flicker_ratio(inputs: list[np.ndarray], outputs: list[np.ndarray]) -> float:
         return float(np.mean([np.abs(frames[i + 1].astype(np.float32) - frames[i].astype(np.float32)).mean()
                               for i in range(len(frames) - 1)]))
     return mean_change(outputs) / max(mean_change(inputs), 1e-6)
+
+
+def shift_columns(frame: np.ndarray, dx: float) -> np.ndarray:
+    """`frame` sampled at column c + dx (linear between columns, edges repeated): content moved left by dx."""
+    w = frame.shape[1]
+    pos = np.clip(np.arange(w, dtype=np.float64) + dx, 0, w - 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, w - 1)
+    t = (pos - lo).astype(np.float32)[None, :, None]
+    f = frame.astype(np.float32)
+    return f[:, lo] * (1 - t) + f[:, hi] * t
+
+
+def warped_flicker_ratio(inputs: list[np.ndarray], outputs: list[np.ndarray], shifts: list[float]) -> float:
+    """flicker_ratio after undoing a known horizontal camera motion (the temporal "warping error").
+
+    shifts[i]: how far the view moved right between frame i and i+1, in pixels of these frames. Plain
+    frame differences of a pan are mostly the motion itself, so they cannot tell a painting that moves
+    with the scene from one that shimmers; after warping frame i onto frame i+1 only the shimmer (and
+    the input's sensor noise, for the denominator) is left. Columns that the shift brings in from
+    outside the frame are left out of both.
+    """
+    def mean_change(frames: list[np.ndarray]) -> float:
+        errs = []
+        for i, dx in enumerate(shifts[: len(frames) - 1]):
+            m = int(np.ceil(abs(dx))) + 1
+            diff = np.abs(frames[i + 1].astype(np.float32) - shift_columns(frames[i], dx))
+            errs.append(diff[:, m:-m].mean())
+        return float(np.mean(errs))
+    return mean_change(outputs) / max(mean_change(inputs), 1e-6)

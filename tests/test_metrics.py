@@ -97,6 +97,21 @@ def test_flicker_ratio() -> None:
     assert metrics.flicker_ratio(frames, noisy) > 1.0
 
 
+def test_warped_flicker_tells_a_steady_pan_from_a_shimmering_one() -> None:
+    rng = np.random.default_rng(0)
+    wide = photo(120, 48, seed=1)
+    xs = [int(i * 1.5) for i in range(6)]  # the view slides 1 or 2 px a frame
+    shifts = [float(b - a) for a, b in zip(xs, xs[1:], strict=False)]
+    views = [wide[:, x:x + 64] for x in xs]
+    noisy = [np.clip(v + rng.normal(0, 3, v.shape), 0, 255).astype(np.uint8) for v in views]
+    steady = views  # a painting that moves with the scene and ignores the sensor noise
+    shimmer = [np.clip(v + rng.normal(0, 12, v.shape), 0, 255).astype(np.uint8) for v in views]
+    assert metrics.flicker_ratio(noisy, steady) > 0.5  # plain differences mostly see the motion
+    assert metrics.warped_flicker_ratio(noisy, steady, shifts) < 0.1
+    assert metrics.warped_flicker_ratio(noisy, shimmer, shifts) > 2.0
+    assert metrics.shift_columns(wide, 2.0)[:, :10].tolist() == wide[:, 2:12].astype(np.float32).tolist()
+
+
 def test_stroke_statistics_see_oriented_strokes_not_a_colour_grade(img: np.ndarray) -> None:
     s = metrics.stroke_features(img)
     assert s.shape == (60,)  # per scale: 12 strength bins, 8 coherence bins, each histogram sums to 1

@@ -1,0 +1,100 @@
+"""The live stabilizer: camera motion is found and undone, so a pan is steadied, and nothing smears."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from engine.devices import resolve_device
+from engine.live import LiveStylizer, estimate_shift
+from engine.metrics import warped_flicker_ratio
+from engine.models.host import ModelHost
+from engine.pixels import to_tensor
+from tests.conftest import photo
+
+
+def _detailed(width: int, height: int, seed: int = 0) -> np.ndarray:
+    """A photo with texture at every scale, as a camera sees (smooth gradients alone have no phase)."""
+    rng = np.random.default_rng(seed)
+    grain = torch.from_numpy(rng.normal(0, 1, (1, 3, height // 4, width // 4)).astype(np.float32))
+    grain = F.interpolate(grain, size=(height, width), mode="bicubic", align_corners=False)[0].permute(1, 2, 0)
+    return np.clip(photo(width, height, seed) + 40 * grain.numpy(), 0, 255).astype(np.uint8)
+
+
+def _noisy(view: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return np.clip(view + rng.normal(0, 3, view.shape), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("sy, sx", [(1, 3), (0, 1), (-2, 5), (0, -7)])
+def test_estimate_shift_finds_a_camera_pan_to_a_fraction_of_a_pixel(sy, sx):
+    from PIL import Image
+
+    from engine.paths import sample_photo
+
+    img = np.asarray(Image.open(sample_photo()).convert("RGB").resize((400, 300)))
+    a = to_tensor(img[10:200, 10:300])
+    b = to_tensor(img[10 + sy:200 + sy, 10 + sx:300 + sx])  # the camera moved sx px right, sy px down
+    dy, dx = estimate_shift(a, b)
+    assert dx == pytest.approx(sx, abs=0.25) and dy == pytest.approx(sy, abs=0.25)
+    dy, dx = estimate_shift(F.avg_pool2d(a, 2), F.avg_pool2d(b, 2))  # half-pixel shifts at half size
+    assert dx == pytest.approx(sx / 2, abs=0.25) and dy == pytest.approx(sy / 2, abs=0.25)
+
+
+@pytest.fixture
+def model(catalog):
+    return ModelHost().get(catalog.find("tiny").path, resolve_device("cpu"))
+
+
+def _pan(frames: int = 12):
+    wide = _detailed(224, 64)
+    xs = [int(i * 1.5) for i in range(frames)]
+    rng = np.random.default_rng(1)
+    return [_noisy(wide[:, x:x + 128], rng) for x in xs], [float(b - a) for a, b in zip(xs, xs[1:], strict=False)]
+
+
+def _run(model, frames, stabilize):
+    live = LiveStylizer()
+    return [live.process(model, f, stabilize=stabilize).rgb for f in frames]
+
+
+def test_stabilizer_steadies_a_panning_camera(model):
+    frames, shifts = _pan()
+    raw = warped_flicker_ratio(frames, _run(model, frames, False), shifts)
+    steady = warped_flicker_ratio(frames, _run(model, frames, True), shifts)
+    assert steady < 0.8 * raw
+
+
+def test_a_person_walking_past_a_still_camera_leaves_no_ghost(model):
+    rng = np.random.default_rng(3)
+    room, person = _detailed(160, 96), _detailed(32, 64, seed=5)
+    frames = []
+    for i in range(6):
+        f = room.copy()
+        f[16:80, 20 + 10 * i:52 + 10 * i] = person  # walks 10 px a frame
+        frames.append(_noisy(f, rng))
+    stabilized = _run(model, frames, True)
+    raw = _run(model, frames, False)
+    vacated = np.s_[16:80, 62:70]  # the person's back was here one frame ago; now it is the room again
+    ghost = np.abs(stabilized[-1][vacated].astype(np.float32) - raw[-1][vacated]).mean()
+    was_there = np.abs(stabilized[-2][vacated].astype(np.float32) - raw[-1][vacated]).mean()
+    assert ghost < 0.2 * was_there  # levels: the room, not a trace of the person
+
+
+def test_a_scene_cut_is_not_blended_with_the_previous_scene(model):
+    first, _ = _pan(4)
+    cut = _noisy(_detailed(128, 64, seed=9), np.random.default_rng(2))
+    out = _run(model, [*first, cut], True)
+    raw = LiveStylizer().process(model, cut, stabilize=False).rgb.astype(np.float32)
+    assert np.abs(out[-1] - raw).mean() < 0.3 * np.abs(out[-2] - raw).mean()
+
+
+def test_shift_image_keeps_the_frame_size_and_marks_pixels_from_outside():
+    from engine.live import shift_image
+
+    x = to_tensor(_detailed(64, 32))
+    moved, inside = shift_image(x, 0.0, 2.0)
+    assert moved.shape == x.shape and inside.shape == (1, 1, 32, 64)
+    assert torch.allclose(moved[..., :, 4:40], x[..., :, 6:42], atol=1e-4)
+    assert inside[0, 0, :, -1].sum() == 0 and inside[0, 0, :, :60].all()

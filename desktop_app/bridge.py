@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from desktop_app import gui_gc
 from engine.catalog import Catalog
 from engine.messages import (
     Cancel,
@@ -55,6 +56,8 @@ class EngineBridge(QObject):
         self.runtime = runtime if runtime is not None else EngineRuntime(self._from_engine, self.catalog)
         if runtime is not None and hasattr(runtime, "sink"):
             runtime.sink = self._from_engine
+        gui_gc.hold()  # no Qt object may be garbage-collected on the engine thread
+        self._holds_gc = True
         self.runtime.start()
 
     # called on the engine thread
@@ -108,3 +111,6 @@ class EngineBridge(QObject):
 
     def shutdown(self) -> None:
         self.runtime.shutdown()
+        if self._holds_gc:
+            self._holds_gc = False
+            gui_gc.release()

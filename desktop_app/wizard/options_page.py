@@ -28,7 +28,7 @@ from engine.paths import base_model
 from engine.stylefile import slugify, validate_name
 
 DEFAULT_MINUTES = 20
-SKIN_COLOUR_KEEP = 0.8  # share of their own colour faces keep when "Keep skin tones" is ticked
+SKIN_COLOUR_KEEP = 0.8  # share of their own colour faces keep when "Skin tones" is ticked (as the CLI default)
 ARCHITECTURE = "fast"  # Train.size default; a base style must have the same architecture
 
 

@@ -170,8 +170,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             base = cat.find(args.base).path
         if not 0 <= args.skin_colour_keep <= 1:
             raise AtelierError(f"--skin-colour-keep must be between 0 and 1, not {args.skin_colour_keep}")
+        if not 0 <= args.palette_hue_limit <= 180:
+            raise AtelierError(f"--palette-hue-limit must be between 0 and 180 degrees, not {args.palette_hue_limit}")
+        if not 0 <= args.palette_chroma_keep <= 1:
+            raise AtelierError(f"--palette-chroma-keep must be between 0 and 1, not {args.palette_chroma_keep}")
         config = TrainConfig(architecture=args.size, content_weight=args.content_weight,
-                             skin_colour_keep=args.skin_colour_keep,
+                             skin_colour_keep=args.skin_colour_keep, palette_hue_limit=args.palette_hue_limit,
+                             palette_chroma_keep=args.palette_chroma_keep,
                              minutes=args.minutes, steps=args.steps or 4000,
                              **({"crop": args.crop} if args.crop else {}),
                              **({"seed": args.seed} if args.seed is not None else {}))
@@ -252,6 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--content-weight", type=float, default=1.0, help="how strictly to keep the photo's layout")
     s.add_argument("--skin-colour-keep", type=float, default=0.8, metavar="F",
                    help="share of their own colour faces keep, 0-1 (default 0.8; 0: the painter's palette decides)")
+    s.add_argument("--palette-hue-limit", type=float, default=0.0, metavar="DEG",
+                   help="largest hue turn the painter's palette may give a colour (default 0: any)")
+    s.add_argument("--palette-chroma-keep", type=float, default=0.0, metavar="F",
+                   help="share of its chroma a colour keeps under the palette, 0-1 (default 0)")
     s.add_argument("--size", default="fast", choices=["fast", "quality"])
     s.add_argument("--crop", type=int, default=None)
     s.add_argument("--seed", type=int, default=None)

@@ -53,6 +53,10 @@ def test_styles_list_export_remove(env, capsys):
     (["train", "--art", "{d}"], 1, "train needs --art DIR, --photos DIR and --name NAME"),
     (["train", "--art", "{d}", "--photos", "{d}", "--name", "x", "--skin-colour-keep", "2"], 1,
      "--skin-colour-keep must be between 0 and 1"),
+    (["train", "--art", "{d}", "--photos", "{d}", "--name", "x", "--palette-hue-limit", "200"], 1,
+     "--palette-hue-limit must be between 0 and 180 degrees"),
+    (["train", "--art", "{d}", "--photos", "{d}", "--name", "x", "--palette-chroma-keep", "-1"], 1,
+     "--palette-chroma-keep must be between 0 and 1"),
 ])
 def test_clear_errors(env, capsys, argv, code, message):
     argv = [a.format(p=env / "p.jpg", d=env) for a in argv]

@@ -164,3 +164,9 @@ def test_a_run_saved_before_skin_colour_keep_resumes_as_it_was_trained():
     old = {k: v for k, v in TINY.__dict__.items() if k != "skin_colour_keep"}
     assert TrainConfig.from_dict(old).skin_colour_keep == 0.0  # not today's default of keeping skin
     assert TrainConfig.from_json(TINY.to_json()) == TINY
+
+
+def test_palette_bounds_in_the_config_reach_the_palette_map(data, tmp_path):
+    free = _trainer(data, tmp_path / "a")
+    bounded = _trainer(data, tmp_path / "b", replace(TINY, palette_hue_limit=30, palette_chroma_keep=0.9))
+    assert not torch.allclose(free.palette.lut, bounded.palette.lut, atol=1e-3)

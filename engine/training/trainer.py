@@ -79,6 +79,10 @@ class TrainConfig:
     w_bands: float = 0.3  # Laplacian-band patch distribution (BandSWD)
     texture_down: float = 3.0  # scale at which Gram texture is judged (1/3: as seen in a whole photo)
     palette_strength: float = 1.0  # how far colours move towards the painter's palette (0 = keep)
+    # Bounds on the palette map per colour (0 = off, as every shipped style was trained): the largest
+    # hue turn in degrees, and the share of its chroma a colour keeps. See palette.keep_hue_and_chroma.
+    palette_hue_limit: float = 0.0
+    palette_chroma_keep: float = 0.0
     content_weight: float = 1.0  # the user's "keep content" dial: scales the content term
     w_struct: float = 1.0  # weight of ContentLoss before the dial
     w_skin: float = 3.0  # face-aware: skin keeps its tones and layout (0 = off)
@@ -205,7 +209,8 @@ class Trainer:
         if self.config.palette_strength <= 0:
             return PaletteMap.identity()
         return PaletteMap.fit(small(self.photos), small(self.art), strength=self.config.palette_strength,
-                              seed=self.config.seed)
+                              seed=self.config.seed, hue_limit_deg=self.config.palette_hue_limit,
+                              chroma_keep=self.config.palette_chroma_keep)
 
     def _channels(self, layer: int) -> int:
         with torch.no_grad():

@@ -52,6 +52,12 @@ class ProgressBar:
             sys.stderr.write("\n")
 
 
+def _require_range(option: str, value: float, high: float, unit: str = "") -> None:
+    """Refuse a value outside 0..high with a message naming the option (before any data is read)."""
+    if not 0 <= value <= high:
+        raise AtelierError(f"{option} must be between 0 and {high:g}{unit}, not {value:g}")
+
+
 def _install_sigint(progress: Progress) -> None:
     """First Ctrl-C cancels at the next progress point; a second one exits at once."""
     def handler(_sig, _frm):
@@ -168,12 +174,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             base = None
         else:
             base = cat.find(args.base).path
-        if not 0 <= args.skin_colour_keep <= 1:
-            raise AtelierError(f"--skin-colour-keep must be between 0 and 1, not {args.skin_colour_keep}")
-        if not 0 <= args.palette_hue_limit <= 180:
-            raise AtelierError(f"--palette-hue-limit must be between 0 and 180 degrees, not {args.palette_hue_limit}")
-        if not 0 <= args.palette_chroma_keep <= 1:
-            raise AtelierError(f"--palette-chroma-keep must be between 0 and 1, not {args.palette_chroma_keep}")
+        _require_range("--skin-colour-keep", args.skin_colour_keep, 1)
+        _require_range("--palette-hue-limit", args.palette_hue_limit, 180, " degrees")
+        _require_range("--palette-chroma-keep", args.palette_chroma_keep, 1)
         config = TrainConfig(architecture=args.size, content_weight=args.content_weight,
                              skin_colour_keep=args.skin_colour_keep, palette_hue_limit=args.palette_hue_limit,
                              palette_chroma_keep=args.palette_chroma_keep,

@@ -35,8 +35,8 @@ train() {  # name slug budget base art...   (budget: "20m" = minutes, "2000" = s
 
 # Base model (issue 3): every artwork folder at once, from the identity generator. New styles,
 # the built-ins below included, start from it. Step budgets (not minutes) so that a busy machine
-# slows training down without making it worse.
-train "Base" base 3000 none "$DATA"/styles/*/
+# slows training down without making it worse. Trained before skin colour keeping existed (SKIN=0).
+SKIN=0 train "Base" base 3000 none "$DATA"/styles/*/
 train "Van Gogh" van_gogh 2000 "$BASE" "$DATA/styles/van_gogh"
 train "Ukiyo-e" ukiyo_e 2000 "$BASE" "$DATA/styles/ukiyo_e"
 train "Monet" monet 2000 "$BASE" "$DATA/styles/monet"

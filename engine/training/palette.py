@@ -80,7 +80,7 @@ def keep_hue_and_chroma(src: torch.Tensor, moved: torch.Tensor, hue_limit_deg: f
     a built-in and the bounds are off by default. Greys (chroma < 0.05) have no hue to keep and follow
     the transport.
     """
-    ls, a_s, b_s = _opponent(src)
+    _, a_s, b_s = _opponent(src)
     lt, a_t, b_t = _opponent(moved)
     cs, ct = torch.hypot(a_s, b_s), torch.hypot(a_t, b_t)
     hs, ht = torch.atan2(b_s, a_s), torch.atan2(b_t, a_t)

@@ -114,7 +114,7 @@ def cmd_stylize(args: argparse.Namespace) -> int:
 
     options = StylizeOptions(strength=args.strength, preserve_colors=args.preserve_colors,
                              max_size=args.max_size, tile_size=args.tile, output_format=args.format,
-                             paint_size=args.paint_size or None)
+                             paint_size=args.paint_size or None, brushwork=args.brushwork)
     catalog = Catalog()
     if args.style.strip().lower() == "all":
         entries = [e for e in catalog.list() if e.builtin]
@@ -238,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="output folder (default: a 'stylized' folder beside each input)")
     s.add_argument("--strength", type=float, default=1.0)
     s.add_argument("--preserve-colors", action="store_true")
+    s.add_argument("--brushwork", type=float, default=1.0,
+                   help="0..1: how much of the style's brushstrokes are painted on (default 1; 0 = none)")
     s.add_argument("--max-size", type=int, default=None, help="long side in pixels (default: full size)")
     s.add_argument("--tile", type=int, default=1024, help="tile size for large photos")
     s.add_argument("--paint-size", type=int, default=StylizeOptions.paint_size,

@@ -31,12 +31,16 @@ class StylizeOptions:
     # (see engine.stylize.paint_at_scale). None paints every pixel at full resolution.
     paint_size: int | None = 1600
     tile_size: int = 1024
+    # 0..1: how much of the style's own brushstrokes are painted on (engine.brushwork); 0 = none.
+    brushwork: float = 1.0
     output_format: str = "same"  # same | jpg | png | webp
     jpeg_quality: int = 95
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.strength <= 1.0:
             raise ValueError(f"strength must be between 0 and 1, got {self.strength}")
+        if not 0.0 <= self.brushwork <= 1.0:
+            raise ValueError(f"brushwork must be between 0 and 1, got {self.brushwork}")
         if self.max_size is not None and self.max_size < 16:
             raise ValueError(f"max size must be at least 16 pixels, got {self.max_size}")
         if self.paint_size is not None and self.paint_size < 64:

@@ -3,7 +3,8 @@
 safetensors holds only tensors and a string->string metadata map, so loading a style can never run
 code (no pickle anywhere). Metadata keys: `format` (atelier-style/1), `name`, `author`,
 `architecture`, `arch_config` (JSON), `training` (JSON: the recipe), `strength`, `max_size`,
-`description`, and `thumbnail` (base64 PNG). A file is validated before use: header size, metadata,
+`description`, `brush` (JSON, optional: the style's strokes, engine.brushwork.Brush) and `thumbnail`
+(base64 PNG). A file is validated before use: header size, metadata,
 every tensor name, shape and dtype against the declared architecture, and finite values.
 """
 
@@ -25,6 +26,7 @@ from PIL import Image
 from safetensors import safe_open
 from safetensors.torch import save as safetensors_save
 
+from engine.brushwork import DEFAULT_BRUSH, Brush
 from engine.errors import StyleFileError
 from engine.models.generator import ARCHITECTURES, Generator, GeneratorConfig, known_layouts
 
@@ -46,6 +48,11 @@ class StyleMeta:
     max_size: int | None = None
     training: dict[str, Any] = field(default_factory=dict)
     thumbnail_png: bytes = b""
+    brush: Brush | None = None  # None: the file names no strokes and DEFAULT_BRUSH paints them
+
+    @property
+    def strokes(self) -> Brush:
+        return self.brush if self.brush is not None else DEFAULT_BRUSH
 
     def slug(self) -> str:
         return slugify(self.name)
@@ -101,6 +108,8 @@ def save_style(path: Path, generator: Generator, meta: StyleMeta, half: bool = T
         "max_size": "" if meta.max_size is None else str(int(meta.max_size)),
         "thumbnail": base64.b64encode(meta.thumbnail_png).decode("ascii"),
     }
+    if meta.brush is not None:
+        metadata["brush"] = json.dumps(meta.brush.to_dict())
     data = safetensors_save(tensors, metadata=metadata)
     path = Path(path)
     tmp = path.with_name(f".{path.name}.partial")
@@ -161,6 +170,7 @@ def _parse_meta(raw: dict[str, str], label: str) -> StyleMeta:
         training = json.loads(raw.get("training") or "{}")
         if not isinstance(training, dict):
             raise StyleFileError(f"{label} has malformed training metadata")
+        brush = _parse_brush(raw.get("brush"), label)
         return StyleMeta(
             name=validate_name(raw["name"]),
             architecture=arch,
@@ -170,11 +180,24 @@ def _parse_meta(raw: dict[str, str], label: str) -> StyleMeta:
             max_size=max_size,
             training=training,
             thumbnail_png=thumb,
+            brush=brush,
         )
     except StyleFileError:
         raise
     except (KeyError, ValueError, TypeError) as exc:
         raise StyleFileError(f"{label} has malformed metadata ({exc})") from exc
+
+
+def _parse_brush(raw: str | None, label: str) -> Brush | None:
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        return Brush.from_dict(data)
+    except (ValueError, TypeError) as exc:
+        raise StyleFileError(f"{label} has invalid brush settings ({exc})") from exc
 
 
 def load_style(path: Path) -> tuple[Generator, StyleMeta]:

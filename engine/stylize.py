@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from engine.brushwork import apply_brushwork
 from engine.devices import free_cache, is_out_of_memory, resolve_device
 from engine.imageio import LoadedImage, load_image, save_image_atomic
 from engine.messages import StylizeOptions
@@ -90,8 +91,18 @@ class StylizeResult:
     device: str
 
 
+def with_brushwork(painted: np.ndarray, model: LoadedModel, amount: float) -> np.ndarray:
+    """The style's strokes on a painting (H x W x 3 float in [-1, 1]), sized for its long side."""
+    if amount <= 0 or not model.meta.strokes.active:
+        return painted
+    t = torch.from_numpy(np.ascontiguousarray(painted)).permute(2, 0, 1)[None]
+    t = apply_brushwork(t, model.meta.strokes, amount)
+    return np.ascontiguousarray(t[0].permute(1, 2, 0).numpy())
+
+
 def paint_at_scale(host: ModelHost, style_path: Path, model: LoadedModel, rgb: np.ndarray, paint_size: int,
-                   tile: int, progress: Progress | None, notice: Notice) -> tuple[np.ndarray, LoadedModel]:
+                   tile: int, progress: Progress | None, notice: Notice,
+                   brushwork: float = 0.0) -> tuple[np.ndarray, LoadedModel]:
     """Paint a large photo at `paint_size` and carry the painting's changes onto the full photo.
 
     A style's brushstrokes have the size they were trained at (photos of about 1024 px). Painted
@@ -99,11 +110,13 @@ def paint_at_scale(host: ModelHost, style_path: Path, model: LoadedModel, rgb: n
     Here the generator runs on a copy at `paint_size` on the long side, and what it changed there
     (output minus input, smooth at that scale) is upscaled onto the full-resolution photo: strokes
     keep their size, the photo keeps its resolution and sharp detail, and the model runs on ~1/10
-    of the pixels. Returns float32 HxWx3 in [-1, 1] like `run_tiled`.
+    of the pixels. Brushwork is painted on at that scale too, for the same reason. Returns float32
+    HxWx3 in [-1, 1] like `run_tiled`.
     """
     h, w = rgb.shape[:2]
     small, _ = _fit(rgb, None, paint_size)
     painted, model = run_with_recovery(host, style_path, model, small, tile, progress, notice)
+    painted = with_brushwork(painted, model, brushwork)
     change = torch.from_numpy(painted).permute(2, 0, 1)[None] - to_tensor(small)
     change = F.interpolate(change, size=(h, w), mode="bicubic", align_corners=False)
     out = to_tensor(rgb).add_(change).clamp_(-1.0, 1.0)
@@ -116,9 +129,10 @@ def stylize_loaded(host: ModelHost, style_path: Path, model: LoadedModel, image:
     rgb, alpha = _fit(image.rgb, image.alpha, options.max_size)
     if options.paint_size and max(rgb.shape[:2]) > options.paint_size:
         raw, model = paint_at_scale(host, style_path, model, rgb, options.paint_size, options.tile_size,
-                                    progress, notice)
+                                    progress, notice, options.brushwork)
     else:
         raw, model = run_with_recovery(host, style_path, model, rgb, options.tile_size, progress, notice)
+        raw = with_brushwork(raw, model, options.brushwork)
     return finish(raw, rgb, options.strength, options.preserve_colors), alpha, model
 
 

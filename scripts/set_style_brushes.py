@@ -1,0 +1,52 @@
+"""Write each built-in style's brushstrokes (engine.brushwork.Brush) into its style file.
+
+The strokes are not learned (see engine/brushwork.py): they were chosen by eye, per painter, on
+1:1 crops of held-out photos painted at 1024 px (docs/styles_detail.png). The weights are copied
+unchanged (fp16 -> fp32 -> fp16 is exact); only the `brush` metadata changes.
+
+    python scripts/set_style_brushes.py          # rewrites resources/styles/*.atelier-style
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from engine.brushwork import Brush  # noqa: E402
+from engine.stylefile import load_style, save_style  # noqa: E402
+
+BRUSHES = {
+    # long strokes that follow the forms and swirl in skies
+    "van_gogh": Brush(length=10, width=4, smear=0.8, relief=0.7, swirl=0.5),
+    # short dabs
+    "monet": Brush(length=5, width=3, smear=0.65, relief=0.5, swirl=0.3),
+    # parallel hatching, up and to the right, in flat areas
+    "cezanne": Brush(length=7, width=5, smear=0.75, relief=0.5, swirl=1.0, angle=60),
+    # long flowing bands
+    "munch": Brush(length=12, width=5, smear=0.85, relief=0.5, swirl=0.8),
+    # a print: flat areas of colour, barely any relief, no strokes of its own
+    "ukiyo_e": Brush(length=6, width=3, smear=0.8, relief=0.15, swirl=0.0),
+    "kandinsky": Brush(length=6, width=4, smear=0.7, relief=0.4, swirl=0.3),
+}
+
+
+def main() -> int:
+    for slug, brush in BRUSHES.items():
+        path = REPO / "resources" / "styles" / f"{slug}.atelier-style"
+        generator, meta = load_style(path)
+        before = {k: v.half() for k, v in generator.state_dict().items()}
+        meta = type(meta)(**{**meta.__dict__, "brush": brush})
+        save_style(path, generator, meta)
+        after, check = load_style(path)
+        assert check.brush == brush
+        assert all(torch.equal(before[k], v.half()) for k, v in after.state_dict().items())
+        print(f"{slug}: {brush}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.batch = BatchViewModel(self.app_vm, self.gallery)
         self.photo.strength = self.settings.number("photo/strength", 1.0)
         self.photo.preserve_colors = self.settings.flag("photo/preserve_colors")
+        self.photo.brushwork = self.settings.number("photo/brushwork", 1.0)
 
         self.gallery_panel = GalleryPanel(self.gallery)
         self.photo_panel = PhotoPanel(self.photo)
@@ -292,7 +293,7 @@ class MainWindow(QMainWindow):
     def start_batch(self) -> None:
         self.tabs.setCurrentIndex(TAB_BATCH)
         panel = self.batch_panel
-        if self.batch.start(panel.strength.value() / 100, panel.preserve.isChecked()):
+        if self.batch.start(panel.strength.value() / 100, panel.preserve.isChecked(), panel.brushwork.value() / 100):
             panel.remember()
 
     def cancel_current(self) -> None:
@@ -394,5 +395,6 @@ class MainWindow(QMainWindow):
         s.set_value("window/splitter", QByteArray(self.splitter.saveState()))
         s.set_value("photo/strength", self.photo.strength)
         s.set_value("photo/preserve_colors", self.photo.preserve_colors)
+        s.set_value("photo/brushwork", self.photo.brushwork)
         self.batch_panel.remember()
         s.sync()

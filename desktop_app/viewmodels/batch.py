@@ -81,7 +81,7 @@ class BatchViewModel(ObservableObject):
         return Path(self.input_dir.strip()) / "stylized" if self.input_dir.strip() else None
 
     # ---------------------------------------------------------------------------- commands
-    def start(self, strength: float, preserve_colors: bool) -> bool:
+    def start(self, strength: float, preserve_colors: bool, brushwork: float = 1.0) -> bool:
         if self.running:
             return False
         folder = Path(self.input_dir.strip()) if self.input_dir.strip() else None
@@ -100,7 +100,7 @@ class BatchViewModel(ObservableObject):
         out = self.effective_output()
         request = StylizeFolder(inputs=(folder,), out_dir=out, style=self.gallery.current,
                                 options=StylizeOptions(strength=strength, preserve_colors=preserve_colors,
-                                                       output_format=self.output_format),
+                                                       brushwork=brushwork, output_format=self.output_format),
                                 recursive=self.recursive, device=self.app.device)
         self.job = request.job_id
         self._total = len(found.files)

@@ -54,6 +54,8 @@ class PhotoViewModel(ObservableObject):
     full_size = Property((0, 0))           # the photo's real size (what Save writes)
     strength = Property(1.0, setter=lambda _s, v: min(1.0, max(0.0, float(v))))
     preserve_colors = Property(False)
+    # 0..1, the style's brushstrokes (engine.brushwork); a change repaints the preview
+    brushwork = Property(1.0, setter=lambda _s, v: min(1.0, max(0.0, float(v))))
     busy = Property(False)                 # a preview is being computed
     saving = Property(False)               # a full-resolution save is running
     state_text = Property("")              # short activity line under the photo
@@ -67,13 +69,14 @@ class PhotoViewModel(ObservableObject):
         self._full: np.ndarray | None = None  # full-resolution pixels of a pasted image only
         self._work: np.ndarray | None = None
         self._serial = 0
-        self._raw: dict[tuple[str, int], np.ndarray] = {}
-        self._preview_job: tuple[int, tuple[str, int]] | None = None
+        self._raw: dict[tuple[str, int, float], np.ndarray] = {}
+        self._preview_job: tuple[int, tuple[str, int, float]] | None = None
         self._dirty = False
         self._save_job: tuple[int, Path] | None = None
         gallery.current_changed.connect(lambda _slug: self.refresh_preview())
         self.strength_changed.connect(lambda _v: self._remix())
         self.preserve_colors_changed.connect(lambda _v: self._remix())
+        self.brushwork_changed.connect(lambda _v: self.refresh_preview())
         bridge = app.bridge
         bridge.preview.connect(self._on_preview)
         bridge.progress.connect(self._on_progress)
@@ -127,7 +130,7 @@ class PhotoViewModel(ObservableObject):
         if self._work is None or not style:
             self.after = None
             return
-        key = (style, self._serial)
+        key = self._key()
         if key in self._raw:
             self._remix()
             return
@@ -137,16 +140,19 @@ class PhotoViewModel(ObservableObject):
         self.after = None
         h, w = self._work.shape[:2]
         request = StylizePreview(pixels=self._work.tobytes(), width=w, height=h, style=style,
-                                 options=StylizeOptions(strength=1.0, preserve_colors=False),
+                                 options=StylizeOptions(strength=1.0, preserve_colors=False,
+                                                        brushwork=self.brushwork),
                                  device=self.app.device)
         self._preview_job = (request.job_id, key)
         self.busy = True
         self.state_text = f"Painting in the style of {self.gallery.current_name}…"
         self.app.bridge.submit(request)
 
+    def _key(self) -> tuple[str, int, float]:
+        return (self.gallery.current or "", self._serial, round(self.brushwork, 2))
+
     def _remix(self) -> None:
-        key = (self.gallery.current, self._serial)
-        raw = self._raw.get(key)
+        raw = self._raw.get(self._key())
         if raw is None or self._work is None:
             return
         self.after = rgb_to_qimage(mix(raw, self._work, self.strength, self.preserve_colors))
@@ -161,7 +167,7 @@ class PhotoViewModel(ObservableObject):
         if len(self._raw) >= 8:
             self._raw.pop(next(iter(self._raw)))
         self._raw[key] = raw
-        if key == (self.gallery.current, self._serial):
+        if key == self._key():
             self._remix()
 
     # ---------------------------------------------------------------------------- save
@@ -187,7 +193,7 @@ class PhotoViewModel(ObservableObject):
             return False
         request = StylizeImage(input=source, output=dest, style=self.gallery.current,
                                options=StylizeOptions(strength=self.strength, preserve_colors=self.preserve_colors,
-                                                      output_format=fmt),
+                                                      brushwork=self.brushwork, output_format=fmt),
                                device=self.app.device)
         self._save_job = (request.job_id, dest)
         self.saving = True

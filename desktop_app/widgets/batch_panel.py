@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.settings import AppSettings
 from desktop_app.viewmodels.batch import BATCH_FORMATS, BatchViewModel
+from desktop_app.widgets.photo_panel import BRUSHWORK_TIP
 
 FORMAT_LABELS = {"same": "Same as input", "jpg": "JPEG", "png": "PNG", "webp": "WebP"}
 THUMB_SIDE = 216  # the engine sends 256 px previews: shown slightly smaller, so crisp
@@ -58,6 +59,11 @@ class BatchPanel(QWidget):
         self.strength.setValue(100)
         self.strength.setToolTip("How much of the painting to blend over each photo")
         self.strength_label = QLabel("100 %")
+        self.brushwork = QSlider(Qt.Orientation.Horizontal)
+        self.brushwork.setRange(0, 100)
+        self.brushwork.setValue(100)
+        self.brushwork.setToolTip(BRUSHWORK_TIP)
+        self.brushwork_label = QLabel("100 %")
         self.preserve = QCheckBox("Preserve colours")
         self.preserve.setToolTip("Keep each photo's own colours")
         self.format = QComboBox()
@@ -72,6 +78,7 @@ class BatchPanel(QWidget):
         form.addRow("Output folder", _row(self.output_edit, self.output_browse))
         form.addRow("Style", self.style_label)
         form.addRow("Strength", _row(self.strength, self.strength_label))
+        form.addRow("Brushwork", _row(self.brushwork, self.brushwork_label))
         form.addRow("", self.preserve)
         form.addRow("Format", _row(self.format, None))
         options = QGroupBox("What to paint")
@@ -165,6 +172,7 @@ class BatchPanel(QWidget):
         self.recursive.toggled.connect(lambda on: setattr(vm, "recursive", on))
         self.format.currentIndexChanged.connect(lambda _i: setattr(vm, "output_format", self.format.currentData()))
         self.strength.valueChanged.connect(lambda v: self.strength_label.setText(f"{v} %"))
+        self.brushwork.valueChanged.connect(lambda v: self.brushwork_label.setText(f"{v} %"))
         self.input_browse.clicked.connect(self._browse_input)
         self.output_browse.clicked.connect(self._browse_output)
         self.start_button.clicked.connect(self.start_requested)
@@ -260,7 +268,7 @@ class BatchPanel(QWidget):
         self.cancel_button.setEnabled(running)
         self.open_button.setEnabled(state in ("done", "cancelled") and bool(self.vm.result_dir))
         for w in (self.input_edit, self.input_browse, self.output_edit, self.output_browse, self.recursive,
-                  self.strength, self.preserve, self.format):
+                  self.strength, self.brushwork, self.preserve, self.format):
             w.setEnabled(not running)
         if state == "idle":
             self.progress.setFormat("")

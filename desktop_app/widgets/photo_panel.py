@@ -1,4 +1,4 @@
-"""The Photo tab: the canvas plus strength, colour keeping, zoom and Save as… controls."""
+"""The Photo tab: the canvas plus strength, brushwork, colour keeping, zoom and Save as… controls."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.viewmodels.photo import PhotoViewModel
 from desktop_app.widgets.photo_canvas import PhotoCanvas
+
+BRUSHWORK_TIP = "How much of the style's brushstrokes to paint (0 % = smooth, 100 % = the style's own)"
 
 
 class PhotoPanel(QWidget):
@@ -39,6 +41,12 @@ class PhotoPanel(QWidget):
         self.strength.setToolTip("How much of the painting to blend over the photo (0 % = photo, 100 % = painting)")
         self.strength_label = QLabel()
         self.strength_label.setMinimumWidth(self.strength_label.fontMetrics().horizontalAdvance("100 %") + 4)
+        self.brushwork = QSlider(Qt.Orientation.Horizontal)
+        self.brushwork.setRange(0, 100)
+        self.brushwork.setValue(round(vm.brushwork * 100))
+        self.brushwork.setMinimumWidth(100)
+        self.brushwork.setTracking(False)  # repaints the preview: once, when the slider is let go
+        self.brushwork.setToolTip(BRUSHWORK_TIP)
         self.preserve = QCheckBox("Preserve colours")
         self.preserve.setToolTip("Keep the photo's own colours and take only light and texture from the style")
         self.fit_button = QPushButton("Fit")
@@ -61,6 +69,9 @@ class PhotoPanel(QWidget):
         bar.addWidget(self.strength, 1)
         bar.addWidget(self.strength_label)
         bar.addSpacing(8)
+        bar.addWidget(QLabel("Brushwork"))
+        bar.addWidget(self.brushwork, 1)
+        bar.addSpacing(8)
         bar.addWidget(self.preserve)
         bar.addSpacing(12)
         bar.addWidget(self.save_button)
@@ -79,6 +90,7 @@ class PhotoPanel(QWidget):
         # view -> view-model
         self.strength.valueChanged.connect(lambda v: setattr(vm, "strength", v / 100))
         self.preserve.toggled.connect(lambda on: setattr(vm, "preserve_colors", on))
+        self.brushwork.valueChanged.connect(lambda v: setattr(vm, "brushwork", v / 100))
         self.open_button.clicked.connect(self.open_requested)
         self.save_button.clicked.connect(self.save_requested)
         self.fit_button.clicked.connect(self.canvas.fit)
@@ -86,6 +98,7 @@ class PhotoPanel(QWidget):
         # view-model -> view
         vm.strength_changed.connect(self._show_strength)
         vm.preserve_colors_changed.connect(self.preserve.setChecked)
+        vm.brushwork_changed.connect(lambda v: self.brushwork.setValue(round(v * 100)))
         vm.before_changed.connect(lambda img: self.canvas.set_before(img, vm.full_size[0]))
         vm.after_changed.connect(self.canvas.set_after)
         vm.state_text_changed.connect(self.canvas.set_busy_text)

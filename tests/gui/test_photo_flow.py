@@ -101,3 +101,35 @@ def test_canvas_zoom_and_split(window, qtbot, photo_file):
     QTest.mouseMove(canvas, QPoint(x + 30, y))
     QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(x + 30, y))
     assert canvas.split > 0.5
+
+
+def test_brushwork_slider_repaints_the_preview_and_reaches_the_save(window, qtbot, tmp_path):
+    """Brushwork needs the engine (unlike strength): letting go of the slider repaints; going back
+    to a setting already painted shows it at once; Save paints with the same setting."""
+    from tests.conftest import photo
+
+    src = tmp_path / "large.png"
+    Image.fromarray(photo(400, 300, seed=4)).save(src)  # large enough for strokes at the working size
+    assert window.photo.open_file(src)
+    qtbot.waitUntil(lambda: window.photo.after is not None, timeout=30000)
+    with_strokes = window.photo.after.copy()
+
+    window.photo_panel.brushwork.setValue(0)  # tracking is off: a programmatic set acts like a release
+    assert window.photo.brushwork == 0.0
+    qtbot.waitUntil(lambda: window.photo.after is not None and window.photo.after != with_strokes, timeout=30000)
+    smooth = window.photo.after.copy()
+
+    window.photo_panel.brushwork.setValue(100)
+    assert window.photo.after == with_strokes  # from the preview cache, no repaint
+
+    saved = {}
+    for value in (0, 100):
+        window.photo_panel.brushwork.setValue(value)
+        out = tmp_path / f"painted_{value}.png"
+        with qtbot.waitSignal(window.photo.saved, timeout=30000):
+            assert window.photo.save_as(out)
+        saved[value] = QImage(str(out)).convertToFormat(QImage.Format.Format_RGB888)
+    # Save writes what the preview showed (this photo is no larger than the working copy)
+    assert saved[0] == smooth.convertToFormat(QImage.Format.Format_RGB888)
+    assert saved[100] == with_strokes.convertToFormat(QImage.Format.Format_RGB888)
+    assert saved[0] != saved[100]

@@ -25,7 +25,7 @@ REFERENCE_SIDE = 1024  # stroke sizes are given for a painting of this long side
 COLOUR_SIGMA = 0.12  # colour difference (RGB in [0, 1]) at which a stroke stops picking up paint
 SWIRL_ENERGY = 5e-5  # about 5 % of a photo's mean gradient energy: only flat areas follow the swirl
 RELIEF_LIGHT = 0.12  # how strongly a bristle ridge is lit or shaded at relief 1
-STEP_PX = 2.0  # longest step along a stroke, in pixels (fewer lookups; bilinear keeps it smooth)
+STEP_PX = 2.5  # longest step along a stroke, in pixels (fewer lookups; bilinear keeps it smooth)
 JITTER = 0.06  # how much one stroke's paint is lighter or darker than its neighbour's
 
 
@@ -194,8 +194,10 @@ def _streamline_smear(rgb: torch.Tensor, brush: Brush, y0: int, x0: int) -> torc
     # and the noise across it stays sharp.
     bristles = (0.35 * hash_noise(y0, x0, h, w, max(1.0, stride), 11, dev)
                 + 0.65 * hash_noise(y0, x0, h, w, brush.width, 13, dev))
-    field = torch.cat([rgb, bristles, direction], 1)
-    to_grid = torch.tensor([2.0 / max(w - 1, 1), 2.0 / max(h - 1, 1)], device=dev) * stride
+    to_grid = torch.tensor([2.0 / max(w - 1, 1), 2.0 / max(h - 1, 1)], device=dev).view(1, 2, 1, 1) * stride
+    step = direction * to_grid  # one step along the stroke, in grid_sample's units
+    pixel_metric = to_grid.reciprocal().square()
+    field = torch.cat([rgb, bristles, step], 1)
     ys = torch.linspace(-1, 1, h, device=dev) if h > 1 else torch.zeros(1, device=dev)
     xs = torch.linspace(-1, 1, w, device=dev) if w > 1 else torch.zeros(1, device=dev)
     start = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1)[None]  # 1 x H x W x 2 as (x, y)
@@ -205,18 +207,20 @@ def _streamline_smear(rgb: torch.Tensor, brush: Brush, y0: int, x0: int) -> torc
     inv_range = 1.0 / (2 * COLOUR_SIGMA**2)
     for sign in (1.0, -1.0):
         pos = start
-        d = direction.permute(0, 2, 3, 1) * sign
+        d = step * sign
         for k in range(1, steps + 1):
-            pos = pos + d * to_grid
+            pos = pos + d.permute(0, 2, 3, 1)
             sample = F.grid_sample(field, pos, mode="bilinear", padding_mode="border", align_corners=True)
-            paint = sample[:, :4]
             # Bilateral along the stroke: paint of another colour (an eye, a lip) is not dragged in.
-            wk = math.exp(-0.5 * (k * stride / sigma) ** 2) * torch.exp(
-                -(paint[:, :3] - rgb).square().sum(1, keepdim=True) * inv_range)
-            total = total + wk * paint
-            weight = weight + wk
-            nxt = sample[:, 4:6].permute(0, 2, 3, 1)
-            d = torch.where((nxt * d).sum(-1, keepdim=True) < 0, -nxt, nxt)  # keep going the same way
+            wk = (sample[:, :3] - rgb).square_().sum(1, keepdim=True)
+            wk.mul_(-inv_range).exp_().mul_(math.exp(-0.5 * (k * stride / sigma) ** 2))
+            total.addcmul_(sample[:, :4], wk)
+            weight.add_(wk)
+            nxt = sample[:, 4:6]
+            # The field has no sign: keep going the way we went (compared in pixels, not grid units,
+            # whose scale depends on the band's height).
+            keep_going = (nxt * d * pixel_metric).sum(1, keepdim=True) >= 0
+            d = nxt * (keep_going.float().mul_(2).sub_(1))
     return total / weight
 
 
@@ -272,6 +276,26 @@ def apply_brushwork(painting: torch.Tensor, brush: Brush, amount: float = 1.0, b
     return out.mul_(2.0).sub_(1.0).to(painting.dtype)
 
 
-# Strokes for a style file that names none (styles trained before brushwork existed, and new ones
-# unless their author sets their own): medium strokes, some relief, little swirl.
+# Strokes for a style file that names none (styles trained before brushwork existed): medium
+# strokes, some relief, little swirl.
 DEFAULT_BRUSH = Brush(length=6.0, width=3.0, smear=0.6, relief=0.5, swirl=0.3)
+
+# What a new style's author picks from (`atelier train --strokes`, the wizard's "Brushstrokes"),
+# after the built-in painters whose strokes they resemble; engine.messages.STROKES names them.
+STROKE_PRESETS: dict[str, Brush] = {
+    "medium": DEFAULT_BRUSH,
+    "dabs": Brush(length=5, width=3, smear=0.65, relief=0.5, swirl=0.3),  # Monet
+    "long": Brush(length=10, width=4, smear=0.8, relief=0.7, swirl=0.5),  # Van Gogh
+    "flowing": Brush(length=12, width=5, smear=0.85, relief=0.5, swirl=0.8),  # Munch
+    "hatching": Brush(length=7, width=5, smear=0.75, relief=0.5, swirl=1.0, angle=60),  # Cezanne
+    "flat": Brush(length=6, width=3, smear=0.8, relief=0.15, swirl=0.0),  # a print (Ukiyo-e)
+    "none": Brush(length=0.0),
+}
+
+
+def stroke_preset(name: str) -> Brush:
+    """The preset's brush; ValueError naming the choices for anything else."""
+    try:
+        return STROKE_PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown brushstrokes {name!r}; choose one of {', '.join(STROKE_PRESETS)}") from None

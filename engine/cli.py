@@ -16,7 +16,7 @@ from pathlib import Path
 
 from engine import __version__
 from engine.errors import AtelierError, Cancelled
-from engine.messages import StylizeOptions
+from engine.messages import STROKES, StylizeOptions
 from engine.progress import Progress, ProgressUpdate
 
 
@@ -191,7 +191,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             exclude = tuple(line.strip() for line in Path(args.exclude_photos).read_text().splitlines()
                             if line.strip() and not line.startswith("#"))
         spec = TrainSpec(tuple(Path(a) for a in args.art), Path(args.photos), args.name, run_dir, output,
-                         config, base, False, args.author, exclude)
+                         config, base, False, args.author, exclude, args.strokes)
     bar = ProgressBar(spec.name)
     progress = Progress(bar, min_interval_s=0.5)
     _install_sigint(progress)
@@ -262,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--content-weight", type=float, default=1.0, help="how strictly to keep the photo's layout")
     s.add_argument("--skin-colour-keep", type=float, default=0.8, metavar="F",
                    help="share of their own colour faces keep, 0-1 (default 0.8; 0: the painter's palette decides)")
+    s.add_argument("--strokes", default="medium", choices=STROKES,
+                   help="the brushwork the new style paints with (default medium; long = Van Gogh's, dabs = "
+                        "Monet's, flowing = Munch's, hatching = Cezanne's, flat = a print's)")
     s.add_argument("--palette-hue-limit", type=float, default=0.0, metavar="DEG",
                    help="largest hue turn the painter's palette may give a colour (default 0: any)")
     s.add_argument("--palette-chroma-keep", type=float, default=0.0, metavar="F",

@@ -19,6 +19,11 @@ def new_job_id() -> int:
     return next(_ids)
 
 
+# Brushstroke presets a new style can be trained with, by name (the brushes are
+# engine.brushwork.STROKE_PRESETS; named here so that the CLI and the GUI need not import torch).
+STROKES = ("medium", "dabs", "long", "flowing", "hatching", "flat", "none")
+
+
 @dataclass(frozen=True)
 class StylizeOptions:
     """How to stylize: shared by single images, folders, frames and the CLI."""
@@ -114,6 +119,7 @@ class Train(Request):
     base: str | None = None
     content_weight: float = 1.0
     skin_colour_keep: float = 0.8
+    strokes: str = "medium"  # one of STROKES (engine.brushwork.STROKE_PRESETS)
     resume: bool = False
     device: str = "auto"
     author: str = ""

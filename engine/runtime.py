@@ -239,7 +239,8 @@ class EngineRuntime:
                                  minutes=request.minutes, steps=request.steps or 4000,
                                  **({"crop": request.crop} if request.crop else {}))
             spec = TrainSpec((request.art_dir,), request.photo_dir, request.name, request.run_dir,
-                             self.catalog.user_path_for(request.name), config, base, False, request.author)
+                             self.catalog.user_path_for(request.name), config, base, False, request.author,
+                             strokes=request.strokes)
         job = request.job_id
 
         def on_preview(img: np.ndarray, step: int) -> None:

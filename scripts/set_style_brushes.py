@@ -16,20 +16,15 @@ import torch
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from engine.brushwork import Brush  # noqa: E402
+from engine.brushwork import STROKE_PRESETS, Brush  # noqa: E402
 from engine.stylefile import load_style, save_style  # noqa: E402
 
-BRUSHES = {
-    # long strokes that follow the forms and swirl in skies
-    "van_gogh": Brush(length=10, width=4, smear=0.8, relief=0.7, swirl=0.5),
-    # short dabs
-    "monet": Brush(length=5, width=3, smear=0.65, relief=0.5, swirl=0.3),
-    # parallel hatching, up and to the right, in flat areas
-    "cezanne": Brush(length=7, width=5, smear=0.75, relief=0.5, swirl=1.0, angle=60),
-    # long flowing bands
-    "munch": Brush(length=12, width=5, smear=0.85, relief=0.5, swirl=0.8),
-    # a print: flat areas of colour, barely any relief, no strokes of its own
-    "ukiyo_e": Brush(length=6, width=3, smear=0.8, relief=0.15, swirl=0.0),
+BRUSHES: dict[str, Brush] = {  # the presets a new style's author picks from were named after these
+    "van_gogh": STROKE_PRESETS["long"],  # long strokes that follow the forms and swirl in skies
+    "monet": STROKE_PRESETS["dabs"],  # short dabs
+    "cezanne": STROKE_PRESETS["hatching"],  # parallel hatching, up and to the right, in flat areas
+    "munch": STROKE_PRESETS["flowing"],  # long flowing bands
+    "ukiyo_e": STROKE_PRESETS["flat"],  # a print: flat areas of colour, barely any relief
     "kandinsky": Brush(length=6, width=4, smear=0.7, relief=0.4, swirl=0.3),
 }
 

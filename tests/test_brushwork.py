@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.brushwork import DEFAULT_BRUSH, Brush, apply_brushwork, paint_strokes
+from engine.brushwork import DEFAULT_BRUSH, STROKE_PRESETS, Brush, apply_brushwork, paint_strokes, stroke_preset
 from engine.devices import resolve_device
 from engine.errors import StyleFileError
 from engine.imageio import LoadedImage
@@ -135,3 +135,20 @@ def test_stylize_paints_brushwork_and_the_setting_turns_it_off(tmp_path):
     assert np.abs(with_strokes.astype(float) - without.astype(float)).mean() < 20.0
     with pytest.raises(ValueError, match="brushwork"):
         StylizeOptions(brushwork=-0.1)
+
+
+def test_stroke_presets_are_the_names_the_cli_and_wizard_offer():
+    from engine.messages import STROKES
+
+    assert tuple(STROKE_PRESETS) == STROKES
+    assert not stroke_preset("none").active and stroke_preset("medium") == DEFAULT_BRUSH
+    with pytest.raises(ValueError, match="choose one of medium, dabs"):
+        stroke_preset("impasto")
+
+
+def test_cli_refuses_unknown_strokes(capsys):
+    from engine.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--art", "a", "--photos", "p", "--name", "n", "--strokes", "impasto"])
+    assert exc.value.code == 2 and "invalid choice: 'impasto'" in capsys.readouterr().err

@@ -10,6 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
+from engine.brushwork import STROKE_PRESETS
 from engine.devices import resolve_device
 from engine.errors import Cancelled, DataCheckError
 from engine.progress import Progress
@@ -105,18 +106,21 @@ def test_cancel_leaves_a_usable_checkpoint(data, tmp_path):
 def test_session_exports_a_style_the_engine_loads_and_resumes(data, tmp_path):
     art, photos = data
     out = tmp_path / "styles" / "new.atelier-style"
-    spec = TrainSpec((art,), photos, "New Style", tmp_path / "run", out, TINY, author="Me")
+    spec = TrainSpec((art,), photos, "New Style", tmp_path / "run", out, TINY, author="Me", strokes="dabs")
     outcome = train_style(spec, resolve_device("cpu"), Progress(), log=lambda m: None)
     g, meta = load_style(outcome.style_path)
     assert meta.name == "New Style" and meta.author == "Me" and meta.training["step"] >= 2
+    assert meta.brush == STROKE_PRESETS["dabs"]  # the chosen brushstrokes travel with the style
     assert meta.thumbnail_png  # rendered by the model on the sample photo
     with torch.no_grad():
         y = g(torch.zeros(1, 3, 64, 64))
     assert y.shape == (1, 3, 64, 64)
     # resume picks up the stored spec; more steps continue from the checkpoint
     spec2 = replace(spec_from_run(tmp_path / "run"), config=replace(TINY, steps=6))
+    assert spec2.strokes == "dabs"
     outcome2 = train_style(spec2, resolve_device("cpu"), Progress(), log=lambda m: None)
     assert outcome2.steps == 6
+    assert load_style(outcome2.style_path)[1].brush == STROKE_PRESETS["dabs"]
 
 
 def test_finish_early_keeps_the_best_result(data, tmp_path):

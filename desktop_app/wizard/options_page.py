@@ -1,4 +1,4 @@
-"""Wizard page 3: name, author and how to train (time, base style, keep-content dial, skin, device).
+"""Wizard page 3: name, author and how to train (time, base style, keep-content dial, skin, strokes, device).
 
 The name is asked here, before training, because the trainer writes the style file under it (and a
 run resumed after a restart must know it). Names are validated like the engine does, and a name that
@@ -24,12 +24,23 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import StyleFileError
+from engine.messages import STROKES
 from engine.paths import base_model
 from engine.stylefile import slugify, validate_name
 
 DEFAULT_MINUTES = 20
 SKIN_COLOUR_KEEP = 0.8  # share of their own colour faces keep when "Skin tones" is ticked (as the CLI default)
 ARCHITECTURE = "fast"  # Train.size default; a base style must have the same architecture
+# The brushstroke presets (engine.messages.STROKES) as the wizard names them, in its order.
+STROKE_LABELS = {
+    "medium": "Medium strokes",
+    "dabs": "Short dabs (like Monet)",
+    "long": "Long strokes that swirl in skies (like Van Gogh)",
+    "flowing": "Long flowing bands (like Munch)",
+    "hatching": "Parallel hatching (like Cézanne)",
+    "flat": "Flat areas of colour (like a print)",
+    "none": "None: smooth paint",
+}
 
 
 def builtin_base_path() -> Path:
@@ -77,6 +88,12 @@ class OptionsPage(QWizardPage):
         self.keep_skin.setChecked(True)
         self.keep_skin.setToolTip("Untick to let the painter's palette recolour skin too (e.g. for a blue period).")
 
+        self.strokes_box = QComboBox()
+        for key in STROKES:
+            self.strokes_box.addItem(STROKE_LABELS[key], key)
+        self.strokes_box.setToolTip("Brushstrokes are painted over the trained style; the Brushwork slider "
+                                    "on the Photo tab softens them later.")
+
         self.device_box = QComboBox()
 
         form = QFormLayout(self)
@@ -87,6 +104,7 @@ class OptionsPage(QWizardPage):
         form.addRow("Start from", self.base_box)
         form.addRow("Keep content", content_widget)
         form.addRow("Skin tones", self.keep_skin)
+        form.addRow("Brushstrokes", self.strokes_box)
         form.addRow("Device", self.device_box)
         help_text = QLabel(
             "<p><b>Time budget</b>: training first measures this computer's speed and fits the run into this time; "
@@ -94,7 +112,7 @@ class OptionsPage(QWizardPage):
             "<p><b>Start from</b>: a new style starts from an existing model, which takes minutes instead of hours."
             "</p><p><b>Keep content</b>: move right if faces and shapes drift too much, left for bolder painting.</p>"
             "<p><b>Skin tones</b>: most painters' palettes have little brown, and would turn skin grey or green."
-            "</p>")
+            "</p><p><b>Brushstrokes</b>: not learned from your artworks; pick the kind closest to them.</p>")
         help_text.setWordWrap(True)
         help_text.setStyleSheet("color: palette(dark)")
         form.addRow(help_text)
@@ -147,6 +165,9 @@ class OptionsPage(QWizardPage):
 
     def skin_colour_keep(self) -> float:
         return SKIN_COLOUR_KEEP if self.keep_skin.isChecked() else 0.0
+
+    def strokes(self) -> str:
+        return self.strokes_box.currentData() or "medium"
 
     def device(self) -> str:
         return self.device_box.currentData() or "auto"

@@ -90,7 +90,8 @@ class TrainingWizard(QWizard):
         run_dir = runs_dir() / f"{slugify(name)}-{time.strftime('%Y%m%d-%H%M%S')}"
         fields = dict(art_dir=self.artworks.folder(), photo_dir=self.photos.folder(), name=name, run_dir=run_dir,
                       minutes=float(o.minutes.value()), base=o.base(), content_weight=o.content_weight(),
-                      skin_colour_keep=o.skin_colour_keep(), device=o.device(), author=o.author())
+                      skin_colour_keep=o.skin_colour_keep(), strokes=o.strokes(), device=o.device(),
+                      author=o.author())
         fields.update(self.request_overrides)
         return Train(**fields)
 

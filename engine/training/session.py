@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from engine.brushwork import stroke_preset
 from engine.devices import DeviceInfo
 from engine.errors import DataCheckError
 from engine.progress import Progress
@@ -32,6 +33,7 @@ class TrainSpec:
     resume: bool = False
     author: str = ""
     exclude_photos: tuple[str, ...] = ()
+    strokes: str = "medium"  # engine.brushwork.STROKE_PRESETS: the brushwork the exported style carries
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ def _write_run_config(spec: TrainSpec) -> None:
         "base": None if spec.base is None else str(spec.base),
         "author": spec.author,
         "exclude_photos": list(spec.exclude_photos),
+        "strokes": spec.strokes,
     }
     (spec.run_dir / "run.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
 
@@ -68,12 +71,13 @@ def spec_from_run(run_dir: Path) -> TrainSpec:
     base = Path(d["base"]) if d["base"] else None
     return TrainSpec(tuple(Path(a) for a in d["art_dirs"]), Path(d["photo_dir"]), d["name"], Path(run_dir),
                      Path(d["output"]), TrainConfig.from_dict(d["config"]), base, True,
-                     d.get("author", ""), tuple(d.get("exclude_photos", ())))
+                     d.get("author", ""), tuple(d.get("exclude_photos", ())), d.get("strokes", "medium"))
 
 
 def train_style(spec: TrainSpec, device: DeviceInfo, progress: Progress,
                 on_preview: PreviewSink | None = None, log=print) -> TrainOutcome:
     validate_name(spec.name)
+    brush = stroke_preset(spec.strokes)
     resuming = spec.resume and (spec.run_dir / CHECKPOINT).exists()
     if spec.resume and not resuming:
         raise DataCheckError(f"nothing to resume in {spec.run_dir}: no checkpoint there")
@@ -99,7 +103,7 @@ def train_style(spec: TrainSpec, device: DeviceInfo, progress: Progress,
         log(f"{sec:.2f} s per step on {device.spec} at {config.crop} px: about {est} steps in "
             f"{config.minutes:g} min")
     meta = StyleMeta(name=spec.name, architecture=config.architecture, author=spec.author,
-                     training={"art": [Path(a).name for a in spec.art_dirs]})
+                     training={"art": [Path(a).name for a in spec.art_dirs]}, brush=brush)
     result = trainer.run(progress, meta, on_preview, total_steps)
     if result.best_path is None:
         raise DataCheckError("training ended before any result could be measured")

@@ -13,6 +13,7 @@ from PIL import Image
 
 from desktop_app.bridge import EngineBridge
 from desktop_app.wizard.training_wizard import ARTWORKS, DONE, OPTIONS, PHOTOS, RUN, TrainingWizard
+from engine.brushwork import STROKE_PRESETS
 from engine.stylefile import load_style
 from tests.conftest import photo
 
@@ -73,6 +74,8 @@ def test_wizard_trains_a_style_and_resumes(qtbot, bridge, tmp_path, atelier_home
     choose(wiz.options.device_box, "cpu")
     assert wiz.options.keep_skin.isChecked()  # faces keep their colour unless the user says otherwise
     wiz.options.keep_skin.setChecked(False)
+    assert wiz.options.strokes() == "medium"
+    choose(wiz.options.strokes_box, "hatching")
     assert wiz.options.isComplete()
 
     with qtbot.waitSignal(wiz.style_created, timeout=600000) as created:
@@ -86,6 +89,7 @@ def test_wizard_trains_a_style_and_resumes(qtbot, bridge, tmp_path, atelier_home
     _, meta = load_style(path)
     assert meta.name == "Wizard Test" and meta.author == "pytest"
     assert meta.training["config"]["skin_colour_keep"] == 0.0  # the unticked box reached the trainer
+    assert meta.brush == STROKE_PRESETS["hatching"]  # and the chosen brushstrokes reached the style file
     qtbot.waitUntil(lambda: wiz.currentId() == DONE, timeout=5000)
     assert wiz.run_page.chart.point_count() > 0  # losses arrived from JobProgress.metrics
     assert "Wizard Test" in wiz.done_page.summary.text()

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
 
+_LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)  # Rec. 601 luma weights
+MAX_SIDE = 2048  # longest side brushwork is painted at; larger paintings get it upscaled
 REFERENCE_SIDE = 1024  # stroke sizes are given for a painting of this long side
 COLOUR_SIGMA = 0.12  # colour difference (RGB in [0, 1]) at which a stroke stops picking up paint
 SWIRL_ENERGY = 5e-5  # about 5 % of a photo's mean gradient energy: only flat areas follow the swirl
@@ -71,13 +73,11 @@ class Brush:
     def scaled(self, long_side: int) -> Brush:
         """The same strokes for a painting of `long_side` pixels (strokes keep their share of it)."""
         s = long_side / REFERENCE_SIDE
-        return Brush(min(64.0, self.length * s), min(16.0, max(0.5, self.width * s)), self.smear,
-                     self.relief, self.swirl, self.angle)
+        return replace(self, length=min(64.0, self.length * s), width=min(16.0, max(0.5, self.width * s)))
 
     def weakened(self, amount: float) -> Brush:
         """The user's Brushwork setting: shorter, softer strokes towards 0, none at 0."""
-        return Brush(self.length * amount, self.width, self.smear * amount, self.relief * amount, self.swirl,
-                     self.angle)
+        return replace(self, length=self.length * amount, smear=self.smear * amount, relief=self.relief * amount)
 
     def to_dict(self) -> dict[str, float]:
         data = {"length": self.length, "width": self.width, "smear": self.smear, "relief": self.relief,
@@ -148,7 +148,7 @@ def hash_noise(y0: int, x0: int, h: int, w: int, cell: float, seed: int, device:
 
 def stroke_directions(rgb: torch.Tensor, brush: Brush, y0: int = 0, x0: int = 0) -> torch.Tensor:
     """Unit stroke direction (1 x 2 x H x W, as (dx, dy)) along the local edges of `rgb` in [0, 1]."""
-    lum = (rgb * torch.tensor([0.299, 0.587, 0.114], device=rgb.device).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    lum = (rgb * _LUMA.to(rgb.device)).sum(1, keepdim=True)
     lum = gaussian_blur(lum, 1.0)
     gx = F.pad(lum, (1, 1, 0, 0), mode="replicate")
     gx = (gx[..., 2:] - gx[..., :-2]) * 0.5
@@ -183,7 +183,7 @@ def _streamline_smear(rgb: torch.Tensor, brush: Brush, y0: int, x0: int) -> torc
     """Colour and bristle noise averaged along each pixel's stroke (1 x 4 x H x W).
 
     One bilinear lookup per step fetches the paint to average and the direction of the next step
-    (both live in one 6-channel field), in grid_sample's normalised coordinates throughout.
+    (both live in one field), in grid_sample's normalised coordinates throughout.
     """
     _, _, h, w = rgb.shape
     dev = rgb.device
@@ -194,6 +194,7 @@ def _streamline_smear(rgb: torch.Tensor, brush: Brush, y0: int, x0: int) -> torc
     # and the noise across it stays sharp.
     bristles = (0.35 * hash_noise(y0, x0, h, w, max(1.0, stride), 11, dev)
                 + 0.65 * hash_noise(y0, x0, h, w, brush.width, 13, dev))
+    paint_channels = 4
     to_grid = torch.tensor([2.0 / max(w - 1, 1), 2.0 / max(h - 1, 1)], device=dev).view(1, 2, 1, 1) * stride
     step = direction * to_grid  # one step along the stroke, in grid_sample's units
     pixel_metric = to_grid.reciprocal().square()
@@ -202,7 +203,7 @@ def _streamline_smear(rgb: torch.Tensor, brush: Brush, y0: int, x0: int) -> torc
     xs = torch.linspace(-1, 1, w, device=dev) if w > 1 else torch.zeros(1, device=dev)
     start = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1)[None]  # 1 x H x W x 2 as (x, y)
     sigma = max(1.0, brush.length / 2)
-    total = field[:, :4].clone()
+    total = field[:, :paint_channels].clone()
     weight = torch.ones_like(rgb[:, :1])
     inv_range = 1.0 / (2 * COLOUR_SIGMA**2)
     for sign in (1.0, -1.0):
@@ -214,9 +215,9 @@ def _streamline_smear(rgb: torch.Tensor, brush: Brush, y0: int, x0: int) -> torc
             # Bilateral along the stroke: paint of another colour (an eye, a lip) is not dragged in.
             wk = (sample[:, :3] - rgb).square_().sum(1, keepdim=True)
             wk.mul_(-inv_range).exp_().mul_(math.exp(-0.5 * (k * stride / sigma) ** 2))
-            total.addcmul_(sample[:, :4], wk)
+            total.addcmul_(sample[:, :paint_channels], wk)
             weight.add_(wk)
-            nxt = sample[:, 4:6]
+            nxt = sample[:, paint_channels:]
             # The field has no sign: keep going the way we went (compared in pixels, not grid units,
             # whose scale depends on the band's height).
             keep_going = (nxt * d * pixel_metric).sum(1, keepdim=True) >= 0
@@ -226,7 +227,7 @@ def _streamline_smear(rgb: torch.Tensor, brush: Brush, y0: int, x0: int) -> torc
 
 @functools.lru_cache(maxsize=32)
 def _height_spread(brush: Brush) -> tuple[float, float]:
-    """Mean and spread of the bristle height for these strokes, measured once on flat paint.
+    """Mean and spread of the bristle height after the strokes, measured once on flat paint.
 
     A fixed normalisation (not this image's own statistics) keeps bands and tiles identical.
     """
@@ -251,21 +252,33 @@ def paint_strokes(rgb: torch.Tensor, brush: Brush, y0: int = 0, x0: int = 0) -> 
     return out.clamp(0, 1)
 
 
-def apply_brushwork(painting: torch.Tensor, brush: Brush, amount: float = 1.0, band: int = 1024) -> torch.Tensor:
+def apply_brushwork(painting: torch.Tensor, brush: Brush, amount: float = 1.0, band: int = 1024,
+                    max_side: int = MAX_SIDE) -> torch.Tensor:
     """Brushwork for a whole painting (1 x 3 x H x W in [-1, 1], the generators' range).
 
     Strokes are sized for the painting's long side; `amount` (0..1, the user's Brushwork setting)
-    shortens and softens them. Rows are painted in bands with a margin so that memory stays bounded
-    on very large images; the result does not depend on the band size.
+    shortens and softens them. Rows are painted in bands with a margin so that memory stays bounded;
+    the result does not depend on the band size. A painting longer than `max_side` (a photo painted
+    pixel for pixel) gets its strokes painted on a copy at `max_side` and their change upscaled onto
+    it, as engine.stylize.paint_at_scale does for the painting itself: 24 MP at full size would take
+    8x the time for strokes the eye cannot tell apart.
     """
     if not 0.0 <= amount <= 1.0:
         raise ValueError(f"brushwork must be between 0 and 1, got {amount}")
-    band += band % 2  # even, like the margin (see Brush.margin)
     h, w = painting.shape[-2:]
+    if max(h, w) > max_side:
+        s = max_side / max(h, w)
+        small = F.interpolate(painting.float(), size=(max(1, round(h * s)), max(1, round(w * s))), mode="area")
+        change = apply_brushwork(small, brush, amount, band, max_side) - small
+        if not change.any():
+            return painting
+        change = F.interpolate(change, size=(h, w), mode="bicubic", align_corners=False)
+        return (painting.float() + change).clamp_(-1.0, 1.0).to(painting.dtype)
     brush = brush.scaled(max(h, w)).weakened(amount)
     if not brush.active:
         return painting
     rgb = painting.float().add(1.0).mul_(0.5).clamp_(0, 1)
+    band += band % 2  # even, like the margin (see Brush.margin)
     margin = brush.margin()
     out = torch.empty_like(rgb)
     for top in range(0, h, band):

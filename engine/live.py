@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from engine.brushwork import apply_brushwork
 from engine.models.host import LoadedModel
 from engine.models.norm import reset_norm_stats, set_norm_mode
 from engine.pixels import to_tensor, to_uint8
@@ -92,7 +93,7 @@ class LiveStylizer:
         self._prev_in = self._prev_out = None
 
     def process(self, model: LoadedModel, rgb: np.ndarray, short_side: int = 0, mirror: bool = False,
-                strength: float = 1.0, stabilize: bool = True) -> LiveFrame:
+                strength: float = 1.0, stabilize: bool = True, brushwork: float = 0.0) -> LiveFrame:
         t0 = time.perf_counter()
         g = model.generator
         x = to_tensor(rgb)
@@ -119,6 +120,10 @@ class LiveStylizer:
         finally:
             if stabilize:
                 set_norm_mode(g, "frozen")  # keep stored stats for the next frame, not used meanwhile
+        if brushwork > 0:
+            # Strokes follow the frame's own edges, and their bristle noise is fixed to the screen:
+            # a still camera gets the same strokes frame after frame.
+            y = apply_brushwork(y, model.meta.strokes, brushwork)
         if strength < 1.0:
             y = x * (1 - strength) + y * strength
         if stabilize and self._prev_out is not None:

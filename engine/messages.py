@@ -105,6 +105,7 @@ class StylizeFrame(Request):
     mirror: bool = False
     device: str = "auto"
     run_short_side: int = 0  # 0 = frame size; else the governor's chosen resolution
+    brushwork: float = 0.0  # 0..1 as StylizeOptions.brushwork; off by default live (it costs frame rate on a CPU)
     captured_at: float = 0.0
 
 

@@ -260,7 +260,8 @@ class EngineRuntime:
             if self._live is None:
                 self._live = LiveStylizer()
             rgb = np.frombuffer(frame.pixels, np.uint8).reshape(frame.height, frame.width, 3)
-            out = self._live.process(model, rgb, frame.run_short_side, frame.mirror, frame.strength)
+            out = self._live.process(model, rgb, frame.run_short_side, frame.mirror, frame.strength,
+                                     brushwork=frame.brushwork)
             latency = (time.monotonic() - frame.captured_at) * 1000 if frame.captured_at else out.compute_ms
             self._emit(FrameResult(frame.job_id, out.rgb.tobytes(), out.rgb.shape[1], out.rgb.shape[0],
                                    entry.slug, latency, out.compute_ms, frame.captured_at))

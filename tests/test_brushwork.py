@@ -152,3 +152,16 @@ def test_cli_refuses_unknown_strokes(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["train", "--art", "a", "--photos", "p", "--name", "n", "--strokes", "impasto"])
     assert exc.value.code == 2 and "invalid choice: 'impasto'" in capsys.readouterr().err
+
+
+def test_a_painting_larger_than_max_side_gets_the_strokes_of_its_smaller_copy():
+    """Pixel-for-pixel paintings of large photos: strokes are painted at max_side and upscaled."""
+    import torch.nn.functional as F
+
+    x = as_tensor(photo(800, 600, seed=6))
+    out = apply_brushwork(x, DEFAULT_BRUSH, max_side=400)
+    assert out.shape == x.shape and float((out - x).abs().mean()) > 0.005
+    small = F.interpolate(x, size=(300, 400), mode="area")
+    expected = apply_brushwork(small, DEFAULT_BRUSH) - small
+    seen = F.interpolate(out - x, size=(300, 400), mode="area")
+    assert float((seen - expected).abs().mean()) < 0.25 * float(expected.abs().mean())

@@ -72,6 +72,9 @@ class LiveView(QWidget):
         self.strength_slider.setValue(100)
         self.strength_slider.setFixedWidth(120)
         self.strength_label = QLabel("100 %")
+        self.brush_box = QCheckBox("Brushwork")
+        self.brush_box.setToolTip("Paint the style's brushstrokes live too (snapshots and video exports always "
+                                  "have them); on a CPU this lowers the frame rate or the resolution")
         self.snapshot_button = QPushButton("Snapshot")
         self.snapshot_button.setToolTip("Save the current frame, stylized at full camera resolution, as a PNG")
         self.folder_button = QPushButton("Folder…")
@@ -89,6 +92,7 @@ class LiveView(QWidget):
         top.addWidget(QLabel("Strength"))
         top.addWidget(self.strength_slider)
         top.addWidget(self.strength_label)
+        top.addWidget(self.brush_box)
 
         self.display = FrameDisplay()
         self.display.show_empty("Live view", "Choose a camera or a video file, then press Start.")
@@ -121,6 +125,7 @@ class LiveView(QWidget):
         self.style_box.currentIndexChanged.connect(self._on_style_index)
         self.mirror_box.toggled.connect(self._on_mirror)
         self.strength_slider.valueChanged.connect(self._on_strength)
+        self.brush_box.toggled.connect(lambda on: setattr(self.session, "brushwork", 1.0 if on else 0.0))
         self.snapshot_button.clicked.connect(self.take_snapshot)
         self.folder_button.clicked.connect(self._choose_folder)
         self.export_button.clicked.connect(self._choose_export)

@@ -58,6 +58,7 @@ class LiveSession(QObject):
         self.style = ""
         self.mirror = False
         self.strength = 1.0
+        self.brushwork = 0.0  # the style's strokes, off until asked for: they cost frame rate on a CPU
         self.device = "auto"
         self.governor = ResolutionGovernor(target_fps_for(resolved_device_spec(self.device)))
         self.source: FrameSource | None = None
@@ -155,7 +156,7 @@ class LiveSession(QObject):
         side = self.governor.side
         request = StylizeFrame(pixels=frame.rgb.tobytes(), width=frame.width, height=frame.height, style=self.style,
                                strength=self.strength, mirror=self.mirror, device=self.device, run_short_side=side,
-                               captured_at=frame.captured_at)
+                               captured_at=frame.captured_at, brushwork=self.brushwork)
         self._in_flight = request.job_id
         self._sent_at = time.monotonic()
         self._sent_side = min(side, frame.width, frame.height)

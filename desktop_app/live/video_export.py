@@ -196,7 +196,8 @@ class VideoExporter(QObject):
         j = self._job
         request = StylizeFrame(pixels=frame.tobytes(), width=frame.shape[1], height=frame.shape[0], style=j["style"],
                                strength=j["strength"], mirror=False, device=j["device"],
-                               run_short_side=j["short_side"], captured_at=0.0)
+                               run_short_side=j["short_side"], captured_at=0.0,
+                               brushwork=1.0)  # not live: time for the style's strokes on every frame
         self._in_flight = request.job_id
         self.bridge.submit(request)
 

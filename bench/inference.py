@@ -120,6 +120,22 @@ def time_painted(host, path, model, rgb: np.ndarray, warmup: int, repeats: int) 
     return times
 
 
+def time_brushwork(model, painting: np.ndarray, warmup: int, repeats: int) -> list[float]:
+    """The style's brushstrokes on a finished painting (what the app adds after the generator), in ms."""
+    from engine.brushwork import apply_brushwork
+    from engine.pixels import to_tensor
+
+    x = to_tensor(painting)
+    for _ in range(warmup):
+        apply_brushwork(x, model.meta.strokes)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        apply_brushwork(x, model.meta.strokes)
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
 def time_atelier(model, rgb: np.ndarray, tile: int, warmup: int, repeats: int) -> tuple[list[float], np.ndarray]:
     out = None
     for _ in range(warmup):
@@ -442,6 +458,14 @@ def main() -> int:
                            "ms_median": median(times), "dtype": str(model.dtype).replace("torch.", "")}
                     rows.append(row)
                     print(f"  atelier {arch:<7} {device.spec:<6} {label:<18} {row['ms_median']:9.1f} ms", flush=True)
+                    if not is_big:  # the big photo's brushwork is inside the painted-at-paint_size row below
+                        btimes = time_brushwork(model, out, warmup, repeats)
+                        brow = {"engine": "atelier", "arch": arch, "device": device.spec,
+                                "case": f"{label} brushwork only", "ms": btimes, "ms_median": median(btimes),
+                                "dtype": "float32"}
+                        rows.append(brow)
+                        print(f"  atelier {arch:<7} {device.spec:<6} {brow['case']:<18} {brow['ms_median']:9.1f} ms",
+                              flush=True)
                     if is_big:
                         # The app's default for a photo this size: painted at StylizeOptions().paint_size
                         # and the painting's changes upscaled onto the full photo (engine.stylize).

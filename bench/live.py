@@ -121,7 +121,7 @@ def pick_style(arg: str | None, tmp: Path) -> tuple[str, bool]:
 
 # ----------------------------------------------------------------------------------------- live run
 def run_live(runtime, events: queue.Queue, style: str, device: str, scene: Scene, seconds: float,
-             governor: ResolutionGovernor, warmup_s: float) -> dict:
+             governor: ResolutionGovernor, warmup_s: float, brushwork: float = 0.0) -> dict:
     """Real-time camera simulation with one frame in flight; returns timing figures."""
     latencies, computes, sides = [], [], []
     t0 = time.monotonic()
@@ -137,7 +137,7 @@ def run_live(runtime, events: queue.Queue, style: str, device: str, scene: Scene
         rgb = scene.frame(idx)
         side = governor.side
         req = StylizeFrame(pixels=rgb.tobytes(), width=SIZE[0], height=SIZE[1], style=style, device=device,
-                           run_short_side=side, captured_at=captured_at)
+                           run_short_side=side, captured_at=captured_at, brushwork=brushwork)
         runtime.submit(req)
         result = wait_for(events, req.job_id)
         governor.update(result.compute_ms, min(side, SIZE[1]))
@@ -170,7 +170,7 @@ def wait_for(events: queue.Queue, job: int, timeout: float = 120.0) -> FrameResu
     raise SystemExit("no answer from the engine")
 
 
-def measure_flicker(style: str, device: str, scene: Scene, side: int, frames: int) -> dict:
+def measure_flicker(style: str, device: str, scene: Scene, side: int, frames: int, brushwork: float = 0.0) -> dict:
     """flicker_ratio on consecutive frames at `side`, stabilized (the app's path) and raw; and the same
     after undoing the scene's known motion (warped_flicker_ratio), which is what shimmer looks like."""
     import torch.nn.functional as F
@@ -191,7 +191,7 @@ def measure_flicker(style: str, device: str, scene: Scene, side: int, frames: in
         ins, outs = [], []
         for i in range(frames):
             rgb = scene.frame(i)
-            res = live.process(model, rgb, side, stabilize=stabilize)
+            res = live.process(model, rgb, side, stabilize=stabilize, brushwork=brushwork)
             outs.append(res.rgb)
             h, w = res.rgb.shape[:2]
             x = F.interpolate(to_tensor(rgb), size=(h, w), mode="area")  # the input the model saw
@@ -211,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=20.0, help="measured seconds per scene")
     ap.add_argument("--flicker-frames", type=int, default=60)
     ap.add_argument("--quick", action="store_true", help="a few seconds per scene: proves it works, not figures")
+    ap.add_argument("--brushwork", type=float, default=0.0,
+                    help="the live view's Brushwork box: 0 (default, as the app starts) or 1; results go to "
+                         "live_brushwork.json when on")
     args = ap.parse_args(argv)
     if args.quick:
         args.seconds, args.flicker_frames = 3.0, 10
@@ -237,8 +240,9 @@ def main(argv: list[str] | None = None) -> int:
             scene = Scene(kind)
             governor = ResolutionGovernor(target)
             live = run_live(runtime, events, style, device.spec, scene, args.seconds, governor,
-                            warmup_s=1.0 if args.quick else 3.0)
-            live["flicker"] = measure_flicker(style, device.spec, scene, governor.side, args.flicker_frames)
+                            warmup_s=1.0 if args.quick else 3.0, brushwork=args.brushwork)
+            live["flicker"] = measure_flicker(style, device.spec, scene, governor.side, args.flicker_frames,
+                                              args.brushwork)
             results["scenes"][kind] = live
     finally:
         runtime.shutdown()
@@ -247,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         "style": style, "random_weights": random_style, "device": device.describe(), "target_fps": target,
         "camera": {"size": list(SIZE), "fps": CAMERA_FPS, "noise_sigma": NOISE_SIGMA,
                    "pan_px_per_frame": PAN_PX_PER_FRAME},
-        "quick": args.quick, "seconds_per_scene": args.seconds, "flicker_frames": args.flicker_frames,
+        "quick": args.quick, "brushwork": args.brushwork, "seconds_per_scene": args.seconds,
+        "flicker_frames": args.flicker_frames,
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                     "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None},
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -255,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     print_table(results)
     out_dir = REPO / "bench" / "results" / ("quick" if args.quick else "")
     out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / "live.json"
+    out = out_dir / ("live_brushwork.json" if args.brushwork else "live.json")
     out.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"\nwrote {out.relative_to(REPO)}")
     return 0

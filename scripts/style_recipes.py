@@ -16,6 +16,12 @@ sys.path.insert(0, str(ROOT))
 from engine.stylefile import SUFFIX, read_meta  # noqa: E402
 
 
+def _strokes(brush) -> str:
+    if brush is None:
+        return "default (none stored)"
+    return ", ".join(f"{k} {v:g}" for k, v in brush.to_dict().items())
+
+
 def main() -> int:
     styles = [*sorted((ROOT / "resources" / "base").glob(f"*{SUFFIX}")),
               *sorted((ROOT / "resources" / "styles").glob(f"*{SUFFIX}"))]
@@ -26,11 +32,12 @@ def main() -> int:
         "trained by `scripts/train_builtins.sh` (the exact commands) on `../shared/data/styles/<slug>/` against",
         "`../shared/data/photos/` minus the held-out photos in `bench/heldout_photos.txt`. The base model",
         "(`resources/base/`) saw every artwork folder at once; each style was fine-tuned from it. The",
-        "evaluation history of each run (every 250 steps) is in `history/<slug>.json`.",
+        "evaluation history of each run (every 250 steps) is in `history/<slug>.json`. The brushstrokes",
+        "are not trained: `scripts/set_style_brushes.py` writes them into the files (engine/brushwork.py).",
         "",
         "| style | artworks | photos | steps run | minutes to picked step | device | content weight "
-        "| skin colour kept | crop | picked at step (SSIM, texture, colour) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| skin colour kept | crop | picked at step (SSIM, texture, colour) | brushstrokes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     details = []
     for path in styles:
@@ -43,7 +50,8 @@ def main() -> int:
             f"| {meta.name} | {t.get('art_images')} | {t.get('photo_images')} | {steps}"
             f" | {t.get('seconds', 0) / 60:.1f} | {t.get('device', '').split(',')[0]} | {cfg.get('content_weight')}"
             f" | {cfg.get('skin_colour_keep', 0.0)} | {cfg.get('crop')}"
-            f" | {int(m.get('step', 0))} ({m.get('ssim')}, {m.get('texture')}, {m.get('colour')}) |"
+            f" | {int(m.get('step', 0))} ({m.get('ssim')}, {m.get('texture')}, {m.get('colour')})"
+            f" | {_strokes(meta.brush)} |"
         )
         details += [f"### {meta.name} (`{path.name}`, {path.stat().st_size / 1e6:.1f} MB)", "", "```json",
                     json.dumps(cfg, indent=1, sort_keys=True), "```", ""]

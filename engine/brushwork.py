@@ -125,11 +125,12 @@ def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     return F.conv2d(x, k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
 
 
-def hash_noise(y0: int, x0: int, h: int, w: int, cell: float, seed: int, device: torch.device) -> torch.Tensor:
+def hash_noise(y0: float, x0: float, h: int, w: int, cell: float, seed: int, device: torch.device) -> torch.Tensor:
     """Smooth value noise in [0, 1] at absolute pixel coordinates (1 x 1 x h x w).
 
     A hash of the lattice point, not a random generator, so any crop of the image sees the same
-    noise whatever band or tile it is painted in.
+    noise whatever band or tile it is painted in; a fractional origin moves the noise with the
+    scene (the live view's camera motion).
     """
     ys = (torch.arange(h, device=device, dtype=torch.float32) + y0) / cell
     xs = (torch.arange(w, device=device, dtype=torch.float32) + x0) / cell
@@ -149,7 +150,7 @@ def hash_noise(y0: int, x0: int, h: int, w: int, cell: float, seed: int, device:
     return (top * (1 - fy)[:, None] + bottom * fy[:, None])[None, None]
 
 
-def stroke_directions(rgb: torch.Tensor, brush: Brush, y0: int = 0, x0: int = 0) -> torch.Tensor:
+def stroke_directions(rgb: torch.Tensor, brush: Brush, y0: float = 0, x0: float = 0) -> torch.Tensor:
     """Unit stroke direction (1 x 2 x H x W, as (dx, dy)) along the local edges of `rgb` in [0, 1]."""
     lum = (rgb * _LUMA.to(rgb.device)).sum(1, keepdim=True)
     lum = gaussian_blur(lum, 1.0)
@@ -184,7 +185,7 @@ def stroke_directions(rgb: torch.Tensor, brush: Brush, y0: int = 0, x0: int = 0)
     return torch.cat([-torch.sin(phi), torch.cos(phi)], 1)  # the edge runs across it
 
 
-def _streamline_smear(rgb: torch.Tensor, brush: Brush, y0: int, x0: int) -> torch.Tensor:
+def _streamline_smear(rgb: torch.Tensor, brush: Brush, y0: float, x0: float) -> torch.Tensor:
     """Colour and bristle noise averaged along each pixel's stroke (1 x 4 x H x W).
 
     One bilinear lookup per step fetches the paint to average and the direction of the next step
@@ -241,7 +242,7 @@ def _height_spread(brush: Brush) -> tuple[float, float]:
     return float(height.mean()), max(1e-4, float(height.std()))
 
 
-def paint_strokes(rgb: torch.Tensor, brush: Brush, y0: int = 0, x0: int = 0) -> torch.Tensor:
+def paint_strokes(rgb: torch.Tensor, brush: Brush, y0: float = 0, x0: float = 0) -> torch.Tensor:
     """Brushwork on 1 x 3 x H x W in [0, 1]; (y0, x0) is where this crop sits in the whole image."""
     if not brush.active:
         return rgb
@@ -258,7 +259,7 @@ def paint_strokes(rgb: torch.Tensor, brush: Brush, y0: int = 0, x0: int = 0) -> 
 
 
 def apply_brushwork(painting: torch.Tensor, brush: Brush, amount: float = 1.0, band: int = 1024,
-                    max_side: int = MAX_SIDE) -> torch.Tensor:
+                    max_side: int = MAX_SIDE, origin: tuple[float, float] = (0.0, 0.0)) -> torch.Tensor:
     """Brushwork for a whole painting (1 x 3 x H x W in [-1, 1], the generators' range).
 
     Strokes are sized for the painting's long side; `amount` (0..1, the user's Brushwork setting)
@@ -266,7 +267,8 @@ def apply_brushwork(painting: torch.Tensor, brush: Brush, amount: float = 1.0, b
     size (at most `max_side`) and their change is upscaled onto it, as engine.stylize.paint_at_scale
     does for the painting itself: half the pixels (a 4000x3000 photo painted pixel for pixel: 1/15)
     for strokes the eye cannot tell apart. Rows are painted in bands with a margin so that memory
-    stays bounded; the result does not depend on the band size.
+    stays bounded; the result does not depend on the band size. `origin` (y, x, in the painting's
+    pixels) is where the bristle noise starts: the live view moves it with the camera.
     """
     if not 0.0 <= amount <= 1.0:
         raise ValueError(f"brushwork must be between 0 and 1, got {amount}")
@@ -275,15 +277,16 @@ def apply_brushwork(painting: torch.Tensor, brush: Brush, amount: float = 1.0, b
     if side < max(h, w):
         s = side / max(h, w)
         small = F.interpolate(painting.float(), size=(max(1, round(h * s)), max(1, round(w * s))), mode="area")
-        change = _paint_bands(small, brush, amount, band) - small
+        change = _paint_bands(small, brush, amount, band, (origin[0] * s, origin[1] * s)) - small
         if not change.any():
             return painting
         change = F.interpolate(change, size=(h, w), mode="bicubic", align_corners=False)
         return (painting.float() + change).clamp_(-1.0, 1.0).to(painting.dtype)
-    return _paint_bands(painting, brush, amount, band)
+    return _paint_bands(painting, brush, amount, band, origin)
 
 
-def _paint_bands(painting: torch.Tensor, brush: Brush, amount: float, band: int) -> torch.Tensor:
+def _paint_bands(painting: torch.Tensor, brush: Brush, amount: float, band: int,
+                 origin: tuple[float, float] = (0.0, 0.0)) -> torch.Tensor:
     """The strokes at the painting's own size, band by band ([-1, 1] in and out)."""
     h, w = painting.shape[-2:]
     brush = brush.scaled(max(h, w)).weakened(amount)
@@ -296,7 +299,7 @@ def _paint_bands(painting: torch.Tensor, brush: Brush, amount: float, band: int)
     for top in range(0, h, band):
         bottom = min(h, top + band)
         a, b = max(0, top - margin), min(h, bottom + margin)
-        painted = paint_strokes(rgb[:, :, a:b], brush, a, 0)
+        painted = paint_strokes(rgb[:, :, a:b], brush, a + origin[0], origin[1])
         out[:, :, top:bottom] = painted[:, :, top - a:top - a + bottom - top]
     return out.mul_(2.0).sub_(1.0).to(painting.dtype)
 

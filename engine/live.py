@@ -9,7 +9,9 @@ Cheap stabilizers on top of the generator's warp-consistency training:
 - camera motion is undone first: the shift between consecutive frames is measured by phase
   correlation (one small FFT) and the previous frame is moved by it before the comparison, so a
   panning or shaking camera is blended too instead of shimmering. A shift that does not make the
-  frames agree better (a person moving in front of a still background) is not used.
+  frames agree better (a person moving in front of a still background) is not used;
+- with brushwork on, the strokes' bristle noise moves with that camera motion, so strokes stay on
+  the things they paint instead of shimmering over a moving scene.
 """
 
 from __future__ import annotations
@@ -82,15 +84,26 @@ class LiveFrame:
     compute_ms: float
 
 
+@dataclass
+class _Motion:
+    """How the scene changed since the previous frame, at half size (see LiveStylizer._motion)."""
+
+    change: torch.Tensor  # per-pixel input change after undoing the camera motion (if used)
+    inside: torch.Tensor  # 1 where the moved previous frame has pixels
+    shift: tuple[float, float] | None  # camera motion in full-size pixels, when it was used
+
+
 class LiveStylizer:
     def __init__(self) -> None:
         self._key: tuple | None = None
         self._prev_in: torch.Tensor | None = None
         self._prev_out: torch.Tensor | None = None
+        self._origin = (0.0, 0.0)  # where the brushwork's bristle noise starts: it follows the camera
 
     def reset(self) -> None:
         self._key = None
         self._prev_in = self._prev_out = None
+        self._origin = (0.0, 0.0)
 
     def process(self, model: LoadedModel, rgb: np.ndarray, short_side: int = 0, mirror: bool = False,
                 strength: float = 1.0, stabilize: bool = True, brushwork: float = 0.0) -> LiveFrame:
@@ -112,6 +125,11 @@ class LiveStylizer:
             self.reset()
             self._key = key
             reset_norm_stats(g)
+        motion = self._motion(x) if stabilize and self._prev_out is not None else None
+        if motion is not None and motion.shift is not None:
+            # cur(p) ~ prev(p + shift), and the noise at p is noise(p + origin): adding the shift
+            # gives each scene point the bristles it had in the previous frame.
+            self._origin = (self._origin[0] + motion.shift[0], self._origin[1] + motion.shift[1])
         if stabilize:
             set_norm_mode(g, "smooth", NORM_EMA)
         try:
@@ -121,25 +139,24 @@ class LiveStylizer:
             if stabilize:
                 set_norm_mode(g, "frozen")  # keep stored stats for the next frame, not used meanwhile
         if brushwork > 0:
-            # Strokes follow the frame's own edges, and their bristle noise is fixed to the screen:
-            # a still camera gets the same strokes frame after frame.
-            y = apply_brushwork(y, model.meta.strokes, brushwork)
+            # Strokes follow the frame's own edges and their bristle noise moves with the camera:
+            # a still or panning camera gets the same strokes on the same things frame after frame.
+            y = apply_brushwork(y, model.meta.strokes, brushwork, origin=self._origin)
         if strength < 1.0:
             y = x * (1 - strength) + y * strength
-        if stabilize and self._prev_out is not None:
-            y = self._blend(x, y)
+        if motion is not None:
+            y = self._blend(x, y, motion)
         self._prev_in, self._prev_out = x, y
         out = to_uint8(y[0])
         return LiveFrame(out, (time.perf_counter() - t0) * 1000)
 
-    def _blend(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """y blended towards the previous output where the scene (after camera motion) did not change.
+    def _motion(self, x: torch.Tensor) -> _Motion:
+        """Where the scene changed since the previous frame, after undoing camera motion.
 
-        The decision is made at half size: each 2x2 block's mean cancels sensor noise (and the fine
-        residual resampling leaves on edges) but not a real change, colour-only ones included; and it
-        costs a quarter. Only the previous output is moved at full size.
+        Made at half size: each 2x2 block's mean cancels sensor noise (and the fine residual
+        resampling leaves on edges) but not a real change, colour-only ones included; and it costs
+        a quarter. A measured shift is used only if it makes the frames agree better.
         """
-        prev_out = self._prev_out
         cur, prev = F.avg_pool2d(x, 2), F.avg_pool2d(self._prev_in, 2)
         change = (cur - prev).abs().mean(1, keepdim=True)
         inside = torch.ones_like(change)
@@ -149,9 +166,18 @@ class LiveStylizer:
             moved, moved_inside = shift_image(prev, dy, dx)
             moved_change = (cur - moved).abs().mean(1, keepdim=True)
             if float((moved_change * moved_inside).mean()) < float((change * moved_inside).mean()):
-                prev_out = shift_image(prev_out, 2 * dy, 2 * dx)[0]
-                change, inside = moved_change, moved_inside
-        motion = F.max_pool2d(change * 127.5, 3, stride=1, padding=1)
-        alpha = BLEND_MAX * torch.clamp(1 - motion / MOTION_SCALE, 0, 1) * inside
+                return _Motion(moved_change, moved_inside, (2 * dy, 2 * dx))
+        return _Motion(change, inside, None)
+
+    def _blend(self, x: torch.Tensor, y: torch.Tensor, motion: _Motion) -> torch.Tensor:
+        """y blended towards the previous output (moved with the camera) where the scene did not change.
+
+        Only the previous output is moved at full size; the decision was made at half size.
+        """
+        prev_out = self._prev_out
+        if motion.shift is not None:
+            prev_out = shift_image(prev_out, *motion.shift)[0]
+        level = F.max_pool2d(motion.change * 127.5, 3, stride=1, padding=1)
+        alpha = BLEND_MAX * torch.clamp(1 - level / MOTION_SCALE, 0, 1) * motion.inside
         alpha = F.interpolate(alpha, size=x.shape[-2:], mode="bilinear", align_corners=False)
         return alpha * prev_out + (1 - alpha) * y

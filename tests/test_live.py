@@ -113,3 +113,25 @@ def test_live_brushwork_paints_strokes_that_hold_still_on_a_still_camera(model):
     assert np.abs(outs_brushed[0].astype(float) - outs_plain[0].astype(float)).mean() > 1.0
     still = [0.0] * (len(frames) - 1)
     assert warped_flicker_ratio(frames, outs_brushed, still) < 1.25 * warped_flicker_ratio(frames, outs_plain, still)
+
+
+def test_live_brushwork_bristles_follow_a_panning_camera(model, monkeypatch):
+    """On a pan the bristle noise moves with the scene: less shimmer than noise fixed to the screen."""
+    import engine.live as live_module
+
+    wide = _detailed(520, 300, seed=4)
+    rng = np.random.default_rng(2)
+    xs = [3 * i for i in range(8)]
+    frames = [_noisy(wide[:, x:x + 400], rng) for x in xs]
+    shifts = [3.0] * (len(frames) - 1)
+
+    def run() -> list[np.ndarray]:
+        live = LiveStylizer()
+        return [live.process(model, f, brushwork=1.0).rgb for f in frames]
+
+    following = warped_flicker_ratio(frames, run(), shifts)
+    fixed_brushwork = live_module.apply_brushwork
+    monkeypatch.setattr(live_module, "apply_brushwork",
+                        lambda y, brush, amount, origin: fixed_brushwork(y, brush, amount))
+    screen_fixed = warped_flicker_ratio(frames, run(), shifts)
+    assert following < 0.9 * screen_fixed, (following, screen_fixed)

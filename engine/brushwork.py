@@ -285,6 +285,22 @@ def apply_brushwork(painting: torch.Tensor, brush: Brush, amount: float = 1.0, b
     return _paint_bands(painting, brush, amount, band, origin)
 
 
+def apply_brushwork_on(device: torch.device, painting: torch.Tensor, brush: Brush, amount: float = 1.0,
+                       origin: tuple[float, float] = (0.0, 0.0)) -> torch.Tensor:
+    """apply_brushwork on `device` (the model's GPU: the strokes' lookups are what a GPU is for);
+    the result comes back where `painting` was. If the accelerator fails (out of memory, an
+    operation it lacks) the strokes are painted on the CPU instead: same pixels, only slower."""
+    device = torch.device(device)
+    if device.type == "cpu":
+        return apply_brushwork(painting.cpu(), brush, amount, origin=origin).to(painting.device)
+    try:
+        return apply_brushwork(painting.to(device), brush, amount, origin=origin).to(painting.device)
+    except RuntimeError:
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+        return apply_brushwork(painting.float().cpu(), brush, amount, origin=origin).to(painting.device)
+
+
 def _paint_bands(painting: torch.Tensor, brush: Brush, amount: float, band: int,
                  origin: tuple[float, float] = (0.0, 0.0)) -> torch.Tensor:
     """The strokes at the painting's own size, band by band ([-1, 1] in and out)."""

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.brushwork import apply_brushwork
+from engine.brushwork import apply_brushwork_on
 from engine.models.host import LoadedModel
 from engine.models.norm import reset_norm_stats, set_norm_mode
 from engine.pixels import to_tensor, to_uint8
@@ -134,14 +134,16 @@ class LiveStylizer:
             set_norm_mode(g, "smooth", NORM_EMA)
         try:
             with torch.inference_mode():
-                y = g(model.prepare(x)).float().cpu()
+                y = g(model.prepare(x)).float()
         finally:
             if stabilize:
                 set_norm_mode(g, "frozen")  # keep stored stats for the next frame, not used meanwhile
         if brushwork > 0:
             # Strokes follow the frame's own edges and their bristle noise moves with the camera:
             # a still or panning camera gets the same strokes on the same things frame after frame.
-            y = apply_brushwork(y, model.meta.strokes, brushwork, origin=self._origin)
+            # Painted where the frame already is (the model's device).
+            y = apply_brushwork_on(y.device, y, model.meta.strokes, brushwork, origin=self._origin)
+        y = y.cpu()
         if strength < 1.0:
             y = x * (1 - strength) + y * strength
         if motion is not None:

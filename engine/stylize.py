@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from engine.brushwork import apply_brushwork
+from engine.brushwork import apply_brushwork_on
 from engine.devices import free_cache, is_out_of_memory, resolve_device
 from engine.imageio import LoadedImage, load_image, save_image_atomic
 from engine.messages import StylizeOptions
@@ -96,7 +96,7 @@ def with_brushwork(painted: np.ndarray, model: LoadedModel, amount: float) -> np
     if amount <= 0 or not model.meta.strokes.active:
         return painted
     t = torch.from_numpy(np.ascontiguousarray(painted)).permute(2, 0, 1)[None]
-    t = apply_brushwork(t, model.meta.strokes, amount)
+    t = apply_brushwork_on(model.device.torch_device, t, model.meta.strokes, amount)
     return np.ascontiguousarray(t[0].permute(1, 2, 0).numpy())
 
 

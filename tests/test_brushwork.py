@@ -167,3 +167,12 @@ def test_a_painting_larger_than_max_side_gets_the_strokes_of_its_smaller_copy():
     expected = _paint_bands(small, DEFAULT_BRUSH, 1.0, 1024) - small  # the strokes of the 400 px copy
     seen = F.interpolate(out - x, size=(300, 400), mode="area")
     assert float((seen - expected).abs().mean()) < 0.25 * float(expected.abs().mean())
+
+
+def test_an_accelerator_that_fails_still_gets_the_same_strokes_from_the_cpu():
+    """The meta device runs no real kernels: like a GPU out of memory, it must fall back."""
+    from engine.brushwork import apply_brushwork_on
+
+    x = as_tensor(photo(400, 300, seed=7))
+    out = apply_brushwork_on(torch.device("meta"), x, DEFAULT_BRUSH)
+    assert out.device == x.device and torch.equal(out, apply_brushwork(x, DEFAULT_BRUSH))

@@ -130,8 +130,8 @@ def test_live_brushwork_bristles_follow_a_panning_camera(model, monkeypatch):
         return [live.process(model, f, brushwork=1.0).rgb for f in frames]
 
     following = warped_flicker_ratio(frames, run(), shifts)
-    fixed_brushwork = live_module.apply_brushwork
-    monkeypatch.setattr(live_module, "apply_brushwork",
-                        lambda y, brush, amount, origin: fixed_brushwork(y, brush, amount))
+    fixed_brushwork = live_module.apply_brushwork_on
+    monkeypatch.setattr(live_module, "apply_brushwork_on",
+                        lambda device, y, brush, amount, origin: fixed_brushwork(device, y, brush, amount))
     screen_fixed = warped_flicker_ratio(frames, run(), shifts)
     assert following < 0.9 * screen_fixed, (following, screen_fixed)

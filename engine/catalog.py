@@ -7,12 +7,13 @@ so a corrupt or hostile file never reaches the gallery.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from engine.brushwork import stroke_preset
 from engine.errors import StyleFileError
 from engine.paths import builtin_styles_dir, user_styles_dir
-from engine.stylefile import SUFFIX, StyleMeta, load_style, read_meta, slugify
+from engine.stylefile import SUFFIX, StyleMeta, load_style, read_meta, save_style, slugify
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,24 @@ class Catalog:
             raise StyleFileError(f"{entry.name!r} is built in and cannot be removed")
         entry.path.unlink()
         return entry
+
+    def set_strokes(self, name: str, preset: str) -> StyleEntry:
+        """Give one of the user's styles other brushstrokes (a preset of engine.messages.STROKES).
+
+        The weights are copied unchanged; the file is rewritten atomically. Built-in styles are
+        not changed (export one and import the copy under another name to change its strokes).
+        """
+        entry = self.find(name)
+        if entry.builtin:
+            raise StyleFileError(f"{entry.name!r} is built in and keeps its own brushstrokes")
+        try:
+            brush = stroke_preset(preset)
+        except ValueError as exc:
+            raise StyleFileError(str(exc)) from None
+        generator, meta = load_style(entry.path)
+        meta = replace(meta, brush=brush)
+        save_style(entry.path, generator, meta)
+        return StyleEntry(entry.slug, entry.path, meta, False)
 
     def user_path_for(self, name: str) -> Path:
         return self.user_dir / f"{slugify(name)}{SUFFIX}"

@@ -101,6 +101,11 @@ def cmd_styles(args: argparse.Namespace) -> int:
     elif args.action == "remove":
         e = cat.remove(args.target)
         print(f"removed {e.name!r}")
+    elif args.action == "strokes":
+        if not args.dest:
+            raise AtelierError(f"strokes needs a preset: atelier styles strokes NAME {{{','.join(STROKES)}}}")
+        e = cat.set_strokes(args.target, args.dest)
+        print(f"{e.name!r} now paints with {args.dest} brushstrokes")
     return 0
 
 
@@ -225,8 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("devices", help="list the devices Atelier can use")
     s.set_defaults(func=cmd_devices)
 
-    s = sub.add_parser("styles", help="list, import, export or remove styles")
-    s.add_argument("action", choices=["list", "import", "export", "remove"])
+    s = sub.add_parser("styles", help="list, import, export or remove styles, or change a style's brushstrokes")
+    s.add_argument("action", choices=["list", "import", "export", "remove", "strokes"],
+                   help="strokes NAME PRESET: one of your styles paints with other brushstrokes "
+                        f"({', '.join(STROKES)})")
     s.add_argument("target", nargs="?", default="")
     s.add_argument("dest", nargs="?", default="")
     s.add_argument("--force", action="store_true", help="replace an installed style of the same name")

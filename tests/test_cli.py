@@ -44,6 +44,34 @@ def test_styles_list_export_remove(env, capsys):
     assert "no style named 'mine'" in capsys.readouterr().err
 
 
+def test_styles_strokes_changes_a_user_style_and_the_next_painting(env, capsys, monkeypatch, styles_dirs):
+    """A trained style can get other brushstrokes without retraining; weights stay; built-ins refuse."""
+    from engine.brushwork import STROKE_PRESETS
+    from engine.catalog import Catalog
+    from engine.devices import resolve_device
+    from engine.models.host import ModelHost
+    from engine.stylefile import load_style
+
+    path = Catalog().find("mine").path
+    before = load_style(path)[0].state_dict()
+    host = ModelHost()
+    assert host.get(path, resolve_device("cpu")).meta.brush is None
+    assert main(["styles", "strokes", "mine", "hatching"]) == 0
+    assert "now paints with hatching" in capsys.readouterr().out
+    generator, meta = load_style(path)
+    assert meta.brush == STROKE_PRESETS["hatching"]
+    assert all(torch.equal(before[k], v) for k, v in generator.state_dict().items())
+    assert host.get(path, resolve_device("cpu")).meta.brush == STROKE_PRESETS["hatching"]  # not a stale copy
+
+    assert main(["styles", "strokes", "mine", "impasto"]) == 1
+    assert "unknown brushstrokes 'impasto'" in capsys.readouterr().err
+    assert main(["styles", "strokes", "mine"]) == 1
+    assert "needs a preset" in capsys.readouterr().err
+    monkeypatch.setattr("engine.catalog.builtin_styles_dir", lambda: styles_dirs[0])
+    assert main(["styles", "strokes", "tiny", "long"]) == 1
+    assert "built in and keeps its own brushstrokes" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv,code,message", [
     (["stylize", "nope.jpg", "--style", "mine"], 1, "not found: nope.jpg"),
     (["stylize", "{p}", "--style", "ghost"], 1, "no style named 'ghost'"),

@@ -9,15 +9,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
 
 from desktop_app.viewmodels.app import AppViewModel
 from desktop_app.viewmodels.properties import ObservableObject, Property
+from engine.brushwork import STROKE_PRESETS
 from engine.catalog import Catalog, StyleEntry
 from engine.errors import AtelierError
 
 THUMB = 112
+# The brushstroke presets (engine.messages.STROKES) as the app names them, in its order.
+STROKE_LABELS = {
+    "medium": "Medium strokes",
+    "dabs": "Short dabs (like Monet)",
+    "long": "Long strokes that swirl in skies (like Van Gogh)",
+    "flowing": "Long flowing bands (like Munch)",
+    "hatching": "Parallel hatching (like Cézanne)",
+    "flat": "Flat areas of colour (like a print)",
+    "none": "None: smooth paint",
+}
 EntryRole = Qt.ItemDataRole.UserRole + 1
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -98,6 +109,7 @@ class StyleListModel(QAbstractListModel):
 class GalleryViewModel(ObservableObject):
     current = Property("")      # slug of the chosen style ("" when none)
     empty = Property(True)      # no style installed at all: the view shows how to get one
+    strokes_changed = Signal(str)  # slug of a style given other brushstrokes: its paintings are stale
 
     def __init__(self, catalog: Catalog, app: AppViewModel) -> None:
         super().__init__()
@@ -161,6 +173,25 @@ class GalleryViewModel(ObservableObject):
             return None
         self.app.post_notice(f"Exported to {out}")
         return out
+
+    def strokes_of(self, slug: str) -> str | None:
+        """Which preset the style paints with (None: its own, e.g. a built-in's)."""
+        entry = self.entry(slug)
+        if entry is None:
+            return None
+        brush = entry.meta.strokes
+        return next((key for key, preset in STROKE_PRESETS.items() if preset == brush), None)
+
+    def set_strokes(self, slug: str, preset: str) -> bool:
+        try:
+            entry = self.catalog.set_strokes(slug, preset)
+        except (AtelierError, OSError) as exc:
+            self.app.report_error(f"Could not change the brushstrokes: {exc}")
+            return False
+        self.refresh(select=slug)
+        self.strokes_changed.emit(slug)
+        self.app.post_notice(f"“{entry.name}” now paints with {STROKE_LABELS[preset].lower()}")
+        return True
 
     def remove(self, slug: str) -> bool:
         try:

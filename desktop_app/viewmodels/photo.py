@@ -74,6 +74,7 @@ class PhotoViewModel(ObservableObject):
         self._dirty = False
         self._save_job: tuple[int, Path] | None = None
         gallery.current_changed.connect(lambda _slug: self.refresh_preview())
+        gallery.strokes_changed.connect(self._forget_style)
         self.strength_changed.connect(lambda _v: self._remix())
         self.preserve_colors_changed.connect(lambda _v: self._remix())
         self.brushwork_changed.connect(lambda _v: self.refresh_preview())
@@ -147,6 +148,13 @@ class PhotoViewModel(ObservableObject):
         self.busy = True
         self.state_text = f"Painting in the style of {self.gallery.current_name}…"
         self.app.bridge.submit(request)
+
+    def _forget_style(self, slug: str) -> None:
+        """The style was changed on disk (other brushstrokes): its cached previews are stale."""
+        for key in [k for k in self._raw if k[0] == slug]:
+            del self._raw[key]
+        if slug == self.gallery.current:
+            self.refresh_preview()
 
     def _key(self) -> tuple[str, int, float]:
         return (self.gallery.current or "", self._serial, round(self.brushwork, 2))

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.viewmodels.gallery import THUMB, EntryRole, GalleryViewModel
+from desktop_app.viewmodels.gallery import STROKE_LABELS, THUMB, EntryRole, GalleryViewModel
 
 EMPTY_TEXT = (
     "<p><b>No styles installed yet.</b></p>"
@@ -95,6 +95,19 @@ class GalleryPanel(QWidget):
             self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         self.view.scrollTo(index)
 
+    def _strokes_menu(self, menu: QMenu, entry) -> None:
+        """Brushstrokes ▸ presets: one of the user's styles can paint with others, no retraining."""
+        sub = menu.addMenu("Brushstrokes")
+        if entry.builtin:
+            sub.setEnabled(False)
+            sub.menuAction().setToolTip("Built-in styles keep their own brushstrokes")
+            return
+        current = self.vm.strokes_of(entry.slug)
+        for key, label in STROKE_LABELS.items():
+            action = sub.addAction(label, lambda k=key: self.vm.set_strokes(entry.slug, k))
+            action.setCheckable(True)
+            action.setChecked(key == current)
+
     def _menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
         entry = index.data(EntryRole) if index.isValid() else None
@@ -107,6 +120,7 @@ class GalleryPanel(QWidget):
             delete.setEnabled(not entry.builtin)
             if entry.builtin:
                 delete.setToolTip("Built-in styles cannot be deleted")
+            self._strokes_menu(menu, entry)
             menu.addSeparator()
             menu.addAction("Show info", lambda: self.info_requested.emit(entry.slug))
         menu.setToolTipsVisible(True)

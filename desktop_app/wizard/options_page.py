@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from desktop_app.viewmodels.gallery import STROKE_LABELS
 from engine.errors import StyleFileError
 from engine.messages import STROKES
 from engine.paths import base_model
@@ -31,16 +32,6 @@ from engine.stylefile import slugify, validate_name
 DEFAULT_MINUTES = 20
 SKIN_COLOUR_KEEP = 0.8  # share of their own colour faces keep when "Skin tones" is ticked (as the CLI default)
 ARCHITECTURE = "fast"  # Train.size default; a base style must have the same architecture
-# The brushstroke presets (engine.messages.STROKES) as the wizard names them, in its order.
-STROKE_LABELS = {
-    "medium": "Medium strokes",
-    "dabs": "Short dabs (like Monet)",
-    "long": "Long strokes that swirl in skies (like Van Gogh)",
-    "flowing": "Long flowing bands (like Munch)",
-    "hatching": "Parallel hatching (like Cézanne)",
-    "flat": "Flat areas of colour (like a print)",
-    "none": "None: smooth paint",
-}
 
 
 def builtin_base_path() -> Path:

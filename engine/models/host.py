@@ -28,12 +28,21 @@ class LoadedModel:
     device: DeviceInfo
     dtype: torch.dtype
     last_used: float = field(default_factory=time.monotonic)
+    signature: tuple[int, int] = (0, 0)  # the style file's mtime and size when it was loaded
 
     def prepare(self, x: torch.Tensor) -> torch.Tensor:
         x = x.to(self.device.torch_device, self.dtype)
         if self.device.spec == "cpu":
             x = x.contiguous(memory_format=torch.channels_last)
         return x
+
+
+def _file_signature(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (0, 0)  # load_style reports the real problem
+    return (st.st_mtime_ns, st.st_size)
 
 
 def half_is_safe(generator: Generator, device: torch.device) -> bool:
@@ -63,12 +72,15 @@ class ModelHost:
         self._models: dict[tuple[str, str], LoadedModel] = {}
 
     def get(self, style_path: Path, device: DeviceInfo) -> LoadedModel:
+        """The style's model on `device`, loaded once; loaded again if the file has changed since
+        (a style retrained or re-imported under the same name, or given other brushstrokes)."""
         key = (str(Path(style_path).resolve()), device.spec)
+        signature = _file_signature(Path(style_path))
         model = self._models.get(key)
-        if model is None:
+        if model is None or model.signature != signature:
             generator, meta = load_style(style_path)
             generator, dtype = prepare_generator(generator, device)
-            model = LoadedModel(generator, meta, device, dtype)
+            model = LoadedModel(generator, meta, device, dtype, signature=signature)
             self._models[key] = model
         model.last_used = time.monotonic()
         return model

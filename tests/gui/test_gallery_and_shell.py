@@ -166,3 +166,37 @@ def test_window_state_and_choices_are_remembered(make_window, settings, photo_di
     assert second.photo.strength == pytest.approx(0.7)
     assert second.gallery.current == "tiny_two"
     assert second.batch_panel.input_edit.text() == str(photo_dir)
+
+
+def test_a_user_style_gets_other_brushstrokes_from_the_gallery(window, catalog, qtbot, tmp_path):
+    """Gallery menu -> Brushstrokes: the file is rewritten, the preview repainted; built-ins refuse."""
+    from PIL import Image
+    from PySide6.QtWidgets import QMenu
+
+    from engine.brushwork import STROKE_PRESETS
+    from engine.stylefile import read_meta
+    from tests.conftest import photo
+
+    path = make_style(catalog.user_dir / "mine.atelier-style", "Mine")
+    window.gallery.refresh(select="mine")
+    src = tmp_path / "large.png"
+    Image.fromarray(photo(400, 300, seed=4)).save(src)
+    assert window.photo.open_file(src)
+    qtbot.waitUntil(lambda: window.photo.after is not None, timeout=30000)
+    medium = window.photo.after.copy()
+
+    menu = QMenu()
+    window.gallery_panel._strokes_menu(menu, window.gallery.entry("mine"))
+    sub = menu.actions()[0].menu()
+    checked = [a.text() for a in sub.actions() if a.isChecked()]
+    assert checked == ["Medium strokes"]  # a file without strokes paints with the medium preset
+    next(a for a in sub.actions() if a.text().startswith("Parallel hatching")).trigger()
+
+    assert read_meta(path).brush == STROKE_PRESETS["hatching"]
+    assert window.gallery.strokes_of("mine") == "hatching"
+    qtbot.waitUntil(lambda: window.photo.after is not None and window.photo.after != medium, timeout=30000)
+    assert "now paints with parallel hatching" in window.statusBar().currentMessage()
+
+    builtin_menu = QMenu()
+    window.gallery_panel._strokes_menu(builtin_menu, window.gallery.entry("tiny"))
+    assert not builtin_menu.actions()[0].isEnabled()

@@ -1,7 +1,7 @@
 """Brushwork: paint strokes along the picture's own edges onto a finished painting.
 
 The generators learn a painter's palette and surface but, trained for minutes on a CPU without a
-pretrained network, not the strokes themselves (see README, "what still looks wrong"). This pass
+pretrained network, not the strokes themselves (README, "Honest status"). This pass
 adds them procedurally, as non-photorealistic renderers do: the direction of every stroke is the
 local edge direction (the structure tensor's minor eigenvector), so strokes run along contours and
 never across them; colour is smeared along those streamlines (line-integral convolution), and a

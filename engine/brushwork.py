@@ -29,6 +29,9 @@ STROKE_SCALE = 0.7
 REFERENCE_SIDE = 1024  # stroke sizes are given for a painting of this long side
 COLOUR_SIGMA = 0.12  # colour difference (RGB in [0, 1]) at which a stroke stops picking up paint
 SWIRL_ENERGY = 5e-5  # about 5 % of a photo's mean gradient energy: only flat areas follow the swirl
+# A fixed hatching angle is followed more widely (Cezanne hatched across forms, not only in flat
+# areas): about the photo's mean gradient energy, so only clear edges turn the strokes.
+HATCH_ENERGY = 1e-3
 RELIEF_LIGHT = 0.12  # how strongly a bristle ridge is lit or shaded at relief 1
 STEP_PX = 2.5  # longest step along a stroke, in pixels (fewer lookups; bilinear keeps it smooth)
 JITTER = 0.06  # how much one stroke's paint is lighter or darker than its neighbour's
@@ -179,7 +182,8 @@ def stroke_directions(rgb: torch.Tensor, brush: Brush, y0: float = 0, x0: float 
             across = hash_noise(y0, x0, h, w, max(8.0, 6 * brush.length), 7, rgb.device) * (2 * math.pi)
         # image rows grow downwards, so a counter-clockwise angle has a negative y component
         c, s = torch.cos(across), -torch.sin(across)
-        tensor = tensor + (brush.swirl * SWIRL_ENERGY) * torch.cat([c * c, c * s, s * s], 1)
+        energy = HATCH_ENERGY if brush.angle is not None else SWIRL_ENERGY
+        tensor = tensor + (brush.swirl * energy) * torch.cat([c * c, c * s, s * s], 1)
     e, f, g = tensor[:, 0:1], tensor[:, 1:2], tensor[:, 2:3]
     phi = 0.5 * torch.atan2(2 * f, e - g)  # direction of the strongest change
     return torch.cat([-torch.sin(phi), torch.cos(phi)], 1)  # the edge runs across it

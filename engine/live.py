@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.brushwork import apply_brushwork_on
+from engine.chroma import without_fringes
 from engine.models.host import LoadedModel
 from engine.models.norm import reset_norm_stats, set_norm_mode
 from engine.pixels import to_tensor, to_uint8
@@ -138,6 +139,7 @@ class LiveStylizer:
         finally:
             if stabilize:
                 set_norm_mode(g, "frozen")  # keep stored stats for the next frame, not used meanwhile
+        y = without_fringes(y)
         if brushwork > 0:
             # Strokes follow the frame's own edges and their bristle noise moves with the camera:
             # a still or panning camera gets the same strokes on the same things frame after frame.

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from engine.brushwork import apply_brushwork_on
+from engine.chroma import without_fringes
 from engine.devices import free_cache, is_out_of_memory, resolve_device
 from engine.imageio import LoadedImage, load_image, save_image_atomic
 from engine.messages import StylizeOptions
@@ -92,11 +93,11 @@ class StylizeResult:
 
 
 def with_brushwork(painted: np.ndarray, model: LoadedModel, amount: float) -> np.ndarray:
-    """The style's strokes on a painting (H x W x 3 float in [-1, 1]), sized for its long side."""
-    if amount <= 0 or not model.meta.strokes.active:
-        return painted
-    t = torch.from_numpy(np.ascontiguousarray(painted)).permute(2, 0, 1)[None]
-    t = apply_brushwork_on(model.device.torch_device, t, model.meta.strokes, amount)
+    """The generator's painting (H x W x 3 float in [-1, 1]) finished: colour fringes cleaned
+    (engine.chroma) and the style's strokes painted on, sized for its long side."""
+    t = without_fringes(torch.from_numpy(np.ascontiguousarray(painted)).permute(2, 0, 1)[None])
+    if amount > 0 and model.meta.strokes.active:
+        t = apply_brushwork_on(model.device.torch_device, t, model.meta.strokes, amount)
     return np.ascontiguousarray(t[0].permute(1, 2, 0).numpy())
 
 

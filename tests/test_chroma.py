@@ -1,0 +1,34 @@
+"""Colour fringes: one-pixel green/magenta pairs go, luminance and real colour areas stay."""
+
+from __future__ import annotations
+
+import torch
+
+from engine.chroma import without_fringes
+
+LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+
+
+def luma(x: torch.Tensor) -> torch.Tensor:
+    return (x * LUMA).sum(1)
+
+
+def test_fringe_pairs_are_cancelled_and_luminance_is_exactly_kept():
+    x = torch.full((1, 3, 40, 40), 0.5)
+    green, magenta = torch.tensor([-0.1, 0.1, -0.1]), torch.tensor([0.1, -0.1, 0.1])
+    for row in range(4, 36, 4):  # an edge every 4 rows with its fringe pair either side
+        x[0, :, row - 1] -= 0.4
+        x[0, :, row] += green.view(3, 1)
+        x[0, :, row + 1] += magenta.view(3, 1)
+    out = without_fringes(x)
+    assert torch.allclose(luma(out), luma(x), atol=1e-6)
+    chroma = lambda t: (t - luma(t)[:, None]).abs().mean()  # noqa: E731
+    assert float(chroma(out)) < 0.35 * float(chroma(x))
+
+
+def test_a_colour_area_a_few_pixels_wide_keeps_its_colour():
+    x = torch.full((1, 3, 40, 40), 0.5)
+    x[0, :, 14:26, 14:26] = torch.tensor([0.8, 0.2, 0.2]).view(3, 1, 1)  # a red patch 12 px wide
+    out = without_fringes(x)
+    assert torch.allclose(out[0, :, 20, 20], x[0, :, 20, 20], atol=0.02)
+    assert torch.equal(without_fringes(x[..., :4, :4]), x[..., :4, :4])  # too small to judge: untouched

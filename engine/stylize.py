@@ -1,4 +1,5 @@
-"""Stylize one image: resize policy, tiles, out-of-memory recovery, strength and colour keeping.
+"""Stylize one image: resize policy, tiles, out-of-memory recovery, fringe cleanup and brushwork,
+strength and colour keeping.
 
 Out-of-memory on an accelerator is recovered, not reported as a failure: the tile size is halved
 down to 256 px, then the job moves to the CPU; each step is told to the user through `notice`.
@@ -92,7 +93,7 @@ class StylizeResult:
     device: str
 
 
-def with_brushwork(painted: np.ndarray, model: LoadedModel, amount: float) -> np.ndarray:
+def finish_painting(painted: np.ndarray, model: LoadedModel, amount: float) -> np.ndarray:
     """The generator's painting (H x W x 3 float in [-1, 1]) finished: colour fringes cleaned
     (engine.chroma) and the style's strokes painted on, sized for its long side."""
     t = without_fringes(torch.from_numpy(np.ascontiguousarray(painted)).permute(2, 0, 1)[None])
@@ -117,7 +118,7 @@ def paint_at_scale(host: ModelHost, style_path: Path, model: LoadedModel, rgb: n
     h, w = rgb.shape[:2]
     small, _ = _fit(rgb, None, paint_size)
     painted, model = run_with_recovery(host, style_path, model, small, tile, progress, notice)
-    painted = with_brushwork(painted, model, brushwork)
+    painted = finish_painting(painted, model, brushwork)
     change = torch.from_numpy(painted).permute(2, 0, 1)[None] - to_tensor(small)
     change = F.interpolate(change, size=(h, w), mode="bicubic", align_corners=False)
     out = to_tensor(rgb).add_(change).clamp_(-1.0, 1.0)
@@ -133,7 +134,7 @@ def stylize_loaded(host: ModelHost, style_path: Path, model: LoadedModel, image:
                                     progress, notice, options.brushwork)
     else:
         raw, model = run_with_recovery(host, style_path, model, rgb, options.tile_size, progress, notice)
-        raw = with_brushwork(raw, model, options.brushwork)
+        raw = finish_painting(raw, model, options.brushwork)
     return finish(raw, rgb, options.strength, options.preserve_colors), alpha, model
 
 

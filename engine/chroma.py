@@ -10,6 +10,8 @@ their colour. Applied to every painting after the generator, before the brushwor
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from engine.brushwork import _LUMA, gaussian_blur
@@ -17,10 +19,23 @@ from engine.brushwork import _LUMA, gaussian_blur
 FRINGE_SIGMA = 1.5  # pixels of the painting: fringes are 1-2 px at any output size
 
 
-def without_fringes(painting: torch.Tensor, sigma: float = FRINGE_SIGMA) -> torch.Tensor:
-    """1 x 3 x H x W painting (any range, any device) with its chroma blurred and its luma kept."""
-    if min(painting.shape[-2:]) < 8:
+def without_fringes(painting: torch.Tensor, sigma: float = FRINGE_SIGMA, band: int = 512) -> torch.Tensor:
+    """1 x 3 x H x W painting (any range, any device) with its chroma blurred and its luma kept.
+
+    In row bands with a margin of the blur's reach, so a 24 MP painting needs a few extra MB, not
+    several copies of itself; the result does not depend on the band size.
+    """
+    h, w = painting.shape[-2:]
+    if min(h, w) < 8:
         return painting
-    x = painting.float()
-    luma = (x * _LUMA.to(x.device)).sum(1, keepdim=True)
-    return (luma + gaussian_blur(x - luma, sigma)).to(painting.dtype)
+    luma_weights = _LUMA.to(painting.device)
+    margin = int(math.ceil(3 * sigma)) + 1
+    out = torch.empty_like(painting)
+    for top in range(0, h, band):
+        bottom = min(h, top + band)
+        a, b = max(0, top - margin), min(h, bottom + margin)
+        x = painting[:, :, a:b].float()
+        luma = (x * luma_weights).sum(1, keepdim=True)
+        cleaned = luma + gaussian_blur(x - luma, sigma)
+        out[:, :, top:bottom] = cleaned[:, :, top - a:top - a + bottom - top].to(painting.dtype)
+    return out

@@ -32,3 +32,8 @@ def test_a_colour_area_a_few_pixels_wide_keeps_its_colour():
     out = without_fringes(x)
     assert torch.allclose(out[0, :, 20, 20], x[0, :, 20, 20], atol=0.02)
     assert torch.equal(without_fringes(x[..., :4, :4]), x[..., :4, :4])  # too small to judge: untouched
+
+
+def test_bands_give_the_same_result_as_the_whole_painting():
+    x = torch.rand(1, 3, 101, 37)
+    assert torch.allclose(without_fringes(x, band=10_000), without_fringes(x, band=16), atol=1e-6)

@@ -58,6 +58,8 @@ def test_styles_strokes_changes_a_user_style_and_the_next_painting(env, capsys, 
     assert host.get(path, resolve_device("cpu")).meta.brush is None
     assert main(["styles", "strokes", "mine", "hatching"]) == 0
     assert "now paints with hatching" in capsys.readouterr().out
+    assert main(["styles", "list"]) == 0
+    assert "hatching" in next(line for line in capsys.readouterr().out.splitlines() if line.startswith("mine"))
     generator, meta = load_style(path)
     assert meta.brush == STROKE_PRESETS["hatching"]
     assert all(torch.equal(before[k], v) for k, v in generator.state_dict().items())

@@ -21,7 +21,8 @@ from dataclasses import dataclass, replace
 import torch
 import torch.nn.functional as F
 
-_LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)  # Rec. 601 luma weights
+from engine.pixels import luma
+
 MAX_SIDE = 2048  # longest side brushwork is painted at; larger paintings get it upscaled
 # Strokes are painted on a copy at this share of the painting's size and their change upscaled:
 # a quarter of the lookups for strokes that stay crisp (at 0.5 the bristles visibly soften).
@@ -155,8 +156,7 @@ def hash_noise(y0: float, x0: float, h: int, w: int, cell: float, seed: int, dev
 
 def stroke_directions(rgb: torch.Tensor, brush: Brush, y0: float = 0, x0: float = 0) -> torch.Tensor:
     """Unit stroke direction (1 x 2 x H x W, as (dx, dy)) along the local edges of `rgb` in [0, 1]."""
-    lum = (rgb * _LUMA.to(rgb.device)).sum(1, keepdim=True)
-    lum = gaussian_blur(lum, 1.0)
+    lum = gaussian_blur(luma(rgb), 1.0)
     gx = F.pad(lum, (1, 1, 0, 0), mode="replicate")
     gx = (gx[..., 2:] - gx[..., :-2]) * 0.5
     gy = F.pad(lum, (0, 0, 1, 1), mode="replicate")
@@ -204,7 +204,7 @@ def _streamline_smear(rgb: torch.Tensor, brush: Brush, y0: float, x0: float) -> 
     # and the noise across it stays sharp.
     bristles = (0.35 * hash_noise(y0, x0, h, w, max(1.0, stride), 11, dev)
                 + 0.65 * hash_noise(y0, x0, h, w, brush.width, 13, dev))
-    paint_channels = 4
+    paint_channels = 4  # rgb and bristles; the last two channels of the field are the step
     to_grid = torch.tensor([2.0 / max(w - 1, 1), 2.0 / max(h - 1, 1)], device=dev).view(1, 2, 1, 1) * stride
     step = direction * to_grid  # one step along the stroke, in grid_sample's units
     pixel_metric = to_grid.reciprocal().square()
@@ -278,12 +278,12 @@ def apply_brushwork(painting: torch.Tensor, brush: Brush, amount: float = 1.0, b
         raise ValueError(f"brushwork must be between 0 and 1, got {amount}")
     h, w = painting.shape[-2:]
     side = min(max_side, round(max(h, w) * STROKE_SCALE))
+    if not brush.scaled(min(side, max(h, w))).weakened(amount).active:
+        return painting
     if side < max(h, w):
         s = side / max(h, w)
         small = F.interpolate(painting.float(), size=(max(1, round(h * s)), max(1, round(w * s))), mode="area")
         change = _paint_bands(small, brush, amount, band, (origin[0] * s, origin[1] * s)) - small
-        if not change.any():
-            return painting
         change = F.interpolate(change, size=(h, w), mode="bicubic", align_corners=False)
         return (painting.float() + change).clamp_(-1.0, 1.0).to(painting.dtype)
     return _paint_bands(painting, brush, amount, band, origin)
@@ -295,14 +295,13 @@ def apply_brushwork_on(device: torch.device, painting: torch.Tensor, brush: Brus
     the result comes back where `painting` was. If the accelerator fails (out of memory, an
     operation it lacks) the strokes are painted on the CPU instead: same pixels, only slower."""
     device = torch.device(device)
-    if device.type == "cpu":
-        return apply_brushwork(painting.cpu(), brush, amount, origin=origin).to(painting.device)
-    try:
-        return apply_brushwork(painting.to(device), brush, amount, origin=origin).to(painting.device)
-    except RuntimeError:
-        if device.type == "cuda":
-            torch.cuda.empty_cache()
-        return apply_brushwork(painting.float().cpu(), brush, amount, origin=origin).to(painting.device)
+    if device.type != "cpu":
+        try:
+            return apply_brushwork(painting.to(device), brush, amount, origin=origin).to(painting.device)
+        except RuntimeError:
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+    return apply_brushwork(painting.cpu(), brush, amount, origin=origin).to(painting.device)
 
 
 def _paint_bands(painting: torch.Tensor, brush: Brush, amount: float, band: int,
@@ -339,6 +338,11 @@ STROKE_PRESETS: dict[str, Brush] = {
     "flat": Brush(length=6, width=3, smear=0.8, relief=0.15, swirl=0.0),  # a print (Ukiyo-e)
     "none": Brush(length=0.0),
 }
+
+
+def preset_name(brush: Brush) -> str | None:
+    """Which preset `brush` is (None: a style's own strokes, e.g. a built-in's)."""
+    return next((key for key, preset in STROKE_PRESETS.items() if preset == brush), None)
 
 
 def stroke_preset(name: str) -> Brush:

@@ -7,13 +7,13 @@ so a corrupt or hostile file never reaches the gallery.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine.brushwork import stroke_preset
 from engine.errors import StyleFileError
 from engine.paths import builtin_styles_dir, user_styles_dir
-from engine.stylefile import SUFFIX, StyleMeta, load_style, read_meta, save_style, slugify
+from engine.stylefile import SUFFIX, StyleMeta, load_style, read_meta, set_brush, slugify
 
 
 @dataclass(frozen=True)
@@ -111,10 +111,7 @@ class Catalog:
             brush = stroke_preset(preset)
         except ValueError as exc:
             raise StyleFileError(str(exc)) from None
-        generator, meta = load_style(entry.path)
-        meta = replace(meta, brush=brush)
-        save_style(entry.path, generator, meta)
-        return StyleEntry(entry.slug, entry.path, meta, False)
+        return StyleEntry(entry.slug, entry.path, set_brush(entry.path, brush), False)
 
     def user_path_for(self, name: str) -> Path:
         return self.user_dir / f"{slugify(name)}{SUFFIX}"

@@ -14,7 +14,8 @@ import math
 
 import torch
 
-from engine.brushwork import _LUMA, gaussian_blur
+from engine.brushwork import gaussian_blur
+from engine.pixels import luma
 
 FRINGE_SIGMA = 1.5  # pixels of the painting: fringes are 1-2 px at any output size
 
@@ -28,14 +29,13 @@ def without_fringes(painting: torch.Tensor, sigma: float = FRINGE_SIGMA, band: i
     h, w = painting.shape[-2:]
     if min(h, w) < 8:
         return painting
-    luma_weights = _LUMA.to(painting.device)
     margin = int(math.ceil(3 * sigma)) + 1
     out = torch.empty_like(painting)
     for top in range(0, h, band):
         bottom = min(h, top + band)
         a, b = max(0, top - margin), min(h, bottom + margin)
         x = painting[:, :, a:b].float()
-        luma = (x * luma_weights).sum(1, keepdim=True)
-        cleaned = luma + gaussian_blur(x - luma, sigma)
+        y = luma(x)
+        cleaned = y + gaussian_blur(x - y, sigma)
         out[:, :, top:bottom] = cleaned[:, :, top - a:top - a + bottom - top].to(painting.dtype)
     return out

@@ -83,11 +83,11 @@ def cmd_styles(args: argparse.Namespace) -> int:
     cat = Catalog()
     if args.action == "list":
         styles = cat.list()
-        from engine.brushwork import STROKE_PRESETS
+        from engine.brushwork import preset_name
 
         for e in styles:
             kind = "built-in" if e.builtin else "user"
-            strokes = next((k for k, b in STROKE_PRESETS.items() if b == e.meta.strokes), "own")
+            strokes = preset_name(e.meta.strokes) or "own"
             print(f"{e.slug:<20} {e.name:<24} {e.meta.architecture:<8} {kind:<8} {strokes:<9} {e.meta.author}")
         for p in cat.problems:
             print(f"warning: {p}", file=sys.stderr)

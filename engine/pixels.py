@@ -23,6 +23,15 @@ def to_tensor(rgb: np.ndarray) -> torch.Tensor:
     return to_float(torch.from_numpy(rgb).permute(2, 0, 1)[None])
 
 
+_LUMA = (0.299, 0.587, 0.114)  # Rec. 601 luma weights
+
+
+def luma(x: torch.Tensor) -> torch.Tensor:
+    """N x 3 x H x W (any range, device and float dtype) -> N x 1 x H x W Rec. 601 luma."""
+    w = torch.tensor(_LUMA, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
+    return (x * w).sum(1, keepdim=True)
+
+
 def to_uint8(t: torch.Tensor) -> np.ndarray:
     """3 x H x W float in [-1, 1] (any device) -> H x W x 3 uint8, rounded."""
     return ((t.detach().float().clamp(-1, 1) + 1) * 127.5 + 0.5).byte().permute(1, 2, 0).cpu().numpy()

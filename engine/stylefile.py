@@ -17,7 +17,7 @@ import math
 import os
 import re
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +198,15 @@ def _parse_brush(raw: str | None, label: str) -> Brush | None:
         return Brush.from_dict(data)
     except (ValueError, TypeError) as exc:
         raise StyleFileError(f"{label} has invalid brush settings ({exc})") from exc
+
+
+def set_brush(path: Path, brush: Brush) -> StyleMeta:
+    """Rewrite a style file with other brushstrokes: same weights (fp16 -> fp32 -> fp16 is exact),
+    same metadata otherwise, written atomically like any save."""
+    generator, meta = load_style(path)
+    meta = replace(meta, brush=brush)
+    save_style(path, generator, meta)
+    return meta
 
 
 def load_style(path: Path) -> tuple[Generator, StyleMeta]:

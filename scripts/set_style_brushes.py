@@ -17,7 +17,7 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from engine.brushwork import STROKE_PRESETS, Brush  # noqa: E402
-from engine.stylefile import load_style, save_style  # noqa: E402
+from engine.stylefile import load_style, set_brush  # noqa: E402
 
 BRUSHES: dict[str, Brush] = {  # the presets a new style's author picks from were named after these
     "van_gogh": STROKE_PRESETS["long"],  # long strokes that follow the forms and swirl in skies
@@ -32,10 +32,8 @@ BRUSHES: dict[str, Brush] = {  # the presets a new style's author picks from wer
 def main() -> int:
     for slug, brush in BRUSHES.items():
         path = REPO / "resources" / "styles" / f"{slug}.atelier-style"
-        generator, meta = load_style(path)
-        before = {k: v.half() for k, v in generator.state_dict().items()}
-        meta = type(meta)(**{**meta.__dict__, "brush": brush})
-        save_style(path, generator, meta)
+        before = {k: v.half() for k, v in load_style(path)[0].state_dict().items()}
+        set_brush(path, brush)
         after, check = load_style(path)
         assert check.brush == brush
         assert all(torch.equal(before[k], v.half()) for k, v in after.state_dict().items())

@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
 
 from desktop_app.viewmodels.app import AppViewModel
 from desktop_app.viewmodels.properties import ObservableObject, Property
-from engine.brushwork import STROKE_PRESETS
+from engine.brushwork import preset_name
 from engine.catalog import Catalog, StyleEntry
 from engine.errors import AtelierError
 
@@ -177,10 +177,7 @@ class GalleryViewModel(ObservableObject):
     def strokes_of(self, slug: str) -> str | None:
         """Which preset the style paints with (None: its own, e.g. a built-in's)."""
         entry = self.entry(slug)
-        if entry is None:
-            return None
-        brush = entry.meta.strokes
-        return next((key for key, preset in STROKE_PRESETS.items() if preset == brush), None)
+        return preset_name(entry.meta.strokes) if entry is not None else None
 
     def set_strokes(self, slug: str, preset: str) -> bool:
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -240,6 +241,8 @@ class MainWindow(QMainWindow):
             view.setWordWrap(True)
         self.live_view = view
         self.live_holder.layout().addWidget(view)
+        for key, box in self._live_boxes().items():  # the live view's switches, as they were left
+            box.setChecked(self.settings.flag(key, box.isChecked()))
         status = getattr(view, "status_message", None)
         if status is not None:
             status.connect(lambda m: self.statusBar().showMessage(m, 10000))
@@ -388,6 +391,12 @@ class MainWindow(QMainWindow):
         self.bridge.shutdown()  # cancels every job and joins the engine thread
         event.accept()
 
+    def _live_boxes(self) -> dict[str, QCheckBox]:
+        """Settings key -> check box of the live view (none until it is built, or if it is missing)."""
+        boxes = {"live/mirror": getattr(self.live_view, "mirror_box", None),
+                 "live/brushwork": getattr(self.live_view, "brush_box", None)}
+        return {k: b for k, b in boxes.items() if isinstance(b, QCheckBox)}
+
     def _remember(self) -> None:
         s = self.settings
         s.set_value("window/geometry", QByteArray(self.saveGeometry()))
@@ -396,5 +405,7 @@ class MainWindow(QMainWindow):
         s.set_value("photo/strength", self.photo.strength)
         s.set_value("photo/preserve_colors", self.photo.preserve_colors)
         s.set_value("photo/brushwork", self.photo.brushwork)
+        for key, box in self._live_boxes().items():
+            s.set_value(key, box.isChecked())
         self.batch_panel.remember()
         s.sync()

@@ -47,6 +47,8 @@ class PhotoPanel(QWidget):
         self.brushwork.setMinimumWidth(100)
         self.brushwork.setTracking(False)  # repaints the preview: once, when the slider is let go
         self.brushwork.setToolTip(BRUSHWORK_TIP)
+        self.brushwork_label = QLabel()  # follows the drag, though the preview waits for the release
+        self.brushwork_label.setMinimumWidth(self.strength_label.minimumWidth())
         self.preserve = QCheckBox("Preserve colours")
         self.preserve.setToolTip("Keep the photo's own colours and take only light and texture from the style")
         self.fit_button = QPushButton("Fit")
@@ -71,6 +73,7 @@ class PhotoPanel(QWidget):
         bar.addSpacing(8)
         bar.addWidget(QLabel("Brushwork"))
         bar.addWidget(self.brushwork, 1)
+        bar.addWidget(self.brushwork_label)
         bar.addSpacing(8)
         bar.addWidget(self.preserve)
         bar.addSpacing(12)
@@ -91,6 +94,8 @@ class PhotoPanel(QWidget):
         self.strength.valueChanged.connect(lambda v: setattr(vm, "strength", v / 100))
         self.preserve.toggled.connect(lambda on: setattr(vm, "preserve_colors", on))
         self.brushwork.valueChanged.connect(lambda v: setattr(vm, "brushwork", v / 100))
+        for signal in (self.brushwork.valueChanged, self.brushwork.sliderMoved):
+            signal.connect(self._show_brushwork)
         self.open_button.clicked.connect(self.open_requested)
         self.save_button.clicked.connect(self.save_requested)
         self.fit_button.clicked.connect(self.canvas.fit)
@@ -107,6 +112,7 @@ class PhotoPanel(QWidget):
             signal.connect(lambda _v: self._update_state())
         self.canvas.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z:.0%}"))
         self._show_strength(vm.strength)
+        self._show_brushwork(self.brushwork.value())
         self.preserve.setChecked(vm.preserve_colors)
         self._update_state()
 
@@ -114,6 +120,9 @@ class PhotoPanel(QWidget):
         self.strength_label.setText(f"{round(value * 100)} %")
         if self.strength.value() != round(value * 100):
             self.strength.setValue(round(value * 100))
+
+    def _show_brushwork(self, percent: int) -> None:
+        self.brushwork_label.setText(f"{percent} %")
 
     def _update_state(self) -> None:
         has = self.vm.has_photo

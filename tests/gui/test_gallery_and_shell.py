@@ -168,6 +168,25 @@ def test_window_state_and_choices_are_remembered(make_window, settings, photo_di
     assert second.batch_panel.input_edit.text() == str(photo_dir)
 
 
+def test_live_switches_are_remembered(make_window, settings, monkeypatch):
+    """Mirror and Brushwork in the live view come back as the user left them (both start off)."""
+    import desktop_app.live.live_view as live_view_module
+    import desktop_app.main_window as mw
+
+    monkeypatch.setattr(live_view_module, "list_cameras", lambda: [])  # no camera is opened
+    first = make_window()
+    first.tabs.setCurrentIndex(mw.TAB_LIVE)
+    assert not first.live_view.brush_box.isChecked() and not first.live_view.mirror_box.isChecked()
+    first.live_view.brush_box.setChecked(True)
+    first.live_view.mirror_box.setChecked(True)
+    first.close()
+    assert settings.flag("live/brushwork") and settings.flag("live/mirror")
+    second = make_window()
+    second.tabs.setCurrentIndex(mw.TAB_LIVE)
+    assert second.live_view.brush_box.isChecked() and second.live_view.mirror_box.isChecked()
+    assert second.live_view.session.brushwork == 1.0 and second.live_view.session.mirror
+
+
 def test_a_user_style_gets_other_brushstrokes_from_the_gallery(window, catalog, qtbot, tmp_path):
     """Gallery menu -> Brushstrokes: the file is rewritten, the preview repainted; built-ins refuse."""
     from PIL import Image

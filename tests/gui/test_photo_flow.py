@@ -114,8 +114,10 @@ def test_brushwork_slider_repaints_the_preview_and_reaches_the_save(window, qtbo
     qtbot.waitUntil(lambda: window.photo.after is not None, timeout=30000)
     with_strokes = window.photo.after.copy()
 
+    assert window.photo_panel.brushwork_label.text() == "100 %"
     window.photo_panel.brushwork.setValue(0)  # tracking is off: a programmatic set acts like a release
     assert window.photo.brushwork == 0.0
+    assert window.photo_panel.brushwork_label.text() == "0 %"
     qtbot.waitUntil(lambda: window.photo.after is not None and window.photo.after != with_strokes, timeout=30000)
     smooth = window.photo.after.copy()
 

@@ -185,9 +185,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         _require_range("--skin-colour-keep", args.skin_colour_keep, 1)
         _require_range("--palette-hue-limit", args.palette_hue_limit, 180, " degrees")
         _require_range("--palette-chroma-keep", args.palette_chroma_keep, 1)
+        _require_range("--skin-colour-hold", args.skin_colour_hold, 20)
         config = TrainConfig(architecture=args.size, content_weight=args.content_weight,
                              skin_colour_keep=args.skin_colour_keep, palette_hue_limit=args.palette_hue_limit,
-                             palette_chroma_keep=args.palette_chroma_keep,
+                             palette_chroma_keep=args.palette_chroma_keep, w_skin_chroma=args.skin_colour_hold,
                              minutes=args.minutes, steps=args.steps or 4000,
                              **({"crop": args.crop} if args.crop else {}),
                              **({"seed": args.seed} if args.seed is not None else {}))
@@ -279,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="largest hue turn the painter's palette may give a colour (default 0: any)")
     s.add_argument("--palette-chroma-keep", type=float, default=0.0, metavar="F",
                    help="share of its chroma a colour keeps under the palette, 0-1 (default 0)")
+    s.add_argument("--skin-colour-hold", type=float, default=0.0, metavar="W",
+                   help="extra weight on keeping faces' colour, 0-20 (default 0); for a painting whose "
+                        "dominant colour would otherwise tint faces, such as a green sea")
     s.add_argument("--size", default="fast", choices=["fast", "quality"])
     s.add_argument("--crop", type=int, default=None)
     s.add_argument("--seed", type=int, default=None)

@@ -88,6 +88,8 @@ def test_styles_strokes_changes_a_user_style_and_the_next_painting(env, capsys, 
      "--palette-hue-limit must be between 0 and 180 degrees"),
     (["train", "--art", "{d}", "--photos", "{d}", "--name", "x", "--palette-chroma-keep", "-1"], 1,
      "--palette-chroma-keep must be between 0 and 1"),
+    (["train", "--art", "{d}", "--photos", "{d}", "--name", "x", "--skin-colour-hold", "50"], 1,
+     "--skin-colour-hold must be between 0 and 20"),
 ])
 def test_clear_errors(env, capsys, argv, code, message):
     argv = [a.format(p=env / "p.jpg", d=env) for a in argv]
@@ -128,3 +130,25 @@ def test_broken_gpu_falls_back_to_cpu_with_a_notice(monkeypatch):
     assert notices == ["Using the CPU: device cuda:0 is present but cannot run models: driver too old"]
     with pytest.raises(DeviceError, match="driver too old"):
         resolve_device("cuda")
+
+
+def test_train_options_reach_the_trainer(env, monkeypatch):
+    """The colour options of `atelier train` end up in the run's config (and so in run.json and
+    the exported style's recipe)."""
+    import engine.training.session as session
+    from engine.errors import Cancelled
+
+    seen = {}
+
+    def fake_train(spec, *_a, **_k):
+        seen["spec"] = spec
+        raise Cancelled()
+
+    monkeypatch.setattr(session, "train_style", fake_train)
+    argv = ["train", "--art", str(env), "--photos", str(env), "--name", "x", "--base", "none",
+            "--skin-colour-keep", "1", "--skin-colour-hold", "8", "--palette-hue-limit", "45",
+            "--palette-chroma-keep", "0.7", "--steps", "5", "--run-dir", str(env / "run")]
+    assert main(argv) == 130  # stopped: the fake trainer cancels at once
+    c = seen["spec"].config
+    assert (c.skin_colour_keep, c.w_skin_chroma, c.palette_hue_limit, c.palette_chroma_keep, c.steps) == (
+        1.0, 8.0, 45.0, 0.7, 5)

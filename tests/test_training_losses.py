@@ -122,6 +122,16 @@ def test_content_loss_holds_faces_harder_than_sky():
     assert on_skin > 1.5 * on_sky
 
 
+def test_skin_chroma_weight_holds_face_colour_but_leaves_the_sky_free():
+    """A green cast on a face costs more with w_skin_chroma; the same cast on a sky costs the same."""
+    skin, sky = _flat((224, 172, 150)), _flat((90, 140, 220))
+    cast = torch.tensor([-0.15, 0.15, -0.15]).view(1, 3, 1, 1)  # towards green
+    plain, held = ContentLoss(w_skin=3.0), ContentLoss(w_skin=3.0, w_skin_chroma=3.0)
+    assert float(held(skin, skin, skin + cast)) > 1.5 * float(plain(skin, skin, skin + cast))
+    assert abs(float(held(sky, sky, sky + cast)) - float(plain(sky, sky, sky + cast))) < 1e-3
+    assert float(held(skin, skin, skin)) < 1e-6
+
+
 def test_gram_texture_prefers_the_artworks_texture_to_a_smooth_photo():
     art = _stripes()
     tex = RandomGramTexture(down=1.0)

@@ -149,9 +149,10 @@ class ContentLoss(nn.Module):
     """
 
     def __init__(self, w_layout: float = 1.0, w_chroma: float = 3.0, w_detail: float = 1.0,
-                 w_skin: float = 1.0, edge_tau: float = 0.05) -> None:
+                 w_skin: float = 1.0, edge_tau: float = 0.05, w_skin_chroma: float = 0.0) -> None:
         super().__init__()
         self.w_layout, self.w_chroma, self.w_detail, self.w_skin = w_layout, w_chroma, w_detail, w_skin
+        self.w_skin_chroma = w_skin_chroma
         self.edge_tau = edge_tau
 
     def detail_weight(self, x4: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -177,7 +178,11 @@ class ContentLoss(nn.Module):
         f4 = blur_down(blur_down(fake))
         f16 = blur_down(blur_down(f4))
         layout = (lw * (to_gray(f16) - to_gray(t16)).abs()).mean()
-        chroma = F.l1_loss(to_chroma(f4), to_chroma(t4))
+        if self.w_skin_chroma > 0:  # faces held to their target colour harder than the rest
+            cw = 1 + self.w_skin_chroma * skin_weight(x4)
+            chroma = (cw * (to_chroma(f4) - to_chroma(t4)).abs()).mean()
+        else:
+            chroma = F.l1_loss(to_chroma(f4), to_chroma(t4))
         detail = (w * (to_gray(f4) - to_gray(t4)).abs()).mean()
         return self.w_layout * layout + self.w_chroma * chroma + self.w_detail * detail
 

@@ -85,6 +85,10 @@ class TrainConfig:
     palette_chroma_keep: float = 0.0
     content_weight: float = 1.0  # the user's "keep content" dial: scales the content term
     w_struct: float = 1.0  # weight of ContentLoss before the dial
+    # Extra weight of that colour term on skin (0 = none, as the shipped styles were trained). The
+    # discriminator's colour head can turn faces a painting's dominant colour (Turner's green)
+    # even where the target keeps skin's own colour; this holds faces to the target.
+    w_skin_chroma: float = 0.0
     w_skin: float = 3.0  # face-aware: skin keeps its tones and layout (0 = off)
     # Share of its own colour skin keeps in the content target (0 = the palette map decides). Painters'
     # palettes have little dark brown: the map alone sends dark skin to grey or green.
@@ -192,7 +196,7 @@ class Trainer:
         self.bands.set_target(art_crops)
         del art_crops
         self.palette = (PaletteMap.identity() if resuming else self._fit_palette()).to(dev)
-        self.content = ContentLoss(w_skin=config.w_skin).to(dev)
+        self.content = ContentLoss(w_skin=config.w_skin, w_skin_chroma=config.w_skin_chroma).to(dev)
         usable = self.photo_report.usable
         eval_paths = eval_photos or usable[:: max(1, len(usable) // 4)][:4]  # spread over the set
         self.eval_images = [self._eval_image(p, config.eval_side) for p in eval_paths]

@@ -41,7 +41,7 @@ STYLE_ARTWORKS: dict[str, str] = {
     "ukiyo_e": "ukiyo_e",
     "monet": "monet",
     "munch": "munch",
-    "kandinsky": "kandinsky",
+    "turner": "turner",
     "cezanne": "cezanne",
 }
 BUILTIN_ORDER = list(STYLE_ARTWORKS)

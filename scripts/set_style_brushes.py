@@ -25,7 +25,7 @@ BRUSHES: dict[str, Brush] = {  # the presets a new style's author picks from wer
     "cezanne": STROKE_PRESETS["hatching"],  # parallel hatching, up and to the right, in flat areas
     "munch": STROKE_PRESETS["flowing"],  # long flowing bands
     "ukiyo_e": STROKE_PRESETS["flat"],  # a print: flat areas of colour, barely any relief
-    "kandinsky": Brush(length=6, width=4, smear=0.7, relief=0.4, swirl=0.3),
+    "turner": STROKE_PRESETS["flowing"],  # the storm's sweeping vortex, as Munch's bands
 }
 
 

@@ -48,6 +48,15 @@ def test_step_through_styles_and_builtins_are_protected(window):
     assert window.settings.text("style/last") == "tiny_two"
 
 
+def test_a_remembered_style_that_is_gone_falls_back_to_the_first(make_window, settings):
+    """A style left selected last time may be gone (deleted, or a built-in retired in an update:
+    Kandinsky): the app opens on the first style, without an error."""
+    settings.set_text("style/last", "kandinsky")
+    window = make_window()
+    assert window.gallery.current == window.gallery.model.entries[0].slug
+    assert settings.text("style/last") == window.gallery.current
+
+
 def test_style_created_by_the_wizard_is_selected(window, catalog):
     path = make_style(catalog.user_dir / "my_new_style.atelier-style", "My New Style")
     window._on_style_created(path)

@@ -280,9 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="largest hue turn the painter's palette may give a colour (default 0: any)")
     s.add_argument("--palette-chroma-keep", type=float, default=0.0, metavar="F",
                    help="share of its chroma a colour keeps under the palette, 0-1 (default 0)")
-    s.add_argument("--skin-colour-hold", type=float, default=0.0, metavar="W",
-                   help="extra weight on keeping faces' colour, 0-20 (default 0); for a painting whose "
-                        "dominant colour would otherwise tint faces, such as a green sea")
+    s.add_argument("--skin-colour-hold", type=float, default=4.0, metavar="W",
+                   help="extra weight on keeping faces' colour, 0-20 (default 4; 0: faces are held no harder "
+                        "than the rest); raise it for a painting whose dominant colour tints faces, such as a sea")
     s.add_argument("--size", default="fast", choices=["fast", "quality"])
     s.add_argument("--crop", type=int, default=None)
     s.add_argument("--seed", type=int, default=None)

@@ -85,10 +85,10 @@ class TrainConfig:
     palette_chroma_keep: float = 0.0
     content_weight: float = 1.0  # the user's "keep content" dial: scales the content term
     w_struct: float = 1.0  # weight of ContentLoss before the dial
-    # Extra weight of that colour term on skin (0 = none, as the shipped styles were trained). The
-    # discriminator's colour head can turn faces a painting's dominant colour (Turner's green)
-    # even where the target keeps skin's own colour; this holds faces to the target.
-    w_skin_chroma: float = 0.0
+    # Extra weight of the content term's colour on skin (0 = none). The discriminator's colour head
+    # can turn faces a painting's dominant colour (Turner's green) or leave light blotches under the
+    # eyes (Cezanne's) even where the target keeps skin's own colour; this holds faces to the target.
+    w_skin_chroma: float = 4.0
     w_skin: float = 3.0  # face-aware: skin keeps its tones and layout (0 = off)
     # Share of its own colour skin keeps in the content target (0 = the palette map decides). Painters'
     # palettes have little dark brown: the map alone sends dark skin to grey or green.
@@ -117,6 +117,7 @@ class TrainConfig:
         known = {f for f in TrainConfig.__dataclass_fields__}
         d = {k: v for k, v in d.items() if k in known}
         d.setdefault("skin_colour_keep", 0.0)  # runs saved before the option trained with the palette's skin
+        d.setdefault("w_skin_chroma", 0.0)  # and before this one, without holding skin's colour
         if "nce_layers" in d:
             d["nce_layers"] = tuple(d["nce_layers"])
         return TrainConfig(**d)

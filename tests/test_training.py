@@ -54,7 +54,8 @@ def test_a_few_steps_give_finite_losses(data, tmp_path):
     tr = _trainer(data, tmp_path / "run")
     for _ in range(3):
         losses = tr.train_step()
-        assert set(losses) >= {"d", "gan", "nce", "idt", "struct"}
+        assert set(losses) >= {"d", "gan", "nce", "idt", "struct", "style", "perceptual"}
+        assert losses["style"] > 0 and losses["perceptual"] >= 0  # the loss network's terms are on
         assert all(np.isfinite(v) for v in losses.values())
     assert tr.step == 3
 
@@ -171,6 +172,15 @@ def test_a_run_saved_before_the_skin_options_resumes_as_it_was_trained():
     assert resumed.w_skin_chroma == 0.0  # ...nor of holding faces to it
     assert TrainConfig().w_skin_chroma > 0  # which a new run does
     assert TrainConfig.from_json(TINY.to_json()) == TINY
+
+
+def test_a_run_saved_before_the_loss_network_resumes_without_it(data, tmp_path):
+    old = {k: v for k, v in TINY.__dict__.items() if k not in ("w_style", "w_perceptual", "style_layers")}
+    resumed = TrainConfig.from_dict(old)
+    assert resumed.w_style == 0.0 and resumed.w_perceptual == 0.0
+    tr = _trainer(data, tmp_path / "run", resumed)
+    assert tr.feature_style is None and tr.perceptual is None  # the loss network is not even loaded
+    assert tr.train_step()["style"] == 0.0
 
 
 def test_palette_bounds_in_the_config_reach_the_palette_map(data, tmp_path):

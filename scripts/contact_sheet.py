@@ -73,7 +73,8 @@ def fit_cell(img: Image.Image, cell: int, bg: str) -> Image.Image:
     return canvas
 
 
-def render_all(photos: list[Path], styles: list[Path], work_size: int, device: str) -> dict[str, list[Image.Image]]:
+def render_all(photos: list[Path], styles: list[Path], work_size: int, device: str,
+               brushwork: float = 1.0) -> dict[str, list[Image.Image]]:
     """photo name -> [input, each style] rendered at `work_size` on the long side (input resized the same)."""
     from engine.devices import resolve_device
     from engine.imageio import load_image
@@ -90,7 +91,7 @@ def render_all(photos: list[Path], styles: list[Path], work_size: int, device: s
         image = load_image(photo)
         tiles = [Image.fromarray(_fit(image.rgb, None, work_size)[0])]
         for path, meta in zip(styles, metas, strict=True):
-            opts = StylizeOptions(max_size=work_size, strength=meta.strength)
+            opts = StylizeOptions(max_size=work_size, strength=meta.strength, brushwork=brushwork)
             rgb, _, _ = stylize_loaded(host, path, host.get(path, dev), image, opts)
             tiles.append(Image.fromarray(np.asarray(rgb)))
         out[photo.name] = tiles
@@ -176,6 +177,7 @@ def main() -> int:
     ap.add_argument("--crop", type=int, default=220, help="detail crop side in px")
     ap.add_argument("--work-size", type=int, default=1024, help="long side at which photos are stylized")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--brushwork", type=float, default=1.0, help="0..1, as `atelier stylize --brushwork`")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
 
@@ -199,7 +201,7 @@ def main() -> int:
     if absent and args.styles_dir == BUILTIN_STYLES:
         print(f"built-in styles not present (left out of the sheet): {', '.join(absent)}")
     print(f"{len(photos)} photos x {len(styles)} styles from {args.styles_dir}")
-    renders = render_all(photos, styles, args.work_size, args.device)
+    renders = render_all(photos, styles, args.work_size, args.device, args.brushwork)
     sheets = [(args.out, build_sheet(photos, styles, args.cell, args.work_size, args.device, renders))]
     if args.detail_out:
         sheets.append((Path(args.detail_out), build_detail_sheet(renders, style_labels(styles), args.crop)))

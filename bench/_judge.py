@@ -27,6 +27,7 @@ _CAFFE_MEAN_BGR = (104.00699, 116.66877, 122.67892)
 _BLOCKS = (("conv1_1", "conv1_2"), ("conv2_1", "conv2_2"), ("conv3_1", "conv3_2", "conv3_3"),
            ("conv4_1", "conv4_2", "conv4_3"))
 PHOTOS_CLASS = "photos"
+JUDGE_VERSION = 1  # bump when `describe` or the network changes: the cached reference vectors are redone
 
 
 class VGG16Features(nn.Module):
@@ -129,8 +130,8 @@ def reference_vectors(net: VGG16Features, style_data: Path, photos: list[Path],
                       cache_dir: Path) -> dict[str, list[np.ndarray]]:
     """Style vectors of every artwork folder (one class each) and of `photos` (the photos class), cached.
 
-    The cache key covers the file names, sizes and this module's source, so new data or a changed judge
-    recomputes it.
+    The cache key covers the file names, sizes, `SIDE` and `JUDGE_VERSION`, so new data or a changed
+    judge recomputes it.
     """
     import hashlib
     import json
@@ -141,8 +142,8 @@ def reference_vectors(net: VGG16Features, style_data: Path, photos: list[Path],
     classes = {d.name: sorted(p for p in d.iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png", ".webp"})
                for d in sorted(style_data.iterdir()) if d.is_dir()}
     classes[PHOTOS_CLASS] = sorted(photos)
-    key_src = Path(__file__).read_bytes() + json.dumps(
-        {c: [(p.name, p.stat().st_size) for p in ps] for c, ps in classes.items()}).encode()
+    key_src = json.dumps({"version": JUDGE_VERSION, "side": SIDE,
+                          "files": {c: [(p.name, p.stat().st_size) for p in ps] for c, ps in classes.items()}}).encode()
     cache = cache_dir / f"judge_{hashlib.sha256(key_src).hexdigest()[:16]}.npz"
     if cache.exists():
         z = np.load(cache)

@@ -132,6 +132,17 @@ def test_finish_early_keeps_the_best_result(data, tmp_path):
     assert result.best_path is not None and load_style(result.best_path)[1].name == "Early"
 
 
+def test_checkpoints_are_picked_by_the_loss_networks_style_distance(data, tmp_path):
+    tr = _trainer(data, tmp_path / "run")
+    m = tr.evaluate()
+    assert m["style"] > 0 and np.isfinite(m["score"])
+    base = tr.input_scores
+    penalty = 4.0 * max(0.0, 0.6 - m["ssim"]) + 4.0 * max(0.0, 0.75 - m["edges"])
+    assert m["score"] == pytest.approx(m["style"] / base["style"] + 0.5 * m["colour"] / base["colour"] + penalty)
+    old_run = _trainer(data, tmp_path / "old", replace(TINY, w_style=0.0))
+    assert "style" not in old_run.evaluate()  # runs without the loss network are scored as before
+
+
 def test_data_check_messages(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -339,6 +339,15 @@ class FeatureStyle(nn.Module):
             spread = float(torch.cat([m, s], 1).std(0).mean()) if len(m) > 1 else 0.0
             self.scales.append(max(spread, 0.1 * float(s.mean())) + 1e-6)
 
+    @torch.no_grad()
+    def distance(self, image: torch.Tensor) -> float:
+        """How far one whole image (1, 3, H, W) is from the nearest artwork, in the loss's own units:
+        what the trainer's evaluation uses to pick the best checkpoint."""
+        per_art = torch.zeros(len(self.means[0]), device=image.device)
+        for (mu, sd), tm, ts, scale in zip(self.stats(image), self.means, self.stds, self.scales, strict=True):
+            per_art += (((mu - tm) ** 2).mean(1) + ((sd - ts) ** 2).mean(1)) / scale**2
+        return float(per_art.min()) / len(self.layers)
+
     def forward(self, fake: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
         """`weight` (N, 1, H, W): where the painting's statistics are asked for; the trainer passes
         1 - skin, so the painter's texture goes to walls, skies and clothes, not into faces."""

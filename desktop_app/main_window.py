@@ -37,6 +37,7 @@ from desktop_app.widgets.dialogs import AboutDialog, PreferencesDialog
 from desktop_app.widgets.gallery_panel import GalleryPanel
 from desktop_app.widgets.photo_panel import PhotoPanel
 from engine.catalog import Catalog
+from engine.messages import StylizeOptions
 from engine.stylefile import SUFFIX
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.tif *.tiff *.bmp *.gif);;All files (*)"
@@ -67,7 +68,7 @@ class MainWindow(QMainWindow):
         self.batch = BatchViewModel(self.app_vm, self.gallery)
         self.photo.strength = self.settings.number("photo/strength", 1.0)
         self.photo.preserve_colors = self.settings.flag("photo/preserve_colors")
-        self.photo.brushwork = self.settings.number("photo/brushwork", 1.0)
+        self.photo.brushwork = self.settings.number("photo/brushwork", StylizeOptions.brushwork)
 
         self.gallery_panel = GalleryPanel(self.gallery)
         self.photo_panel = PhotoPanel(self.photo)

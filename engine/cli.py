@@ -249,8 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="output folder (default: a 'stylized' folder beside each input)")
     s.add_argument("--strength", type=float, default=1.0)
     s.add_argument("--preserve-colors", action="store_true")
-    s.add_argument("--brushwork", type=float, default=1.0,
-                   help="0..1: how much of the style's brushstrokes are painted on (default 1; 0 = none)")
+    s.add_argument("--brushwork", type=float, default=StylizeOptions.brushwork,
+                   help="0..1: extra procedural brushstrokes over the style's learned ones (default 0 = none)")
     s.add_argument("--max-size", type=int, default=None, help="long side in pixels (default: full size)")
     s.add_argument("--tile", type=int, default=1024, help="tile size for large photos")
     s.add_argument("--paint-size", type=int, default=StylizeOptions.paint_size,

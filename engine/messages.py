@@ -36,8 +36,10 @@ class StylizeOptions:
     # (see engine.stylize.paint_at_scale). None paints every pixel at full resolution.
     paint_size: int | None = 1600
     tile_size: int = 1024
-    # 0..1: how much of the style's own brushstrokes are painted on (engine.brushwork); 0 = none.
-    brushwork: float = 1.0
+    # 0..1: how much procedural brushwork (engine.brushwork) is painted over the generator's own strokes.
+    # Off by default: styles trained with the loss network learn their strokes (issue 14); the pass is
+    # an optional finishing touch, and the app shows the learned generator alone unless asked.
+    brushwork: float = 0.0
     output_format: str = "same"  # same | jpg | png | webp
     jpeg_quality: int = 95
 

@@ -127,8 +127,9 @@ def test_stylize_paints_brushwork_and_the_setting_turns_it_off(tmp_path):
     host = ModelHost()
     model = host.get(path, resolve_device("cpu"))
     img = LoadedImage(photo(400, 300, seed=2), None, None, None, None)
-    with_strokes, _, _ = stylize_loaded(host, path, model, img, StylizeOptions())
-    without, _, _ = stylize_loaded(host, path, model, img, StylizeOptions(brushwork=0.0))
+    with_strokes, _, _ = stylize_loaded(host, path, model, img, StylizeOptions(brushwork=1.0))
+    without, _, _ = stylize_loaded(host, path, model, img, StylizeOptions())
+    assert StylizeOptions().brushwork == 0.0  # off unless asked: the styles learn their own strokes
     assert with_strokes.shape == without.shape == (300, 400, 3)
     assert np.abs(with_strokes.astype(float) - without.astype(float)).mean() > 1.0
     # content is kept: the painting with strokes stays close to the one without

@@ -81,7 +81,7 @@ class BatchViewModel(ObservableObject):
         return Path(self.input_dir.strip()) / "stylized" if self.input_dir.strip() else None
 
     # ---------------------------------------------------------------------------- commands
-    def start(self, strength: float, preserve_colors: bool, brushwork: float = 1.0) -> bool:
+    def start(self, strength: float, preserve_colors: bool, brushwork: float = StylizeOptions.brushwork) -> bool:
         if self.running:
             return False
         folder = Path(self.input_dir.strip()) if self.input_dir.strip() else None

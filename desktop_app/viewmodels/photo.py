@@ -55,7 +55,7 @@ class PhotoViewModel(ObservableObject):
     strength = Property(1.0, setter=lambda _s, v: min(1.0, max(0.0, float(v))))
     preserve_colors = Property(False)
     # 0..1, the style's brushstrokes (engine.brushwork); a change repaints the preview
-    brushwork = Property(1.0, setter=lambda _s, v: min(1.0, max(0.0, float(v))))
+    brushwork = Property(StylizeOptions.brushwork, setter=lambda _s, v: min(1.0, max(0.0, float(v))))
     busy = Property(False)                 # a preview is being computed
     saving = Property(False)               # a full-resolution save is running
     state_text = Property("")              # short activity line under the photo

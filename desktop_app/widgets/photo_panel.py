@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 from desktop_app.viewmodels.photo import PhotoViewModel
 from desktop_app.widgets.photo_canvas import PhotoCanvas
 
-BRUSHWORK_TIP = "How much of the style's brushstrokes to paint (0 % = smooth, 100 % = the style's own)"
+BRUSHWORK_TIP = ("Extra painted-on brushstrokes over the style's learned ones "
+                 "(0 % = the style as trained, 100 % = the strongest extra strokes)")
 
 
 class PhotoPanel(QWidget):

@@ -207,6 +207,7 @@ def test_a_user_style_gets_other_brushstrokes_from_the_gallery(window, catalog, 
 
     path = make_style(catalog.user_dir / "mine.atelier-style", "Mine")
     window.gallery.refresh(select="mine")
+    window.photo.brushwork = 1.0  # the extra strokes are off by default; this test is about them
     src = tmp_path / "large.png"
     Image.fromarray(photo(400, 300, seed=4)).save(src)
     assert window.photo.open_file(src)

@@ -112,17 +112,17 @@ def test_brushwork_slider_repaints_the_preview_and_reaches_the_save(window, qtbo
     Image.fromarray(photo(400, 300, seed=4)).save(src)  # large enough for strokes at the working size
     assert window.photo.open_file(src)
     qtbot.waitUntil(lambda: window.photo.after is not None, timeout=30000)
-    with_strokes = window.photo.after.copy()
-
-    assert window.photo_panel.brushwork_label.text() == "100 %"
-    window.photo_panel.brushwork.setValue(0)  # tracking is off: a programmatic set acts like a release
-    assert window.photo.brushwork == 0.0
-    assert window.photo_panel.brushwork_label.text() == "0 %"
-    qtbot.waitUntil(lambda: window.photo.after is not None and window.photo.after != with_strokes, timeout=30000)
     smooth = window.photo.after.copy()
 
-    window.photo_panel.brushwork.setValue(100)
-    assert window.photo.after == with_strokes  # from the preview cache, no repaint
+    assert window.photo_panel.brushwork_label.text() == "0 %"  # off by default: the learned strokes alone
+    window.photo_panel.brushwork.setValue(100)  # tracking is off: a programmatic set acts like a release
+    assert window.photo.brushwork == 1.0
+    assert window.photo_panel.brushwork_label.text() == "100 %"
+    qtbot.waitUntil(lambda: window.photo.after is not None and window.photo.after != smooth, timeout=30000)
+    with_strokes = window.photo.after.copy()
+
+    window.photo_panel.brushwork.setValue(0)
+    assert window.photo.after == smooth  # from the preview cache, no repaint
 
     saved = {}
     for value in (0, 100):

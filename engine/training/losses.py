@@ -311,7 +311,8 @@ class FeatureStyle(nn.Module):
     are dominated by a few channels (DESIGN.md section 2). Each training crop is matched to one
     artwork's statistics, drawn per step, not to the average over every artwork: an average over 77
     different Van Goghs is a mushy target that no painting has. A layer's distance is scaled by how
-    much that statistic varies between the artworks, so every depth counts alike.
+    much that statistic varies between the artworks (between crops of a one-painting style), so every
+    depth counts alike.
     Layers are indices into `lossnet.features`: by default 1/4, 1/8 and 1/16; the 1/2 stage drove a
     fine, etched hatching in the first try instead of strokes.
     """
@@ -334,10 +335,11 @@ class FeatureStyle(nn.Module):
         per_art = [self.stats(c) for c in crops_per_artwork]
         self.means = [torch.cat([a[k][0].mean(0, keepdim=True) for a in per_art]) for k in range(len(self.layers))]
         self.stds = [torch.cat([a[k][1].mean(0, keepdim=True) for a in per_art]) for k in range(len(self.layers))]
-        self.scales = []
-        for m, s in zip(self.means, self.stds, strict=True):
-            spread = float(torch.cat([m, s], 1).std(0).mean()) if len(m) > 1 else 0.0
-            self.scales.append(max(spread, 0.1 * float(s.mean())) + 1e-6)
+        # One painting has no spread between artworks: its crops' spread stands in (without it the
+        # scale fell to a floor and The Scream's term outweighed content 3:1, dissolving faces).
+        spread_of = ([torch.cat([m, s], 1) for m, s in zip(self.means, self.stds, strict=True)] if len(per_art) > 1
+                     else [torch.cat(stat, 1) for stat in per_art[0]])
+        self.scales = [max(float(v.std(0).mean()), 1e-3) for v in spread_of]
 
     @torch.no_grad()
     def distance(self, image: torch.Tensor) -> float:

@@ -228,8 +228,8 @@ class Trainer:
             if config.w_style > 0:
                 torch.manual_seed(config.seed + 2)
                 self.feature_style = FeatureStyle(lossnet, config.style_layers)
-                self.feature_style.set_target(
-                    [random_crops([a], config.style_crops_per_art, config.crop).to(dev) for a in self.art])
+                crops = config.style_crops_per_art * (4 if len(self.art) == 1 else 1)  # a spread needs crops
+                self.feature_style.set_target([random_crops([a], crops, config.crop).to(dev) for a in self.art])
             if config.w_perceptual > 0:
                 self.perceptual = PerceptualContent(lossnet)
         torch.set_rng_state(rng)

@@ -177,7 +177,7 @@ def main() -> int:
     ap.add_argument("--crop", type=int, default=220, help="detail crop side in px")
     ap.add_argument("--work-size", type=int, default=1024, help="long side at which photos are stylized")
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--brushwork", type=float, default=1.0, help="0..1, as `atelier stylize --brushwork`")
+    ap.add_argument("--brushwork", type=float, default=0.0, help="0..1, as `atelier stylize --brushwork` (default 0)")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
 

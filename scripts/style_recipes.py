@@ -32,12 +32,15 @@ def main() -> int:
         "trained by `scripts/train_builtins.sh` (the exact commands) on `../shared/data/styles/<slug>/` against",
         "`../shared/data/photos/` minus the held-out photos in `bench/heldout_photos.txt`. The base model",
         "(`resources/base/`) saw every artwork folder at once; each style was fine-tuned from it. The",
-        "evaluation history of each run (every 250 steps) is in `history/<slug>.json`. The brushstrokes",
-        "are not trained: `scripts/set_style_brushes.py` writes them into the files (engine/brushwork.py).",
+        "evaluation history of each run (every 250 steps) is in `history/<slug>.json`. 'loss network' says",
+        "whether a style was trained with EfficientNet-Lite0's style and perceptual terms (issue 14) or with",
+        "the random-feature texture terms before it. The optional procedural brushstrokes",
+        "(`engine/brushwork.py`, off by default) use the `brush` settings written by",
+        "`scripts/set_style_brushes.py`.",
         "",
-        "| style | artworks | photos | steps run | minutes to picked step | device | content weight "
+        "| style | artworks | photos | steps run | minutes to picked step | device | loss network | content weight "
         "| skin colour kept | crop | picked at step (SSIM, texture, colour) | brushstrokes |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     details = []
     for path in styles:
@@ -48,7 +51,8 @@ def main() -> int:
         steps = f"{cfg.get('minutes')} min budget" if cfg.get("minutes") else cfg.get("steps")
         lines.append(
             f"| {meta.name} | {t.get('art_images')} | {t.get('photo_images')} | {steps}"
-            f" | {t.get('seconds', 0) / 60:.1f} | {t.get('device', '').split(',')[0]} | {cfg.get('content_weight')}"
+            f" | {t.get('seconds', 0) / 60:.1f} | {t.get('device', '').split(',')[0]}"
+            f" | {'yes' if cfg.get('w_style', 0) > 0 else 'no'} | {cfg.get('content_weight')}"
             f" | {cfg.get('skin_colour_keep', 0.0)} | {cfg.get('crop')}"
             f" | {int(m.get('step', 0))} ({m.get('ssim')}, {m.get('texture')}, {m.get('colour')})"
             f" | {_strokes(meta.brush)} |"

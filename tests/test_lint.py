@@ -19,3 +19,11 @@ def test_ruff_clean():
     r = subprocess.run([ruff, "check", "engine", "desktop_app", "tests", "bench", "scripts", "packaging"],
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_import_contracts_hold():
+    """engine/ never imports Qt, qasync or desktop_app (pyproject.toml [tool.importlinter])."""
+    tool = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
+    assert Path(tool).exists(), "lint-imports is missing: pip install -e '.[dev]' installs import-linter"
+    r = subprocess.run([tool], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr

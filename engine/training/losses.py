@@ -325,8 +325,10 @@ class FeatureStyle(nn.Module):
         self.stds: list[torch.Tensor] = []
         self.scales: list[float] = []
 
-    def stats(self, x: torch.Tensor, weight: torch.Tensor | None = None) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        feats = self.lossnet.features(x, upto=_upto(self.layers))
+    def stats(self, x: torch.Tensor, weight: torch.Tensor | None = None,
+              feats: list[torch.Tensor] | None = None) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """`feats`: `lossnet.features(x)` when the caller has them already (the trainer shares one pass)."""
+        feats = feats if feats is not None else self.lossnet.features(x, upto=feature_upto(self.layers))
         return [_channel_stats(feats[i], weight) for i in self.layers]
 
     @torch.no_grad()
@@ -350,12 +352,14 @@ class FeatureStyle(nn.Module):
             per_art += (((mu - tm) ** 2).mean(1) + ((sd - ts) ** 2).mean(1)) / scale**2
         return float(per_art.min()) / len(self.layers)
 
-    def forward(self, fake: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, fake: torch.Tensor, weight: torch.Tensor | None = None,
+                feats: list[torch.Tensor] | None = None) -> torch.Tensor:
         """`weight` (N, 1, H, W): where the painting's statistics are asked for; the trainer passes
         1 - skin, so the painter's texture goes to walls, skies and clothes, not into faces."""
         pick = torch.randint(len(self.means[0]), (fake.shape[0],), device=fake.device)
         total = fake.new_zeros(())
-        for (mu, sd), tm, ts, scale in zip(self.stats(fake, weight), self.means, self.stds, self.scales, strict=True):
+        stats = self.stats(fake, weight, feats)
+        for (mu, sd), tm, ts, scale in zip(stats, self.means, self.stds, self.scales, strict=True):
             total = total + (F.mse_loss(mu, tm[pick]) + F.mse_loss(sd, ts[pick])) / scale**2
         return total / len(self.layers)
 
@@ -372,12 +376,14 @@ class PerceptualContent(nn.Module):
         self.lossnet = lossnet
         self.layers = layers
 
-    def forward(self, x: torch.Tensor, fake: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
-        """`weight` (N, 1, H, W), mean about 1: where content counts more (the trainer holds faces harder)."""
-        upto = _upto(self.layers)
+    def forward(self, x: torch.Tensor, fake: torch.Tensor, weight: torch.Tensor | None = None,
+                feats: list[torch.Tensor] | None = None) -> torch.Tensor:
+        """`weight` (N, 1, H, W), mean about 1: where content counts more (the trainer holds faces harder).
+        `feats`: `lossnet.features(fake)` when the caller has them already."""
+        upto = feature_upto(self.layers)
         with torch.no_grad():
             fx = self.lossnet.features(x, upto=upto)
-        ff = self.lossnet.features(fake, upto=upto)
+        ff = feats if feats is not None else self.lossnet.features(fake, upto=upto)
         total = fake.new_zeros(())
         for i in self.layers:
             scale = fx[i].flatten(2).std(2).mean(0).clamp(min=1e-3)[None, :, None, None]
@@ -388,7 +394,8 @@ class PerceptualContent(nn.Module):
         return total / len(self.layers)
 
 
-def _upto(layers: tuple[int, ...]) -> int:
+def feature_upto(layers: tuple[int, ...]) -> int:
+    """The last block `lossnet.features` must run to give these layers."""
     from engine.models.lossnet import FEATURE_BLOCKS
 
     return FEATURE_BLOCKS[max(layers)]

@@ -58,6 +58,7 @@ from engine.training.losses import (
     PatchNCE,
     PerceptualContent,
     RandomGramTexture,
+    feature_upto,
     lsgan_d,
     lsgan_g,
     skin_weight,
@@ -223,8 +224,9 @@ class Trainer:
             del art_crops
         self.feature_style: FeatureStyle | None = None
         self.perceptual: PerceptualContent | None = None
+        self.lossnet = None
         if config.w_style > 0 or config.w_perceptual > 0:
-            lossnet = load_lossnet(dev)
+            self.lossnet = lossnet = load_lossnet(dev)
             if config.w_style > 0:
                 torch.manual_seed(config.seed + 2)
                 self.feature_style = FeatureStyle(lossnet, config.style_layers)
@@ -310,10 +312,15 @@ class Trainer:
         # its content harder, so faces take the palette and a light touch, not the strokes of a sky.
         with torch.no_grad():
             skin = skin_weight(x) if self.feature_style is not None or self.perceptual is not None else None
+        feats = None  # one pass of the loss network over G's output serves both of its terms
+        if self.feature_style is not None or self.perceptual is not None:
+            layers = (c.style_layers if self.feature_style is not None else ()) + \
+                (self.perceptual.layers if self.perceptual is not None else ())
+            feats = self.lossnet.features(fake, upto=feature_upto(layers))
         loss_style = zero
         if self.feature_style is not None:
-            loss_style = self.feature_style(fake, (1 - skin).clamp(min=c.style_on_skin))
-        loss_perc = zero if self.perceptual is None else self.perceptual(x, fake, 1 + c.w_skin * skin)
+            loss_style = self.feature_style(fake, (1 - skin).clamp(min=c.style_on_skin), feats)
+        loss_perc = zero if self.perceptual is None else self.perceptual(x, fake, 1 + c.w_skin * skin, feats)
         total = (c.w_gan * loss_gan + c.w_nce * loss_nce + c.w_idt * loss_idt
                  + c.content_weight * (c.w_struct * loss_struct + c.w_perceptual * loss_perc)
                  + c.w_texture * loss_tex + c.w_bands * loss_bands + c.w_style * loss_style)

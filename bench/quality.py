@@ -172,8 +172,8 @@ def main() -> int:
     ap.add_argument("--max-size", type=int, default=None,
                     help="long side both tools stylize at (default 1024; quick 512)")
     ap.add_argument("--strength", type=float, default=1.0)
-    ap.add_argument("--brushwork", type=float, default=1.0,
-                    help="the app's Brushwork setting, 0..1 (default: the app's default; 0 = the generator alone)")
+    ap.add_argument("--brushwork", type=float, default=None,
+                    help="the app's Brushwork setting, 0..1 (default: the app's default, StylizeOptions().brushwork)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--peer-python", default=DEFAULT_PEER_PYTHON)
@@ -205,11 +205,12 @@ def main() -> int:
     photos = heldout_photos(n_photos)
     device = resolve_device(args.device)
     host = ModelHost()
-    options = StylizeOptions(strength=args.strength, max_size=max_size, brushwork=args.brushwork)
+    brushwork = StylizeOptions().brushwork if args.brushwork is None else args.brushwork
+    options = StylizeOptions(strength=args.strength, max_size=max_size, brushwork=brushwork)
 
     result: dict[str, Any] = {"machine": machine_info(args.threads), "quick": q, "settings": {
         "photos": [p.name for p in photos], "max_size": max_size, "strength": args.strength,
-        "brushwork": args.brushwork,
+        "brushwork": brushwork,
         "device": device.spec, "styles_dir": str(args.styles_dir)}, "styles": {}, "skipped": {}}
     if q:
         print("QUICK smoke run: a few photos at low resolution; not a result.", flush=True)

@@ -46,3 +46,17 @@ def working_copy(rgb: np.ndarray, side: int = WORKING_SIDE) -> np.ndarray:
     s = side / max(h, w)
     size = (max(1, round(w * s)), max(1, round(h * s)))
     return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
+
+
+def cover(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
+    """`rgb` scaled to cover width x height and cropped at the top left, as the live path crops a frame
+    to its model's factor: the photo a live answer was painted from, at the answer's size."""
+    h, w = rgb.shape[:2]
+    if (w, h) == (width, height):
+        return rgb
+    from PIL import Image
+
+    scale = max(width / w, height / h)
+    size = (max(width, round(w * scale)), max(height, round(h * scale)))
+    resized = np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).resize(size, Image.Resampling.BILINEAR))
+    return resized[:height, :width]

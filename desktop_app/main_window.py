@@ -1,20 +1,19 @@
 """The main window: gallery on the left, Photo / Batch / Live tabs, menus, status bar, banner.
 
-It wires widgets to view-models and owns the dialogs; it never talks to the engine itself except
-to shut the bridge down when the window closes. Everything it needs can be injected (bridge,
-catalog, settings) so tests drive the real engine with tiny fixture styles.
+The composition root: it builds the view-models (one shared look for every tab) around the bridge
+and the engine services from `desktop_app.composition`, binds the views to them and owns the dialogs.
+It never talks to the engine itself except to shut the bridge down when the window closes.
+Everything it needs can be injected (bridge, catalog, settings, services) so tests drive the real
+engine with tiny fixture styles, or a scripted one.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -26,56 +25,57 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.bridge import EngineBridge
+from desktop_app.composition import engine_services, make_bridge
+from desktop_app.live.live_view import LiveView
 from desktop_app.settings import AppSettings
-from desktop_app.viewmodels.app import AppViewModel
+from desktop_app.viewmodels.app import AppViewModel, about_markdown
 from desktop_app.viewmodels.batch import BatchViewModel
 from desktop_app.viewmodels.gallery import GalleryViewModel, describe_style
+from desktop_app.viewmodels.live import LiveViewModel
+from desktop_app.viewmodels.look import LookViewModel
 from desktop_app.viewmodels.photo import SAVE_FORMATS, PhotoViewModel
+from desktop_app.viewmodels.services import EngineServices
+from desktop_app.viewmodels.training import TrainingViewModel
 from desktop_app.widgets.banner import ErrorBanner
 from desktop_app.widgets.batch_panel import BatchPanel
 from desktop_app.widgets.dialogs import AboutDialog, PreferencesDialog
 from desktop_app.widgets.gallery_panel import GalleryPanel
 from desktop_app.widgets.photo_panel import PhotoPanel
+from desktop_app.wizard.training_wizard import TrainingWizard
 from engine.catalog import Catalog
-from engine.messages import StylizeOptions
 from engine.stylefile import SUFFIX
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.tif *.tiff *.bmp *.gif);;All files (*)"
 SAVE_FILTERS = {"jpg": "JPEG image (*.jpg)", "png": "PNG image (*.png)", "webp": "WebP image (*.webp)"}
 STYLE_FILTER = f"Atelier styles (*{SUFFIX})"
-WIZARD_MODULE = "desktop_app.wizard.training_wizard"
-LIVE_MODULE = "desktop_app.live.live_view"
 TAB_PHOTO, TAB_BATCH, TAB_LIVE = 0, 1, 2
-
-
-def _module_available(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 class MainWindow(QMainWindow):
     def __init__(self, bridge: EngineBridge | None = None, catalog: Catalog | None = None,
-                 settings: AppSettings | None = None, open_path: Path | None = None) -> None:
+                 settings: AppSettings | None = None, open_path: Path | None = None,
+                 services: EngineServices | None = None) -> None:
         super().__init__()
         self.settings = settings or AppSettings()
-        self.bridge = bridge or EngineBridge(catalog)
+        self.bridge = bridge or make_bridge(catalog)
+        self.services = services or engine_services()
         self._closing = False
         self.app_vm = AppViewModel(self.bridge, self.settings)
-        self.gallery = GalleryViewModel(self.bridge.catalog, self.app_vm)
-        self.photo = PhotoViewModel(self.app_vm, self.gallery)
-        self.batch = BatchViewModel(self.app_vm, self.gallery)
-        self.photo.strength = self.settings.number("photo/strength", 1.0)
-        self.photo.preserve_colors = self.settings.flag("photo/preserve_colors")
-        self.photo.brushwork = self.settings.number("photo/brushwork", StylizeOptions.brushwork)
+        self.look = LookViewModel(self.settings)
+        self.gallery = GalleryViewModel(self.bridge.catalog, self.app_vm, self.look)
+        self.photo = PhotoViewModel(self.app_vm, self.look, self.gallery, self.services)
+        self.batch = BatchViewModel(self.app_vm, self.look, self.gallery, self.services, self.settings)
+        self.live = LiveViewModel(self.app_vm, self.look, self.gallery, self.services)
+        self.live.mirror = self.settings.flag("live/mirror")
+        self.live.show_stats = self.settings.flag("live/show_stats")
+        self.wizard: TrainingWizard | None = None
 
         self.gallery_panel = GalleryPanel(self.gallery)
         self.photo_panel = PhotoPanel(self.photo)
-        self.batch_panel = BatchPanel(self.batch, self.settings)
+        self.batch_panel = BatchPanel(self.batch)
         self.live_holder = QWidget()
         QVBoxLayout(self.live_holder).setContentsMargins(0, 0, 0, 0)
-        self.live_view: QWidget | None = None
+        self.live_view: LiveView | None = None  # built on first visit: listing cameras can take a moment
         self.tabs = QTabWidget()
         self.tabs.addTab(self.photo_panel, "Photo")
         self.tabs.addTab(self.batch_panel, "Batch")
@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._connect()
-        self.gallery.refresh(select=self.settings.text("style/last") or None)
+        self.gallery.refresh()
         self._restore_geometry()
         self._update_title()
         if open_path is not None:
@@ -163,15 +163,18 @@ class MainWindow(QMainWindow):
         style.addSeparator()
         self.wizard_action = self._action(style, "New style from &artworks…", self.open_wizard,
                                           tip="Teach Atelier a new style from 10-30 of your artworks")
-        if not _module_available(WIZARD_MODULE):
-            self.wizard_action.setEnabled(False)
-            self.wizard_action.setText("New style from artworks… (not available in this build)")
 
         view = bar.addMenu("&View")
         self._action(view, "&Fit to window", self.photo_panel.canvas.fit, ["Ctrl+0"])
         self._action(view, "&Actual size (100 %)", self.photo_panel.canvas.actual_size, ["Ctrl+1"])
         for index, name in ((TAB_PHOTO, "&Photo"), (TAB_BATCH, "&Batch"), (TAB_LIVE, "&Live")):
             self._action(view, name, lambda _c=False, i=index: self.tabs.setCurrentIndex(i), [f"Alt+{index + 1}"])
+        view.addSeparator()
+        self.stats_action = self._action(view, "Show live frame &rate", lambda on: setattr(self.live, "show_stats", on),
+                                         tip="Frames per second, latency and resolution over the live picture")
+        self.stats_action.setCheckable(True)
+        self.stats_action.setChecked(self.live.show_stats)
+        self.live.show_stats_changed.connect(self.stats_action.setChecked)
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About Atelier", self.about)
@@ -180,8 +183,7 @@ class MainWindow(QMainWindow):
         self.app_vm.device_text_changed.connect(self._show_device)
         self.app_vm.last_run_text_changed.connect(self.last_run_label.setText)
         self.app_vm.notice_posted.connect(lambda m: self.statusBar().showMessage(m, 10000))
-        self.app_vm.device_changed.connect(self._push_device_to_live)
-        self.gallery.current_changed.connect(self._on_style)
+        self.look.style_changed.connect(self._on_style)
         self.gallery_panel.import_requested.connect(self.import_style)
         self.gallery_panel.export_requested.connect(self.export_style)
         self.gallery_panel.delete_requested.connect(self.delete_style)
@@ -211,45 +213,22 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         self.setWindowTitle(f"Atelier — {self.photo.title}" if self.photo.title else "Atelier")
 
-    def _on_style(self, slug: str) -> None:
+    def _on_style(self, _slug: str) -> None:
         entry = self.gallery.entry()
         self.delete_action.setEnabled(entry is not None and not entry.builtin)
-        if slug:
-            self.settings.set_text("style/last", slug)
-        if self.live_view is not None and slug and hasattr(self.live_view, "set_style"):
-            self.live_view.set_style(slug)
-
-    def _push_device_to_live(self, spec: str) -> None:
-        if self.live_view is not None and hasattr(self.live_view, "set_device"):
-            self.live_view.set_device(spec)
 
     def _on_tab(self, index: int) -> None:
         if index == TAB_LIVE:
             self._ensure_live()
-        elif self.live_view is not None and hasattr(self.live_view, "stop"):
-            self.live_view.stop()  # release the camera and the engine when the tab is left
+        else:
+            self.live.shutdown()  # release the camera and the engine when the tab is left
 
-    def _ensure_live(self) -> None:
-        """Build the live view on first use (it may open a camera); a placeholder if it is missing."""
-        if self.live_view is not None:
-            return
-        try:
-            module = importlib.import_module(LIVE_MODULE)
-            view = module.LiveView(self.bridge, self.live_holder)
-        except Exception as exc:  # the live view is optional: its absence must not break the app
-            view = QLabel(f"The live webcam view is not available in this build.\n\n({exc})")
-            view.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            view.setWordWrap(True)
-        self.live_view = view
-        self.live_holder.layout().addWidget(view)
-        for key, box in self._live_boxes().items():  # the live view's switches, as they were left
-            box.setChecked(self.settings.flag(key, box.isChecked()))
-        status = getattr(view, "status_message", None)
-        if status is not None:
-            status.connect(lambda m: self.statusBar().showMessage(m, 10000))
-        if self.gallery.current:
-            self._on_style(self.gallery.current)
-        self._push_device_to_live(self.app_vm.device)
+    def _ensure_live(self) -> LiveView:
+        """Build the live view on first visit."""
+        if self.live_view is None:
+            self.live_view = LiveView(self.live, self.live_holder)
+            self.live_holder.layout().addWidget(self.live_view)
+        return self.live_view
 
     # ---------------------------------------------------------------------------- photo actions
     def open_photo(self) -> None:
@@ -296,9 +275,7 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------------------- batch / cancel
     def start_batch(self) -> None:
         self.tabs.setCurrentIndex(TAB_BATCH)
-        panel = self.batch_panel
-        if self.batch.start(panel.strength.value() / 100, panel.preserve.isChecked(), panel.brushwork.value() / 100):
-            panel.remember()
+        self.batch.start()
 
     def cancel_current(self) -> None:
         if not self.batch.cancel():
@@ -341,15 +318,15 @@ class MainWindow(QMainWindow):
             box.setModal(False)
             box.show()
 
-    def open_wizard(self) -> None:
-        try:
-            module = importlib.import_module(WIZARD_MODULE)
-            wizard = module.TrainingWizard(self.bridge, self, self.settings.folder("photo"))
-        except Exception as exc:
-            self.app_vm.report_error(f"The training wizard could not be opened: {exc}")
-            return
-        wizard.style_created.connect(self._on_style_created)
-        wizard.show()
+    def open_wizard(self) -> TrainingWizard:
+        """Show the training wizard (the one already open, if it is)."""
+        if self.wizard is None or not self.wizard.isVisible():
+            vm = TrainingViewModel(self.app_vm, self.bridge.catalog, self.services, self.settings.folder("photo"))
+            vm.style_created.connect(self._on_style_created)
+            self.wizard = TrainingWizard(vm, self)
+        self.wizard.show()
+        self.wizard.raise_()
+        return self.wizard
 
     def _on_style_created(self, path: object) -> None:
         slug = Path(str(path)).name.removesuffix(SUFFIX)
@@ -358,13 +335,13 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------------------- dialogs
     def preferences(self) -> None:
-        dialog = PreferencesDialog(self.app_vm.device, self)
+        dialog = PreferencesDialog(self.app_vm.device, self, self.app_vm.device_choices())
         if dialog.exec() == PreferencesDialog.DialogCode.Accepted:
             self.app_vm.set_device(dialog.chosen_device())
             self.photo.refresh_preview()
 
     def about(self) -> None:
-        AboutDialog(self).exec()
+        AboutDialog(about_markdown(), self).exec()
 
     # ---------------------------------------------------------------------------- closing
     def confirm_close_during_batch(self) -> bool:
@@ -386,27 +363,19 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.batch.cancel()
         self.photo.cancel()
+        self.live.shutdown()
+        if self.wizard is not None and self.wizard.vm.running:
+            self.wizard.vm.cancel()  # its checkpoint is kept: the wizard offers to resume next time
         self._remember()
-        if self.live_view is not None:
-            getattr(self.live_view, "stop", self.live_view.close)()
         self.bridge.shutdown()  # cancels every job and joins the engine thread
         event.accept()
-
-    def _live_boxes(self) -> dict[str, QCheckBox]:
-        """Settings key -> check box of the live view (none until it is built, or if it is missing)."""
-        boxes = {"live/mirror": getattr(self.live_view, "mirror_box", None),
-                 "live/brushwork": getattr(self.live_view, "brush_box", None)}
-        return {k: b for k, b in boxes.items() if isinstance(b, QCheckBox)}
 
     def _remember(self) -> None:
         s = self.settings
         s.set_value("window/geometry", QByteArray(self.saveGeometry()))
         s.set_value("window/state", QByteArray(self.saveState()))
         s.set_value("window/splitter", QByteArray(self.splitter.saveState()))
-        s.set_value("photo/strength", self.photo.strength)
-        s.set_value("photo/preserve_colors", self.photo.preserve_colors)
-        s.set_value("photo/brushwork", self.photo.brushwork)
-        for key, box in self._live_boxes().items():
-            s.set_value(key, box.isChecked())
-        self.batch_panel.remember()
+        s.set_value("live/mirror", self.live.mirror)
+        s.set_value("live/show_stats", self.live.show_stats)
+        self.batch.remember()
         s.sync()

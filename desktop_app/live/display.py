@@ -1,4 +1,4 @@
-"""The live picture: the newest stylized frame, scaled to fit, with a small figures overlay.
+"""The live picture: the newest stylized frame, scaled to fit, with an optional figures overlay.
 
 Painting one QImage ourselves (instead of a QLabel pixmap) avoids a pixmap conversion per frame and
 lets the overlay and the empty state (no camera, stopped, an error) share one widget.
@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from desktop_app.live.session import LiveStats
+from desktop_app.viewmodels.live import LiveStats
 
 
 class FrameDisplay(QWidget):
@@ -21,15 +21,19 @@ class FrameDisplay(QWidget):
         self._caption = ""
         self._empty_title = "Live view"
         self._empty_text = "Choose a camera or a video file, then press Start."
-        self.show_overlay = True
+        self.show_overlay = False  # the figures are for the curious: View > Show frame rate
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 240)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     # ------------------------------------------------------------------ state
-    def set_frame(self, pixels: bytes, width: int, height: int, caption: str = "") -> None:
-        self._image = QImage(pixels, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+    def set_image(self, image: QImage, caption: str = "") -> None:
+        self._image = image
         self._caption = caption
+        self.update()
+
+    def set_overlay(self, on: bool) -> None:
+        self.show_overlay = on
         self.update()
 
     def set_stats(self, stats: LiveStats | None) -> None:

@@ -1,14 +1,14 @@
 """Application-wide state: chosen device, what the status bar shows, errors for the banner.
 
-Every other view-model reports through here, so a failure anywhere reaches one visible place and
-the status bar always tells which device ran the last job and how long it took.
+It follows every job the bridge hands out (`job_submitted`), so a failure anywhere reaches one
+visible place and the status bar always tells which device ran the last job and how long it took.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 
-from desktop_app.bridge import EngineBridge
+from desktop_app.bridge import EngineBridge, JobHandle
 from desktop_app.settings import AppSettings
 from desktop_app.viewmodels.properties import ObservableObject, Property
 from engine.errors import AtelierError
@@ -39,10 +39,29 @@ class AppViewModel(ObservableObject):
         self.settings = settings
         self.device = settings.device
         self.device_text = describe_device(self.device)
-        bridge.started.connect(self._on_started)
-        bridge.finished.connect(self._on_finished)
-        bridge.notice.connect(self._on_notice)
-        bridge.failed.connect(self._on_failed)
+        bridge.job_submitted.connect(self._follow)
+
+    def _follow(self, job: JobHandle) -> None:
+        job.started.connect(self._on_started)
+        job.finished.connect(self._on_finished)
+        job.notice.connect(self._on_notice)
+        job.failed.connect(self._on_failed)
+
+    @staticmethod
+    def device_choices() -> list[tuple[str, str]]:
+        """(spec, label) for Automatic, the CPU and each usable GPU, from the engine's probe."""
+        from engine.devices import available_devices
+
+        choices = [("auto", "Automatic (best available)")]
+        try:
+            found = available_devices()
+        except Exception:  # a broken driver must not hide the choice; the engine reports it on use
+            found = []
+        for d in found:
+            choices.append((d.spec, "CPU" if d.spec == "cpu" else d.describe()))
+        if all(spec != "cpu" for spec, _ in choices):
+            choices.append(("cpu", "CPU"))
+        return choices
 
     def set_device(self, spec: str) -> None:
         self.settings.device = spec
@@ -73,6 +92,26 @@ class AppViewModel(ObservableObject):
 
     def _on_failed(self, event: JobFailed) -> None:
         self.report_error(event.message, event.detail)
+
+
+FALLBACK_CREDITS = (
+    "## Credits\n\n"
+    "Sample photo: astronaut Eileen Collins, NASA (public domain), as shipped with scikit-image.\n\n"
+    "Built-in styles are trained on public-domain artworks; their full list of sources is in "
+    "`resources/ATTRIBUTION.md` when the styles are installed.\n\n"
+    "Made with PySide6 (Qt for Python, LGPL), PyTorch, Pillow, NumPy and safetensors."
+)
+
+
+def about_markdown() -> str:
+    """About Atelier: version and the credits shipped in resources/ATTRIBUTION.md."""
+    from engine import __version__
+    from engine.paths import resources_dir
+
+    credits = resources_dir() / "ATTRIBUTION.md"
+    text = credits.read_text(encoding="utf-8") if credits.is_file() else FALLBACK_CREDITS
+    return (f"# Atelier {__version__}\n\nTurns photos into paintings with content-preserving GAN style "
+            "transfer, entirely on your own computer.\n\n---\n\n" + text)
 
 
 def _sentence(message: str) -> str:

@@ -1,35 +1,45 @@
 """A folder of photos: validate on the GUI thread, run `StylizeFolder`, show progress and results.
 
 The input is checked (folder exists, images found) before anything is queued, so mistakes are
-reported at once. Progress, time left, the newest result's thumbnail and the per-file failures of
-the engine's `BatchReport` become properties the batch panel shows.
+reported at once. The batch paints the shared look exactly as the Photo tab previews it, frozen when
+it starts: `painting_text` says what the running batch paints, whatever is clicked meanwhile.
+Progress, time left, the newest result's thumbnail and the per-file failures of the engine's batch
+report become properties the batch panel shows.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from PySide6.QtGui import QImage
 
+from desktop_app.bridge import JobHandle
 from desktop_app.imaging import bytes_to_qimage
+from desktop_app.settings import AppSettings
 from desktop_app.viewmodels.app import AppViewModel
 from desktop_app.viewmodels.gallery import GalleryViewModel
+from desktop_app.viewmodels.look import Look, LookViewModel
 from desktop_app.viewmodels.properties import ObservableObject, Property
-from engine.batch import BatchReport, collect_inputs
+from desktop_app.viewmodels.services import EngineServices
 from engine.errors import AtelierError
-from engine.messages import (
-    JobCancelled,
-    JobFailed,
-    JobFinished,
-    JobPreview,
-    JobProgress,
-    StylizeFolder,
-    StylizeOptions,
-)
+from engine.messages import JobCancelled, JobFailed, JobFinished, JobPreview, JobProgress, StylizeFolder
 
 BATCH_FORMATS = ("same", "jpg", "png", "webp")
 _COUNT = re.compile(r"^(\d+)/(\d+)\s*(.*)$")
+
+
+@runtime_checkable
+class BatchOutcome(Protocol):
+    """What the panel reads of the engine's batch report (engine.batch.BatchReport)."""
+
+    done: list
+    skipped: list
+    failed: list  # [{"file": ..., "reason": ...}]
+    seconds: float
+    out_dirs: list
+    cancelled: bool
 
 
 def format_eta(seconds: float | None) -> str:
@@ -57,19 +67,39 @@ class BatchViewModel(ObservableObject):
     failures = Property(())              # ((file, reason), ...)
     summary = Property("")
     result_dir = Property("")            # where the outputs went (for "Open output folder")
+    painting = Property(None)            # the Look the current (or last) batch was started with
+    painting_text = Property("")         # that look in words, for the panel
 
-    def __init__(self, app: AppViewModel, gallery: GalleryViewModel) -> None:
+    def __init__(self, app: AppViewModel, look: LookViewModel, gallery: GalleryViewModel,
+                 services: EngineServices, settings: AppSettings | None = None) -> None:
         super().__init__()
         self.app = app
+        self.look = look
         self.gallery = gallery
-        self.job: int | None = None
+        self.services = services
+        self.settings = settings
+        self.job: JobHandle | None = None
         self._total = 0
-        bridge = app.bridge
-        bridge.progress.connect(self._on_progress)
-        bridge.preview.connect(self._on_preview)
-        bridge.finished.connect(self._on_finished)
-        bridge.failed.connect(self._on_failed)
-        bridge.cancelled.connect(self._on_cancelled)
+        if settings is not None:  # the folders and choices of the last batch
+            for name, prop in (("batch_in", "input_dir"), ("batch_out", "output_dir")):
+                folder = settings.folder(name)
+                if folder is not None:
+                    setattr(self, prop, str(folder))
+            self.recursive = settings.flag("batch/recursive")
+            fmt = settings.text("batch/format", "same")
+            self.output_format = fmt if fmt in BATCH_FORMATS else "same"
+
+    def remember(self) -> None:
+        """Keep this batch's folders and choices for next time."""
+        s = self.settings
+        if s is None:
+            return
+        if self.input_dir and Path(self.input_dir).is_dir():
+            s.set_folder("batch_in", Path(self.input_dir))
+        if self.output_dir and Path(self.output_dir).is_dir():
+            s.set_folder("batch_out", Path(self.output_dir))
+        s.set_value("batch/recursive", self.recursive)
+        s.set_text("batch/format", self.output_format)
 
     @property
     def running(self) -> bool:
@@ -81,7 +111,8 @@ class BatchViewModel(ObservableObject):
         return Path(self.input_dir.strip()) / "stylized" if self.input_dir.strip() else None
 
     # ---------------------------------------------------------------------------- commands
-    def start(self, strength: float, preserve_colors: bool, brushwork: float = StylizeOptions.brushwork) -> bool:
+    def start(self) -> bool:
+        """Paint the folder in the look as it is now (the Photo tab's preview)."""
         if self.running:
             return False
         folder = Path(self.input_dir.strip()) if self.input_dir.strip() else None
@@ -89,21 +120,20 @@ class BatchViewModel(ObservableObject):
             self.app.report_error("Choose an existing input folder first" if folder is None
                                   else f"The input folder {folder} does not exist")
             return False
-        if not self.gallery.current:
+        look: Look = self.look.current()
+        if not look.style:
             self.app.report_error("Pick a style in the gallery first")
             return False
         try:
-            found = collect_inputs([folder], self.recursive)
+            total = self.services.count_inputs(folder, self.recursive)
         except AtelierError as exc:
             self.app.report_error(str(exc))
             return False
         out = self.effective_output()
-        request = StylizeFolder(inputs=(folder,), out_dir=out, style=self.gallery.current,
-                                options=StylizeOptions(strength=strength, preserve_colors=preserve_colors,
-                                                       brushwork=brushwork, output_format=self.output_format),
+        request = StylizeFolder(inputs=(folder,), out_dir=out, style=look.style,
+                                options=look.options(output_format=self.output_format),
                                 recursive=self.recursive, device=self.app.device)
-        self.job = request.job_id
-        self._total = len(found.files)
+        self._total = total
         self.fraction = 0.0
         self.count_text = f"0 of {self._total}"
         self.eta_text = format_eta(None)
@@ -112,33 +142,40 @@ class BatchViewModel(ObservableObject):
         self.failures = ()
         self.summary = f"Painting {self._total} photos. Finished paintings are kept even if you stop."
         self.result_dir = str(out)
+        self.painting = look
+        self.painting_text = look.describe(self.gallery.current_name)
         self.state = "running"
-        self.app.bridge.submit(request)
+        self.remember()
+        job = self.app.bridge.submit(request)
+        self.job = job
+        job.progress.connect(self._on_progress)
+        job.preview.connect(self._on_preview)
+        job.finished.connect(self._on_finished)
+        job.failed.connect(self._on_failed)
+        job.cancelled.connect(self._on_cancelled)
         return True
 
     def toggle_pause(self) -> None:
         if self.job is None:
             return
         if self.state == "running":
-            self.app.bridge.pause(self.job)
+            self.job.pause()
             self.state = "paused"
             self.eta_text = "paused"
         elif self.state == "paused":
-            self.app.bridge.resume(self.job)
+            self.job.resume()
             self.state = "running"
             self.eta_text = format_eta(None)
 
     def cancel(self) -> bool:
         if self.job is None or not self.running:
             return False
-        self.app.bridge.cancel(self.job)
+        self.job.cancel()
         self.eta_text = "stopping after the current photo…"
         return True
 
     # ---------------------------------------------------------------------------- engine events
     def _on_progress(self, event: JobProgress) -> None:
-        if event.job_id != self.job:
-            return
         self.fraction = event.fraction
         m = _COUNT.match(event.stage or "")
         if m:
@@ -148,18 +185,14 @@ class BatchViewModel(ObservableObject):
             self.eta_text = format_eta(event.eta_s)
 
     def _on_preview(self, event: JobPreview) -> None:
-        if event.job_id != self.job:
-            return
         image: QImage = bytes_to_qimage(event.pixels, event.width, event.height)
         self.thumbnail_caption = event.caption  # first, so views showing the image can read it
         self.thumbnail = image
 
     def _on_finished(self, event: JobFinished) -> None:
-        if event.job_id != self.job:
-            return
         report = event.result
         self.job = None
-        if isinstance(report, BatchReport):
+        if isinstance(report, BatchOutcome):
             self.failures = tuple((Path(f["file"]).name, f["reason"]) for f in report.failed)
             if report.out_dirs:
                 self.result_dir = report.out_dirs[0] if len(report.out_dirs) == 1 else self.result_dir
@@ -183,16 +216,12 @@ class BatchViewModel(ObservableObject):
         self.eta_text = ""
 
     def _on_failed(self, event: JobFailed) -> None:
-        if event.job_id != self.job:
-            return
         self.job = None
         self.summary = f"The batch stopped: {event.message}"
         self.eta_text = ""
         self.state = "failed"
 
-    def _on_cancelled(self, event: JobCancelled) -> None:
-        if event.job_id != self.job:
-            return
+    def _on_cancelled(self, _event: JobCancelled) -> None:
         self.job = None
         self.summary = "Stopped before any photo was finished."
         self.eta_text = ""

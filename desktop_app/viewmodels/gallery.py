@@ -1,7 +1,8 @@
 """The style gallery: which styles exist, which one is chosen, and import/export/delete.
 
 The catalog does the file work (it validates every imported file); this view-model turns its
-answers into a Qt list model with thumbnails and a change-only `current` slug.
+answers into a Qt list model with thumbnails. The chosen style is the shared look's `style`
+(`LookViewModel`): choosing in the gallery changes what Photo, Batch and Live paint next.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
 
 from desktop_app.viewmodels.app import AppViewModel
+from desktop_app.viewmodels.look import LookViewModel
 from desktop_app.viewmodels.properties import ObservableObject, Property
 from engine.brushwork import preset_name
 from engine.catalog import Catalog, StyleEntry
@@ -107,15 +109,20 @@ class StyleListModel(QAbstractListModel):
 
 
 class GalleryViewModel(ObservableObject):
-    current = Property("")      # slug of the chosen style ("" when none)
     empty = Property(True)      # no style installed at all: the view shows how to get one
     strokes_changed = Signal(str)  # slug of a style given other brushstrokes: its paintings are stale
 
-    def __init__(self, catalog: Catalog, app: AppViewModel) -> None:
+    def __init__(self, catalog: Catalog, app: AppViewModel, look: LookViewModel) -> None:
         super().__init__()
         self.catalog = catalog
         self.app = app
+        self.look = look
         self.model = StyleListModel()
+
+    @property
+    def current(self) -> str:
+        """Slug of the chosen style ("" when none): the look's style (`look.style_changed` signals it)."""
+        return self.look.style
 
     # ---------------------------------------------------------------------------- queries
     def entry(self, slug: str | None = None) -> StyleEntry | None:
@@ -138,11 +145,11 @@ class GalleryViewModel(ObservableObject):
         wanted = select or self.current
         if self.model.row_of(wanted) < 0:
             wanted = entries[0].slug if entries else ""
-        self.current = wanted
+        self.look.style = wanted
 
     def select(self, slug: str) -> None:
         if self.model.row_of(slug) >= 0:
-            self.current = slug
+            self.look.style = slug
 
     def step(self, delta: int) -> None:
         """Previous/next style ([ and ]), wrapping around."""
@@ -150,7 +157,7 @@ class GalleryViewModel(ObservableObject):
         if not n:
             return
         row = self.model.row_of(self.current)
-        self.current = self.model.entries[(row + delta) % n if row >= 0 else 0].slug
+        self.look.style = self.model.entries[(row + delta) % n if row >= 0 else 0].slug
 
     def import_file(self, path: Path) -> StyleEntry | None:
         try:

@@ -1,44 +1,41 @@
-"""One photo: the working copy on screen, its stylized preview, strength/colour mixing, Save as.
+"""One photo: the working copy on screen, its stylized preview in the shared look, Save as.
 
-The engine stylizes a downscaled working copy (about 1024 px) at full strength; strength and
-"preserve colours" are then mixed here with the engine's own pure functions, so dragging the
-strength slider is instant and gives exactly what Save will write. Previews are a single slot: one
-request in flight; a newer request waits for it and only the latest setting is run. Save runs the
-full-resolution `StylizeImage` on the engine and never writes over the opened file.
+The engine stylizes a downscaled working copy (about 1024 px) at full strength; the look's strength
+and "preserve colours" are then mixed here with the engine's own pure function (`keep_colors`,
+handed in as a service), so dragging the strength slider is instant and gives exactly what Save and
+Batch write. Previews are a single slot: one request in flight; a newer request waits for it and only
+the latest setting is run. Save runs the full-resolution `StylizeImage` on the engine and never
+writes over the opened file.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QImage
 
+from desktop_app.bridge import JobHandle
 from desktop_app.imaging import qimage_to_rgb, rgb_to_qimage, working_copy
 from desktop_app.viewmodels.app import AppViewModel
 from desktop_app.viewmodels.gallery import GalleryViewModel
+from desktop_app.viewmodels.look import LookViewModel
 from desktop_app.viewmodels.properties import ObservableObject, Property
+from desktop_app.viewmodels.services import EngineServices
 from engine.errors import AtelierError
-from engine.messages import (
-    JobCancelled,
-    JobFailed,
-    JobFinished,
-    JobPreview,
-    JobProgress,
-    StylizeImage,
-    StylizeOptions,
-    StylizePreview,
-)
+from engine.messages import Event, JobCancelled, JobFinished, JobPreview, JobProgress, StylizeImage, StylizePreview
 from engine.paths import user_home
-from engine.stylize import keep_colors
 
 SAVE_FORMATS = ("jpg", "png", "webp")
 _serial = itertools.count(1)
+KeepColors = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-def mix(raw: np.ndarray, original: np.ndarray, strength: float, preserve_colors: bool) -> np.ndarray:
+def mix(raw: np.ndarray, original: np.ndarray, strength: float, preserve_colors: bool,
+        keep_colors: KeepColors) -> np.ndarray:
     """The same finishing the engine applies (`engine.stylize.finish`), on uint8 full-strength output."""
     out = keep_colors(raw, original) if preserve_colors else raw
     if strength >= 1.0:
@@ -50,39 +47,33 @@ def mix(raw: np.ndarray, original: np.ndarray, strength: float, preserve_colors:
 class PhotoViewModel(ObservableObject):
     title = Property("")                   # file name, or "Pasted image"
     before = Property(None)                # QImage: the working copy
-    after = Property(None)                 # QImage: stylized working copy at the current settings
+    after = Property(None)                 # QImage: stylized working copy in the current look
     full_size = Property((0, 0))           # the photo's real size (what Save writes)
-    strength = Property(1.0, setter=lambda _s, v: min(1.0, max(0.0, float(v))))
-    preserve_colors = Property(False)
-    # 0..1, the style's brushstrokes (engine.brushwork); a change repaints the preview
-    brushwork = Property(StylizeOptions.brushwork, setter=lambda _s, v: min(1.0, max(0.0, float(v))))
     busy = Property(False)                 # a preview is being computed
     saving = Property(False)               # a full-resolution save is running
     state_text = Property("")              # short activity line under the photo
     saved = Signal(object)                 # Path of a finished save
 
-    def __init__(self, app: AppViewModel, gallery: GalleryViewModel) -> None:
+    def __init__(self, app: AppViewModel, look: LookViewModel, gallery: GalleryViewModel,
+                 services: EngineServices) -> None:
         super().__init__()
         self.app = app
+        self.look = look
         self.gallery = gallery
+        self.services = services
         self.source_path: Path | None = None
         self._full: np.ndarray | None = None  # full-resolution pixels of a pasted image only
         self._work: np.ndarray | None = None
         self._serial = 0
         self._raw: dict[tuple[str, int, float], np.ndarray] = {}
-        self._preview_job: tuple[int, tuple[str, int, float]] | None = None
+        self._preview: tuple[JobHandle, tuple[str, int, float]] | None = None
         self._dirty = False
-        self._save_job: tuple[int, Path] | None = None
-        gallery.current_changed.connect(lambda _slug: self.refresh_preview())
+        self._save: tuple[JobHandle, Path] | None = None
+        look.style_changed.connect(lambda _slug: self.refresh_preview())
+        look.brushwork_changed.connect(lambda _v: self.refresh_preview())
+        look.strength_changed.connect(lambda _v: self._remix())
+        look.preserve_colors_changed.connect(lambda _v: self._remix())
         gallery.strokes_changed.connect(self._forget_style)
-        self.strength_changed.connect(lambda _v: self._remix())
-        self.preserve_colors_changed.connect(lambda _v: self._remix())
-        self.brushwork_changed.connect(lambda _v: self.refresh_preview())
-        bridge = app.bridge
-        bridge.preview.connect(self._on_preview)
-        bridge.progress.connect(self._on_progress)
-        for signal in (bridge.finished, bridge.failed, bridge.cancelled):
-            signal.connect(self._on_done)
 
     @property
     def has_photo(self) -> bool:
@@ -127,7 +118,7 @@ class PhotoViewModel(ObservableObject):
 
     # ---------------------------------------------------------------------------- preview
     def refresh_preview(self) -> None:
-        style = self.gallery.current
+        style = self.look.style
         if self._work is None or not style:
             self.after = None
             return
@@ -135,40 +126,41 @@ class PhotoViewModel(ObservableObject):
         if key in self._raw:
             self._remix()
             return
-        if self._preview_job is not None:  # single slot: run the newest setting when this one ends
+        if self._preview is not None:  # single slot: run the newest setting when this one ends
             self._dirty = True
             return
-        self.after = None
+        # the painting on screen stays until the new one arrives (no flash back to the bare photo)
         h, w = self._work.shape[:2]
+        # full strength, the photo's colours untouched: the look's strength and colours are mixed here
         request = StylizePreview(pixels=self._work.tobytes(), width=w, height=h, style=style,
-                                 options=StylizeOptions(strength=1.0, preserve_colors=False,
-                                                        brushwork=self.brushwork),
+                                 options=self.look.current().options(strength=1.0, preserve_colors=False),
                                  device=self.app.device)
-        self._preview_job = (request.job_id, key)
         self.busy = True
         self.state_text = f"Painting in the style of {self.gallery.current_name}…"
-        self.app.bridge.submit(request)
+        job = self.app.bridge.submit(request)
+        self._preview = (job, key)
+        job.preview.connect(lambda event, k=key: self._on_preview(event, k))
+        job.ended.connect(self._on_preview_ended)
 
     def _forget_style(self, slug: str) -> None:
         """The style was changed on disk (other brushstrokes): its cached previews are stale."""
         for key in [k for k in self._raw if k[0] == slug]:
             del self._raw[key]
-        if slug == self.gallery.current:
+        if slug == self.look.style:
             self.refresh_preview()
 
     def _key(self) -> tuple[str, int, float]:
-        return (self.gallery.current or "", self._serial, round(self.brushwork, 2))
+        return (self.look.style or "", self._serial, round(self.look.brushwork, 2))
 
     def _remix(self) -> None:
         raw = self._raw.get(self._key())
         if raw is None or self._work is None:
             return
-        self.after = rgb_to_qimage(mix(raw, self._work, self.strength, self.preserve_colors))
+        look = self.look
+        self.after = rgb_to_qimage(mix(raw, self._work, look.strength, look.preserve_colors,
+                                       self.services.keep_colors))
 
-    def _on_preview(self, event: JobPreview) -> None:
-        if self._preview_job is None or event.job_id != self._preview_job[0]:
-            return
-        key = self._preview_job[1]
+    def _on_preview(self, event: JobPreview, key: tuple[str, int, float]) -> None:
         raw = np.frombuffer(event.pixels, np.uint8).reshape(event.height, event.width, 3)
         if self._work is not None and raw.shape != self._work.shape:
             return
@@ -181,13 +173,13 @@ class PhotoViewModel(ObservableObject):
     # ---------------------------------------------------------------------------- save
     def suggested_name(self, fmt: str) -> str:
         stem = self.source_path.stem if self.source_path else "pasted"
-        return f"{stem}_{self.gallery.current or 'style'}.{fmt}"
+        return f"{stem}_{self.look.style or 'style'}.{fmt}"
 
     def save_as(self, dest: Path) -> bool:
         """Stylize the full-resolution photo into `dest` (its suffix picks jpg/png/webp)."""
         dest = Path(dest)
         fmt = dest.suffix.lower().lstrip(".").replace("jpeg", "jpg")
-        if self._work is None or not self.gallery.current:
+        if self._work is None or not self.look.style:
             self.app.report_error("Open a photo and pick a style before saving")
             return False
         if fmt not in SAVE_FORMATS:
@@ -199,14 +191,14 @@ class PhotoViewModel(ObservableObject):
         source = self.source_path or self._write_pasted()
         if source is None:
             return False
-        request = StylizeImage(input=source, output=dest, style=self.gallery.current,
-                               options=StylizeOptions(strength=self.strength, preserve_colors=self.preserve_colors,
-                                                      brushwork=self.brushwork, output_format=fmt),
-                               device=self.app.device)
-        self._save_job = (request.job_id, dest)
+        request = StylizeImage(input=source, output=dest, style=self.look.style,
+                               options=self.look.current().options(output_format=fmt), device=self.app.device)
         self.saving = True
         self.state_text = f"Saving {dest.name} at full resolution…"
-        self.app.bridge.submit(request)
+        job = self.app.bridge.submit(request)
+        self._save = (job, dest)
+        job.progress.connect(lambda event: self._on_save_progress(event, dest))
+        job.ended.connect(lambda event: self._on_save_ended(event, dest))
         return True
 
     def _write_pasted(self) -> Path | None:
@@ -225,35 +217,35 @@ class PhotoViewModel(ObservableObject):
             return None
 
     # ---------------------------------------------------------------------------- engine events
-    def _on_progress(self, event: JobProgress) -> None:
-        if self._save_job is not None and event.job_id == self._save_job[0]:
-            self.state_text = f"Saving {self._save_job[1].name}… {event.fraction:.0%}"
+    def _on_save_progress(self, event: JobProgress, dest: Path) -> None:
+        self.state_text = f"Saving {dest.name}… {event.fraction:.0%}"
 
-    def _on_done(self, event: JobFinished | JobFailed | JobCancelled) -> None:
-        if self._preview_job is not None and event.job_id == self._preview_job[0]:
-            self._preview_job = None
-            self.busy = False
-            self.state_text = "" if not self.saving else self.state_text
-            if self._dirty:
-                self._dirty = False
-                self.refresh_preview()
-        elif self._save_job is not None and event.job_id == self._save_job[0]:
-            dest = self._save_job[1]
-            self._save_job = None
-            self.saving = False
-            self.state_text = ""
-            if isinstance(event, JobFinished):
-                self.app.post_notice(f"Saved {dest}")
-                self.saved.emit(dest)
-            elif isinstance(event, JobCancelled):
-                self.app.post_notice("Save cancelled; nothing was written")
+    def _on_preview_ended(self, _event: Event) -> None:
+        self._preview = None
+        self.busy = False
+        if self._key() not in self._raw and not self._dirty:
+            self.after = None  # failed or cancelled: never leave another look's painting on screen
+        self.state_text = "" if not self.saving else self.state_text
+        if self._dirty:
+            self._dirty = False
+            self.refresh_preview()
+
+    def _on_save_ended(self, event: Event, dest: Path) -> None:
+        self._save = None
+        self.saving = False
+        self.state_text = ""
+        if isinstance(event, JobFinished):
+            self.app.post_notice(f"Saved {dest}")
+            self.saved.emit(dest)
+        elif isinstance(event, JobCancelled):
+            self.app.post_notice("Save cancelled; nothing was written")
 
     def cancel(self) -> bool:
         """Esc: stop a running save (and any preview). Returns whether something was running."""
         running = False
-        for job in (self._save_job, self._preview_job):
+        for job in (self._save, self._preview):
             if job is not None:
-                self.app.bridge.cancel(job[0])
+                job[0].cancel()
                 running = True
         self._dirty = False
         return running

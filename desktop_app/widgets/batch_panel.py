@@ -1,4 +1,8 @@
-"""The Batch tab: folders and options, Start / Pause / Cancel, progress, latest result, failures."""
+"""The Batch tab: folders, the shared look, Start / Pause / Cancel, progress, latest result, failures.
+
+The look controls are the same as the Photo tab's (one `LookViewModel`); while a batch runs they
+give way to a line saying what that batch paints, which later clicks in the gallery do not change.
+"""
 
 from __future__ import annotations
 
@@ -18,14 +22,12 @@ from PySide6.QtWidgets import (
     QListWidget,
     QProgressBar,
     QPushButton,
-    QSlider,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app.settings import AppSettings
 from desktop_app.viewmodels.batch import BATCH_FORMATS, BatchViewModel
-from desktop_app.widgets.photo_panel import BRUSHWORK_TIP
+from desktop_app.widgets.look_bar import LookBar
 
 FORMAT_LABELS = {"same": "Same as input", "jpg": "JPEG", "png": "PNG", "webp": "WebP"}
 THUMB_SIDE = 216  # the engine sends 256 px previews: shown slightly smaller, so crisp
@@ -36,10 +38,9 @@ RECENT_MAX = 60
 class BatchPanel(QWidget):
     start_requested = Signal()
 
-    def __init__(self, vm: BatchViewModel, settings: AppSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, vm: BatchViewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.vm = vm
-        self.settings = settings
 
         self.input_edit = QLineEdit()
         self.input_edit.setPlaceholderText("Folder with your photos")
@@ -53,19 +54,10 @@ class BatchPanel(QWidget):
                                     "so a stopped batch resumes.")
         self.output_browse = QPushButton("Browse…")
         self.style_label = QLabel()
-        self.style_label.setToolTip("Pick the style in the gallery on the left")
-        self.strength = QSlider(Qt.Orientation.Horizontal)
-        self.strength.setRange(0, 100)
-        self.strength.setValue(100)
-        self.strength.setToolTip("How much of the painting to blend over each photo")
-        self.strength_label = QLabel("100 %")
-        self.brushwork = QSlider(Qt.Orientation.Horizontal)
-        self.brushwork.setRange(0, 100)
-        self.brushwork.setValue(0)
-        self.brushwork.setToolTip(BRUSHWORK_TIP)
-        self.brushwork_label = QLabel("0 %")
-        self.preserve = QCheckBox("Preserve colours")
-        self.preserve.setToolTip("Keep each photo's own colours")
+        self.style_label.setWordWrap(True)
+        self.style_label.setToolTip("Pick the style in the gallery on the left; the batch paints what the "
+                                    "Photo tab previews")
+        self.look_bar = LookBar(vm.look)
         self.format = QComboBox()
         for key in BATCH_FORMATS:
             self.format.addItem(FORMAT_LABELS[key], key)
@@ -76,10 +68,8 @@ class BatchPanel(QWidget):
         form.addRow("Input folder", _row(self.input_edit, self.input_browse))
         form.addRow("", self.recursive)
         form.addRow("Output folder", _row(self.output_edit, self.output_browse))
-        form.addRow("Style", self.style_label)
-        form.addRow("Strength", _row(self.strength, self.strength_label))
-        form.addRow("Brushwork", _row(self.brushwork, self.brushwork_label))
-        form.addRow("", self.preserve)
+        form.addRow("Paints", self.style_label)
+        form.addRow("", self.look_bar)
         form.addRow("Format", _row(self.format, None))
         options = QGroupBox("What to paint")
         options.setLayout(form)
@@ -162,7 +152,6 @@ class BatchPanel(QWidget):
         layout.addLayout(lower, 1)
 
         self._bind()
-        self._restore()
         self._update_state(vm.state)
 
     def _bind(self) -> None:
@@ -171,8 +160,6 @@ class BatchPanel(QWidget):
         self.output_edit.textChanged.connect(lambda t: setattr(vm, "output_dir", t))
         self.recursive.toggled.connect(lambda on: setattr(vm, "recursive", on))
         self.format.currentIndexChanged.connect(lambda _i: setattr(vm, "output_format", self.format.currentData()))
-        self.strength.valueChanged.connect(lambda v: self.strength_label.setText(f"{v} %"))
-        self.brushwork.valueChanged.connect(lambda v: self.brushwork_label.setText(f"{v} %"))
         self.input_browse.clicked.connect(self._browse_input)
         self.output_browse.clicked.connect(self._browse_output)
         self.start_button.clicked.connect(self.start_requested)
@@ -189,26 +176,19 @@ class BatchPanel(QWidget):
         vm.thumbnail_caption_changed.connect(self._show_caption)
         vm.result_dir_changed.connect(lambda d: self.output_label.setText(f"Paintings go to: {d}" if d else ""))
         vm.failures_changed.connect(self._show_failures)
-        vm.gallery.current_changed.connect(lambda _s: self._show_style())
+        vm.look.changed.connect(lambda _look: self._show_style())
+        vm.painting_text_changed.connect(lambda _t: self._show_style())
         vm.input_dir_changed.connect(lambda _s: self._update_state(vm.state))
+        # view-model -> view for what it remembered from last time
+        vm.input_dir_changed.connect(lambda t: self.input_edit.setText(t) if self.input_edit.text() != t else None)
+        vm.output_dir_changed.connect(lambda t: self.output_edit.setText(t) if self.output_edit.text() != t else None)
+        vm.recursive_changed.connect(self.recursive.setChecked)
+        vm.output_format_changed.connect(lambda f: self.format.setCurrentIndex(max(0, self.format.findData(f))))
+        self.input_edit.setText(vm.input_dir)
+        self.output_edit.setText(vm.output_dir)
+        self.recursive.setChecked(vm.recursive)
+        self.format.setCurrentIndex(max(0, self.format.findData(vm.output_format)))
         self._show_style()
-
-    def _restore(self) -> None:
-        for name, edit in (("batch_in", self.input_edit), ("batch_out", self.output_edit)):
-            folder = self.settings.folder(name)
-            if folder is not None:
-                edit.setText(str(folder))
-        self.recursive.setChecked(self.settings.flag("batch/recursive"))
-        fmt = self.settings.text("batch/format", "same")
-        self.format.setCurrentIndex(max(0, self.format.findData(fmt)))
-
-    def remember(self) -> None:
-        if self.vm.input_dir and Path(self.vm.input_dir).is_dir():
-            self.settings.set_folder("batch_in", Path(self.vm.input_dir))
-        if self.vm.output_dir and Path(self.vm.output_dir).is_dir():
-            self.settings.set_folder("batch_out", Path(self.vm.output_dir))
-        self.settings.set_value("batch/recursive", self.vm.recursive)
-        self.settings.set_text("batch/format", self.vm.output_format)
 
     def _browse_input(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder with photos", self.input_edit.text())
@@ -227,8 +207,17 @@ class BatchPanel(QWidget):
             QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
 
     def _show_style(self) -> None:
-        name = self.vm.gallery.current_name
-        self.style_label.setText(name or "<i>none: pick one in the gallery</i>")
+        """While a batch runs: the look it paints. Otherwise: the look the next batch will paint."""
+        if self.vm.running:
+            self.style_label.setText(f"<b>This batch paints:</b> {self.vm.painting_text}")
+            self.look_bar.hide()
+            return
+        self.look_bar.show()
+        if not self.vm.look.style:
+            self.style_label.setText("<i>No style: pick one in the gallery</i>")
+            return
+        look = self.vm.look.current().describe(self.vm.gallery.current_name)
+        self.style_label.setText(f"{look} <span style='color: palette(dark)'>(as the Photo tab previews)</span>")
 
     def _show_thumb(self, image) -> None:
         if image is None:
@@ -268,8 +257,9 @@ class BatchPanel(QWidget):
         self.cancel_button.setEnabled(running)
         self.open_button.setEnabled(state in ("done", "cancelled") and bool(self.vm.result_dir))
         for w in (self.input_edit, self.input_browse, self.output_edit, self.output_browse, self.recursive,
-                  self.strength, self.brushwork, self.preserve, self.format):
+                  self.format):
             w.setEnabled(not running)
+        self._show_style()
         if state == "idle":
             self.progress.setFormat("")
 

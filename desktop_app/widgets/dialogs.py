@@ -1,4 +1,4 @@
-"""Small dialogs: Preferences (device) and About (credits from resources/ATTRIBUTION.md)."""
+"""Small dialogs: Preferences (device) and About (credits). They show what the view-models hand them."""
 
 from __future__ import annotations
 
@@ -13,29 +13,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import __version__
-from engine.paths import resources_dir
-
-
-def device_choices() -> list[tuple[str, str]]:
-    """(spec, label) for Auto, CPU and each usable GPU, from the engine's probe."""
-    from engine.devices import available_devices
-
-    choices = [("auto", "Automatic (best available)")]
-    for d in available_devices():
-        label = "CPU" if d.spec == "cpu" else d.describe()
-        choices.append((d.spec, label))
-    return choices
-
 
 class PreferencesDialog(QDialog):
-    def __init__(self, current: str, parent: QWidget | None = None,
-                 choices: list[tuple[str, str]] | None = None) -> None:
+    def __init__(self, current: str, parent: QWidget | None, choices: list[tuple[str, str]]) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         self.device = QComboBox()
         self.device.setToolTip("Which processor paints: a GPU is much faster when there is one")
-        for spec, label in choices or device_choices():
+        for spec, label in choices:
             self.device.addItem(label, spec)
         if self.device.findData(current) < 0:
             self.device.addItem(f"{current} (not available now)", current)
@@ -57,29 +42,13 @@ class PreferencesDialog(QDialog):
         return str(self.device.currentData())
 
 
-FALLBACK_CREDITS = (
-    "## Credits\n\n"
-    "Sample photo: astronaut Eileen Collins, NASA (public domain), as shipped with scikit-image.\n\n"
-    "Built-in styles are trained on public-domain artworks; their full list of sources is in "
-    "`resources/ATTRIBUTION.md` when the styles are installed.\n\n"
-    "Made with PySide6 (Qt for Python, LGPL), PyTorch, Pillow, NumPy and safetensors."
-)
-
-
-def about_markdown() -> str:
-    credits = resources_dir() / "ATTRIBUTION.md"
-    text = credits.read_text(encoding="utf-8") if credits.is_file() else FALLBACK_CREDITS
-    return (f"# Atelier {__version__}\n\nTurns photos into paintings with content-preserving GAN style "
-            "transfer, entirely on your own computer.\n\n---\n\n" + text)
-
-
 class AboutDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, markdown: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("About Atelier")
         browser = QTextBrowser()
         browser.setOpenExternalLinks(True)
-        browser.setMarkdown(about_markdown())
+        browser.setMarkdown(markdown)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

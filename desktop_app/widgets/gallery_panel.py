@@ -77,7 +77,7 @@ class GalleryPanel(QWidget):
         self.setMinimumWidth(THUMB + 26 + 28)  # one column; the splitter default shows two
 
         vm.empty_changed.connect(lambda e: self.stack.setCurrentIndex(1 if e else 0))
-        vm.current_changed.connect(self._show_current)
+        vm.look.style_changed.connect(self._show_current)
         vm.model.modelReset.connect(lambda: self._show_current(vm.current))
         self.stack.setCurrentIndex(1 if vm.empty else 0)
 

@@ -1,8 +1,8 @@
 """Wizard pages 1 and 2: pick a folder, see its images, see what the data check says about each.
 
-The page is complete only when the check passed for the folder currently shown, so training can never
-start on data that would fail a minute later on the engine thread (DESIGN.md: validate on the GUI
-side, errors shown before anything is queued).
+A view of one `FolderViewModel`. The page is complete only when the check passed for the folder
+currently shown, so training can never start on data that would fail a minute later on the engine
+thread (DESIGN.md: validate on the GUI side, errors shown before anything is queued).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop_app.wizard.folder_check import THUMB, FolderCheck, FolderChecker
+from desktop_app.viewmodels.folder_check import THUMB, FolderCheck, FolderViewModel
 
 
 def _dimmed(image: QImage) -> QPixmap:
@@ -40,18 +40,15 @@ def _dimmed(image: QImage) -> QPixmap:
 
 
 class FolderPage(QWizardPage):
-    def __init__(self, title: str, subtitle: str, role: str, min_images: int, default: Path | None = None) -> None:
+    def __init__(self, vm: FolderViewModel, title: str, subtitle: str) -> None:
         super().__init__()
         self.setTitle(title)
         self.setSubTitle(subtitle)
-        self.role = role
-        self.min_images = min_images
-        self.result: FolderCheck | None = None
-        self.checker = FolderChecker(role, min_images, self)
-        self.checker.done.connect(self._on_checked)
+        self.vm = vm
+        self.role = vm.role
 
         self.path_edit = QLineEdit()
-        self.path_edit.setPlaceholderText(f"Folder with your {role} images")
+        self.path_edit.setPlaceholderText(f"Folder with your {vm.role} images")
         browse = QPushButton("Choose folder…")
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
@@ -80,17 +77,18 @@ class FolderPage(QWizardPage):
         layout.addWidget(self.status)
         layout.addWidget(self.issues)
         self.path_edit.editingFinished.connect(self._path_edited)
-        if default is not None:
-            self.set_folder(default)
+        vm.folder_changed.connect(lambda t: self.path_edit.setText(t) if self.path_edit.text() != t else None)
+        vm.checking_changed.connect(lambda _c: self._show())
+        vm.result_changed.connect(lambda _r: self._show())
+        self.path_edit.setText(vm.folder)
+        self._show()
 
     # ------------------------------------------------------------------ folder
     def folder(self) -> Path | None:
-        text = self.path_edit.text().strip()
-        return Path(text).expanduser() if text else None
+        return self.vm.path
 
     def set_folder(self, folder: Path) -> None:
-        self.path_edit.setText(str(folder))
-        self._start_check()
+        self.vm.set_folder(folder)
 
     def _browse(self) -> None:
         start = str(self.folder() or Path.home())
@@ -100,28 +98,25 @@ class FolderPage(QWizardPage):
 
     @Slot()
     def _path_edited(self) -> None:
-        if self.result is None or self.folder() != self.result.folder:
-            self._start_check()
-
-    def _start_check(self) -> None:
-        folder = self.folder()
-        self.result = None
-        self.grid.clear()
-        self.issues.clear()
-        self.issues.hide()
-        self.completeChanged.emit()
-        if folder is None:
-            self.status.setText("Choose a folder.")
-            return
-        self.status.setText(f"Checking the images in {folder.name}…")
-        self.checker.check(folder)
+        text = self.path_edit.text()
+        if text.strip() != self.vm.folder.strip() or self.vm.result is None and not self.vm.checking:
+            self.vm.set_folder(text)
 
     # ------------------------------------------------------------------ results
-    @Slot(object)
-    def _on_checked(self, check: FolderCheck) -> None:
-        if check.generation != self.checker.generation:
-            return  # the user picked another folder meanwhile
-        self.result = check
+    def _show(self) -> None:
+        check = self.vm.result
+        if check is None:
+            self.grid.clear()
+            self.issues.clear()
+            self.issues.hide()
+            folder = self.vm.path
+            self.status.setText(f"Checking the images in {folder.name}…" if folder is not None and self.vm.checking
+                                else "Choose a folder.")
+            self.completeChanged.emit()
+            return
+        self._show_check(check)
+
+    def _show_check(self, check: FolderCheck) -> None:
         report = check.report
         excluded = {issue.path: issue.reason for issue in report.excluded}
         self.grid.clear()
@@ -146,4 +141,4 @@ class FolderPage(QWizardPage):
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt name)
-        return self.result is not None and self.result.report.ok and self.result.folder == self.folder()
+        return self.vm.ok

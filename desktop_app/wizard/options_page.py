@@ -1,13 +1,12 @@
 """Wizard page 3: name, author and how to train (time, base style, keep-content dial, skin, strokes, device).
 
 The name is asked here, before training, because the trainer writes the style file under it (and a
-run resumed after a restart must know it). Names are validated like the engine does, and a name that
-is already taken is refused here rather than silently overwriting someone's style.
+run resumed after a restart must know it). Names are validated like the engine does (by the training
+view-model), and a name that is already taken is refused here rather than silently overwriting
+someone's style.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -23,27 +22,15 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from desktop_app.viewmodels.gallery import STROKE_LABELS
-from engine.errors import StyleFileError
-from engine.messages import STROKES
-from engine.paths import base_model
-from engine.stylefile import slugify, validate_name
-
-DEFAULT_MINUTES = 20
-SKIN_COLOUR_KEEP = 0.8  # share of their own colour faces keep when "Skin tones" is ticked (as the CLI default)
-ARCHITECTURE = "fast"  # Train.size default; a base style must have the same architecture
-
-
-def builtin_base_path() -> Path:
-    return base_model()
+from desktop_app.viewmodels.training import DEFAULT_MINUTES, TrainingChoices, TrainingViewModel
 
 
 class OptionsPage(QWizardPage):
-    def __init__(self, catalog) -> None:
+    def __init__(self, vm: TrainingViewModel) -> None:
         super().__init__()
         self.setTitle("Name and options")
         self.setSubTitle("Training runs on this computer. You can pause it, or stop early and keep the best result.")
-        self.catalog = catalog
+        self.vm = vm
 
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("e.g. My watercolours")
@@ -80,8 +67,8 @@ class OptionsPage(QWizardPage):
         self.keep_skin.setToolTip("Untick to let the painter's palette recolour skin too (e.g. for a blue period).")
 
         self.strokes_box = QComboBox()
-        for key in STROKES:
-            self.strokes_box.addItem(STROKE_LABELS[key], key)
+        for key, label in vm.stroke_choices():
+            self.strokes_box.addItem(label, key)
         self.strokes_box.setToolTip("Brushstrokes are painted over the trained style; the Brushwork slider "
                                     "on the Photo tab softens them later.")
 
@@ -117,29 +104,14 @@ class OptionsPage(QWizardPage):
     # ------------------------------------------------------------------ choices
     def _fill_bases(self) -> None:
         self.base_box.clear()
-        base = builtin_base_path()
-        if base.is_file():
-            self.base_box.addItem("Atelier base model (recommended)", str(base))
-        self.base_box.addItem("None — start from scratch (slower)", None)
-        try:
-            entries = self.catalog.list()
-        except Exception:
-            entries = []
-        for e in entries:
-            if e.meta.architecture == ARCHITECTURE:
-                self.base_box.addItem(f"Style: {e.name}", e.slug)
+        for label, value in self.vm.base_choices():
+            self.base_box.addItem(label, value)
         self.base_box.setCurrentIndex(0)
 
     def _fill_devices(self) -> None:
         self.device_box.clear()
-        self.device_box.addItem("Automatic (best available)", "auto")
-        try:
-            from engine.devices import available_devices
-
-            for d in available_devices():
-                self.device_box.addItem(f"{d.spec} — {d.name}", d.spec)
-        except Exception:  # a broken driver must not stop the wizard; the engine reports it on start
-            self.device_box.addItem("cpu", "cpu")
+        for spec, label in self.vm.device_choices():
+            self.device_box.addItem(label, spec)
 
     # ------------------------------------------------------------------ values
     def name(self) -> str:
@@ -154,37 +126,22 @@ class OptionsPage(QWizardPage):
     def content_weight(self) -> float:
         return self.content.value() / 100.0
 
-    def skin_colour_keep(self) -> float:
-        return SKIN_COLOUR_KEEP if self.keep_skin.isChecked() else 0.0
-
     def strokes(self) -> str:
         return self.strokes_box.currentData() or "medium"
 
     def device(self) -> str:
         return self.device_box.currentData() or "auto"
 
-    def _name_problem(self) -> str:
-        name = self.name()
-        if not name:
-            return ""
-        try:
-            validate_name(name)
-        except StyleFileError as exc:
-            return str(exc)
-        slug = slugify(name)
-        try:
-            taken = any(e.slug == slug for e in self.catalog.list())
-        except Exception:
-            taken = False
-        if taken or self.catalog.user_path_for(name).exists():
-            return f"A style called {name!r} already exists; choose another name."
-        return ""
+    def choices(self) -> TrainingChoices:
+        return TrainingChoices(name=self.name(), author=self.author(), minutes=float(self.minutes.value()),
+                               base=self.base(), content_weight=self.content_weight(),
+                               keep_skin=self.keep_skin.isChecked(), strokes=self.strokes(), device=self.device())
 
     def _validate_name(self) -> None:
-        problem = self._name_problem()
+        problem = self.vm.name_problem(self.name())
         self.name_error.setText(problem)
         self.name_error.setVisible(bool(problem))
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt name)
-        return bool(self.name()) and not self._name_problem()
+        return bool(self.name()) and not self.vm.name_problem(self.name())

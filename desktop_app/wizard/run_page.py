@@ -1,16 +1,17 @@
-"""Wizard page 4: training runs; losses, previews of the user's own photos, time left, pause/stop.
+"""Wizard page 4: training runs; the user's own photos as the new style paints them, time left, the chart.
 
-"Stop" is `bridge.finish_early`: the trainer ends at its next step and keeps the best result measured
-so far, which is what a user who has seen enough wants (a Cancel throws nothing away either: the
-checkpoint is saved and the run can be resumed from the first page).
+A view of `TrainingViewModel`. The previews are the largest thing on the page, the first one beside
+the newest, because "is it working?" is answered by seeing the photos change, not by a number.
+"Stop" keeps the best result measured so far, which is what a user who has seen enough wants (Cancel
+throws nothing away either: the checkpoint is saved and the run can be resumed from the first page).
 """
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -19,50 +20,59 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
+    QWidget,
     QWizard,
     QWizardPage,
 )
 
+from desktop_app.viewmodels.training import TrainingViewModel
 from desktop_app.wizard.loss_chart import LossChart
-from engine.messages import (
-    JobCancelled,
-    JobFailed,
-    JobFinished,
-    JobNotice,
-    JobPreview,
-    JobProgress,
-    JobStarted,
-    Train,
-)
 
 
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "estimating…"
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, s = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {s:02d} s"
-    h, m = divmod(minutes, 60)
-    return f"{h} h {m:02d} min"
+class PreviewPane(QWidget):
+    """A caption over an image scaled to fit, kept sharp on resize."""
+
+    def __init__(self, caption: str, empty: str) -> None:
+        super().__init__()
+        self.caption = QLabel(caption)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture = QLabel(empty)
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setWordWrap(True)
+        self.picture.setMinimumSize(220, 160)
+        self.picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.picture.setStyleSheet("background: #1c1c20; color: #bbb; border-radius: 4px")
+        self.image: QImage | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.picture, 1)
+
+    def set_image(self, image: QImage | None) -> None:
+        self.image = image
+        self._show()
+
+    def _show(self) -> None:
+        if self.image is None:
+            self.picture.setPixmap(QPixmap())
+            return
+        pm = QPixmap.fromImage(self.image)
+        self.picture.setPixmap(pm.scaled(self.picture.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                         Qt.TransformationMode.SmoothTransformation))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._show()
 
 
 class RunPage(QWizardPage):
-    training_finished = Signal(object)  # TrainOutcome
-
-    def __init__(self, bridge) -> None:
+    def __init__(self, vm: TrainingViewModel) -> None:
         super().__init__()
         self.setTitle("Training")
-        self.setSubTitle("The previews show your photos (top) and how the new style paints them (bottom).")
+        self.setSubTitle("Each preview shows your photos (top row) and how the new style paints them "
+                         "(bottom row). Watch the bottom row take on the artworks' look.")
         self.setCommitPage(True)  # once a style exists, going back makes no sense
-        self.bridge = bridge
-        self.job: int | None = None
-        self.request: Train | None = None
-        self.outcome = None
-        self.paused = False
-        self.last_step = 0
+        self.vm = vm
 
         self.what = QLabel("")
         self.what.setWordWrap(True)
@@ -71,13 +81,10 @@ class RunPage(QWizardPage):
         self.time_left = QLabel("")
         self.state = QLabel("")
         self.state.setWordWrap(True)
+        self.first = PreviewPane("At the start", "The first preview appears after a few seconds.")
+        self.latest = PreviewPane("Now", "")
         self.chart = LossChart()
-        self.preview = QLabel("The first preview appears after a few seconds.")
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumSize(300, 180)
-        self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.preview.setStyleSheet("background: #1c1c20; color: #bbb; border-radius: 4px")
-        self._preview_image: QImage | None = None
+        self.chart.setMaximumHeight(190)
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumHeight(64)
@@ -88,9 +95,9 @@ class RunPage(QWizardPage):
         bar = QHBoxLayout()
         bar.addWidget(self.progress_bar, 1)
         bar.addWidget(self.time_left)
-        middle = QHBoxLayout()
-        middle.addWidget(self.chart, 1)
-        middle.addWidget(self.preview, 1)
+        previews = QHBoxLayout()
+        previews.addWidget(self.first, 1)
+        previews.addWidget(self.latest, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.state, 1)
         buttons.addWidget(self.pause_button)
@@ -98,152 +105,79 @@ class RunPage(QWizardPage):
         layout = QVBoxLayout(self)
         layout.addWidget(self.what)
         layout.addLayout(bar)
-        layout.addLayout(middle, 1)
+        layout.addLayout(previews, 3)
+        layout.addWidget(self.chart, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.log)
 
-        self.pause_button.clicked.connect(self.toggle_pause)
-        self.stop_button.clicked.connect(self.stop_early)
-        for signal in (bridge.started, bridge.progress, bridge.preview, bridge.notice, bridge.finished,
-                       bridge.failed, bridge.cancelled):
-            signal.connect(self._on_event)
+        self.pause_button.clicked.connect(vm.toggle_pause)
+        self.stop_button.clicked.connect(vm.stop_early)
+        vm.request_changed.connect(self._show_request)
+        vm.fraction_changed.connect(lambda f: self.progress_bar.setValue(int(f * 1000)))
+        vm.eta_text_changed.connect(self.time_left.setText)
+        vm.status_text_changed.connect(self._show_status)
+        vm.state_changed.connect(self._on_state)
+        vm.first_preview_changed.connect(self._show_first)
+        vm.preview_changed.connect(self.latest.set_image)
+        vm.metrics_added.connect(self.chart.add)
+        vm.logged.connect(self._log)
 
     # ------------------------------------------------------------------ lifecycle
     @property
     def running(self) -> bool:
-        return self.job is not None and self.outcome is None
+        return self.vm.running
 
     def initializePage(self) -> None:  # noqa: N802 (Qt name)
-        wizard = self.wizard()
-        self.start(wizard.build_request())
-
-    def cleanupPage(self) -> None:  # noqa: N802 (Qt name): the user went back (only possible after a failure)
-        self.cancel()
-
-    def start(self, request: Train) -> None:
-        self.request = request
-        self.outcome = None
-        self.paused = False
-        self.last_step = 0
         self.chart.clear()
         self.log.clear()
         self.log.hide()
-        self.progress_bar.setValue(0)
-        self.time_left.setText("")
-        what = "Resuming" if request.resume else "Training"
-        self.what.setText(f"{what} <b>{html.escape(request.name)}</b> from {html.escape(request.art_dir.name)} "
-                          f"with the photos in {html.escape(request.photo_dir.name)}.")
-        self.state.setText("Starting…")
-        self.pause_button.setEnabled(True)
-        self.pause_button.setText("Pause")
-        self.stop_button.setEnabled(True)
-        self.job = self.bridge.submit(request)
-        self.completeChanged.emit()
+        self.first.set_image(None)
+        self.latest.set_image(None)
+        self.wizard().start_training()
         # QWizard re-enables Back after initializePage returns; disable it once that has happened
-        QTimer.singleShot(0, lambda: self._set_back_enabled(not self.running))
+        QTimer.singleShot(0, lambda: self._set_back_enabled(not self.vm.running))
 
-    def cancel(self) -> None:
-        """Cancel a running job (its checkpoint is kept, so it can be resumed)."""
-        if self.running:
-            self.bridge.cancel(self.job)
-            self.job = None
-
-    def toggle_pause(self) -> None:
-        if not self.running:
-            return
-        if self.paused:
-            self.bridge.resume(self.job)
-            self.state.setText("Training…")
-        else:
-            self.bridge.pause(self.job)
-            self.state.setText("Paused. Nothing is lost while paused; press Resume to go on.")
-        self.paused = not self.paused
-        self.pause_button.setText("Resume" if self.paused else "Pause")
-
-    def stop_early(self) -> None:
-        if not self.running:
-            return
-        if self.paused:
-            self.bridge.resume(self.job)  # a paused job must run to reach its stop point
-            self.paused = False
-        self.bridge.finish_early(self.job)
-        self.stop_button.setEnabled(False)
-        self.pause_button.setEnabled(False)
-        self.state.setText("Stopping: measuring and keeping the best result so far…")
+    def cleanupPage(self) -> None:  # noqa: N802 (Qt name): the user went back (only possible after a failure)
+        self.vm.cancel()
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt name)
-        return self.outcome is not None
+        return self.vm.result is not None
 
     def _set_back_enabled(self, enabled: bool) -> None:
         wizard = self.wizard()
         if wizard is not None:
             wizard.button(QWizard.WizardButton.BackButton).setEnabled(enabled)
 
-    # ------------------------------------------------------------------ events
-    @Slot(object)
-    def _on_event(self, event) -> None:
-        if self.job is None or event.job_id != self.job:
+    # ------------------------------------------------------------------ view-model -> view
+    def _show_request(self, request) -> None:
+        if request is None:
             return
-        if isinstance(event, JobStarted):
-            self.state.setText(f"Training on {event.device}")
-        elif isinstance(event, JobProgress):
-            self._on_progress(event)
-        elif isinstance(event, JobPreview):
-            self._preview_image = QImage(event.pixels, event.width, event.height, 3 * event.width,
-                                         QImage.Format.Format_RGB888).copy()
-            self._show_preview()
-        elif isinstance(event, JobNotice):
-            self.log.show()
-            self.log.appendPlainText(event.message)
-        elif isinstance(event, JobFinished):
-            self._on_finished(event)
-        elif isinstance(event, JobFailed):
-            self.job = None
-            self.state.setText(f"<span style='color:#c62828'><b>Training failed:</b> {html.escape(event.message)}"
-                               "</span>")
-            if event.detail:
-                self.log.show()
-                self.log.appendPlainText(event.detail)
-            self._end_buttons()
-            self._set_back_enabled(True)
-        elif isinstance(event, JobCancelled):
-            self.job = None
-            self.state.setText("Training was cancelled. Its progress is saved: resume it from the first page.")
-            self._end_buttons()
-            self._set_back_enabled(True)
+        what = "Resuming" if request.resume else "Training"
+        self.what.setText(f"{what} <b>{html.escape(request.name)}</b> from {html.escape(request.art_dir.name)} "
+                          f"with the photos in {html.escape(request.photo_dir.name)}.")
 
-    def _on_progress(self, event: JobProgress) -> None:
-        self.progress_bar.setValue(int(event.fraction * 1000))
-        if event.metrics:
-            self.chart.add(event.metrics)
-            self.last_step = int(event.metrics.get("step", self.last_step))
-        if event.stage == "training" and not self.paused and self.stop_button.isEnabled():
-            self.state.setText(f"Training — step {self.last_step}")
-        elif event.stage and event.stage != "training" and self.stop_button.isEnabled():
-            self.state.setText(event.stage.capitalize() + "…")
-        self.time_left.setText(f"{format_duration(event.eta_s)} left" if event.fraction < 1 else "done")
+    def _show_status(self, text: str) -> None:
+        if self.vm.state == "failed":
+            self.state.setText(f"<span style='color:#c62828'><b>Training failed:</b> "
+                               f"{html.escape(self.vm.error_text)}</span>")
+        else:
+            self.state.setText(html.escape(text))
 
-    def _on_finished(self, event: JobFinished) -> None:
-        self.outcome = event.result
-        self.progress_bar.setValue(1000)
-        self.time_left.setText("done")
-        steps = getattr(self.outcome, "steps", self.last_step)
-        self.state.setText(f"Finished after {steps} steps.")
-        self._end_buttons()
+    def _show_first(self, image: QImage | None) -> None:
+        self.first.set_image(image)
+        if image is not None and self.latest.image is None:
+            self.latest.set_image(image)
+
+    def _on_state(self, state: str) -> None:
+        active = state in ("running", "paused")
+        self.pause_button.setEnabled(active)
+        self.pause_button.setText("Resume" if state == "paused" else "Pause")
+        self.stop_button.setEnabled(active)
+        self._show_status(self.vm.status_text)
+        if state in ("failed", "cancelled"):
+            self._set_back_enabled(True)
         self.completeChanged.emit()
-        self.training_finished.emit(self.outcome)
 
-    def _end_buttons(self) -> None:
-        self.pause_button.setEnabled(False)
-        self.stop_button.setEnabled(False)
-
-    def _show_preview(self) -> None:
-        if self._preview_image is None:
-            return
-        pm = QPixmap.fromImage(self._preview_image)
-        self.preview.setPixmap(pm.scaled(self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                         Qt.TransformationMode.SmoothTransformation))
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        super().resizeEvent(event)
-        self._show_preview()
+    def _log(self, line: str) -> None:
+        self.log.show()
+        self.log.appendPlainText(line)

@@ -31,13 +31,13 @@ def settings(tmp_path):
 @pytest.fixture
 def make_window(qtbot, catalog, settings, atelier_home):
     """Build a MainWindow around a bridge (real engine unless a fake runtime is given)."""
-    from desktop_app.bridge import EngineBridge
+    from desktop_app.composition import make_bridge
     from desktop_app.main_window import MainWindow
 
     windows = []
 
     def make(runtime=None, cat=None, **kwargs):
-        bridge = EngineBridge(cat or catalog, runtime=runtime)
+        bridge = make_bridge(cat or catalog, runtime=runtime)
         window = MainWindow(bridge, settings=settings, **kwargs)
         window.confirm_close_during_batch = lambda: True
         qtbot.addWidget(window)
@@ -61,6 +61,41 @@ def photo_file(tmp_path) -> Path:
     path = tmp_path / "photo.png"
     Image.fromarray(photo(96, 64, seed=3)).save(path)
     return path
+
+
+class ScriptedRuntime:
+    """Same surface as EngineRuntime; answers requests with scripted events on the caller's thread.
+
+    `script` maps a request type to `handler(request, sink)`; requests without a handler stay
+    unanswered until a test sends events itself with `send`.
+    """
+
+    def __init__(self, script=None):
+        self.sink = None
+        self.script = script or {}
+        self.requests = []
+        self.early = []
+        self.shut = False
+
+    def start(self):
+        return self
+
+    def submit(self, request):
+        self.requests.append(request)
+        handler = self.script.get(type(request))
+        if handler is not None:
+            handler(request, self.sink)
+        return request.job_id
+
+    def send(self, *events):
+        for event in events:
+            self.sink(event)
+
+    def finish_early(self, job_id):
+        self.early.append(job_id)
+
+    def shutdown(self, timeout: float = 10.0):
+        self.shut = True
 
 
 def digest(path: Path) -> str:

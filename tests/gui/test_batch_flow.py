@@ -118,6 +118,6 @@ def test_closing_during_a_batch_asks_then_cancels_and_stops_the_engine(window, q
 
 def test_batch_with_missing_folder_is_refused_before_queueing(window, tmp_path):
     window.batch_panel.input_edit.setText(str(tmp_path / "nope"))
-    assert not window.batch.start(1.0, False)
+    assert not window.batch.start()
     assert window.batch.state == "idle"
     assert "does not exist" in window.banner.label.text()

@@ -45,16 +45,16 @@ def test_step_through_styles_and_builtins_are_protected(window):
     window.gallery.step(-1)
     assert window.gallery.current == "tiny_two"
     assert not window.delete_action.isEnabled()
-    assert window.settings.text("style/last") == "tiny_two"
+    assert window.settings.text("look/style") == "tiny_two"
 
 
 def test_a_remembered_style_that_is_gone_falls_back_to_the_first(make_window, settings):
     """A style left selected last time may be gone (deleted, or a built-in retired in an update:
     Kandinsky): the app opens on the first style, without an error."""
-    settings.set_text("style/last", "kandinsky")
+    settings.set_text("look/style", "kandinsky")
     window = make_window()
     assert window.gallery.current == window.gallery.model.entries[0].slug
-    assert settings.text("style/last") == window.gallery.current
+    assert settings.text("look/style") == window.gallery.current
 
 
 def test_style_created_by_the_wizard_is_selected(window, catalog):
@@ -64,30 +64,38 @@ def test_style_created_by_the_wizard_is_selected(window, catalog):
 
 
 def test_device_choice_is_remembered(window, settings):
-    from desktop_app.widgets.dialogs import PreferencesDialog, device_choices
+    from desktop_app.widgets.dialogs import PreferencesDialog
 
-    specs = [spec for spec, _ in device_choices()]
+    choices = window.app_vm.device_choices()
+    specs = [spec for spec, _ in choices]
     assert specs[0] == "auto" and "cpu" in specs
-    dialog = PreferencesDialog("cpu", window)
+    dialog = PreferencesDialog("cpu", window, choices)
     assert dialog.chosen_device() == "cpu"
     window.app_vm.set_device("auto")
     assert settings.device == "auto"
     assert window.device_label.text().startswith("Device: cpu")  # auto resolves to the CPU here
 
 
-def test_live_tab_and_wizard_fall_back_when_missing(make_window, monkeypatch):
-    import desktop_app.main_window as mw
+def test_live_tab_and_wizard_are_part_of_the_window(make_window, monkeypatch):
+    """Both are imported statically and typed; the live view is built on the first visit to its tab."""
+    import desktop_app.viewmodels.live as live_vm_module
+    from desktop_app.live.live_view import LiveView
+    from desktop_app.main_window import TAB_LIVE
+    from desktop_app.wizard.training_wizard import TrainingWizard
 
-    monkeypatch.setattr(mw, "LIVE_MODULE", "desktop_app.no_such_live")
-    monkeypatch.setattr(mw, "WIZARD_MODULE", "desktop_app.no_such_wizard")
+    monkeypatch.setattr(live_vm_module, "list_cameras", lambda: [])  # no camera is opened
     window = make_window()
-    assert not window.wizard_action.isEnabled()
-    window.tabs.setCurrentIndex(mw.TAB_LIVE)
-    assert window.live_view is not None and "not available" in window.live_view.text()
+    assert window.live_view is None
+    window.tabs.setCurrentIndex(TAB_LIVE)
+    assert isinstance(window.live_view, LiveView) and window.live_view.vm is window.live
+    wizard = window.open_wizard()
+    assert isinstance(wizard, TrainingWizard) and wizard.isVisible()
+    assert window.open_wizard() is wizard  # one wizard at a time
+    wizard.close()
 
 
 def test_about_text_has_credits():
-    from desktop_app.widgets.dialogs import about_markdown
+    from desktop_app.viewmodels.app import about_markdown
 
     assert about_markdown().startswith("# Atelier")
 
@@ -125,75 +133,63 @@ def test_change_only_properties(qapp):
     assert seen == [1, 1.0]
 
 
-def test_live_tab_gets_style_and_device_and_stops_when_left(make_window, monkeypatch):
-    """The live view contract: LiveView(bridge, parent), set_style, set_device, stop."""
-    import sys
-    import types
-
-    from PySide6.QtWidgets import QWidget
-
+def test_live_follows_the_look_and_the_device_and_stops_when_the_tab_is_left(make_window, monkeypatch, qtbot):
+    """Live paints the gallery's style with the shared strength and brushwork, on the app's device; leaving
+    the tab releases the source."""
     import desktop_app.main_window as mw
+    import desktop_app.viewmodels.live as live_vm_module
+    from engine.messages import StylizeFrame
+    from tests.gui.conftest import ScriptedRuntime
+    from tests.gui.test_live_view import ScriptedSource
 
-    calls = []
-
-    class FakeLive(QWidget):
-        def __init__(self, bridge, parent=None):
-            super().__init__(parent)
-            calls.append(("init", bridge))
-
-        def set_style(self, slug):
-            calls.append(("style", slug))
-
-        def set_device(self, spec):
-            calls.append(("device", spec))
-
-        def stop(self):
-            calls.append(("stop",))
-
-    module = types.ModuleType("fake_live")
-    module.LiveView = FakeLive
-    monkeypatch.setitem(sys.modules, "fake_live", module)
-    monkeypatch.setattr(mw, "LIVE_MODULE", "fake_live")
-    window = make_window()
+    monkeypatch.setattr(live_vm_module, "list_cameras", lambda: [])
+    runtime = ScriptedRuntime()
+    window = make_window(runtime=runtime)
     window.tabs.setCurrentIndex(mw.TAB_LIVE)
-    assert calls[:3] == [("init", window.bridge), ("style", "tiny"), ("device", "cpu")]
-    window.gallery.step(1)
-    assert calls[-1] == ("style", "tiny_two")
+    window.look.strength = 0.6
+    window.look.brushwork = 0.3
+    window.app_vm.set_device("cpu")
+    source = ScriptedSource()
+    window.live.use_source(source)
+    qtbot.waitUntil(lambda: any(isinstance(r, StylizeFrame) for r in runtime.requests), timeout=5000)
+    frame = next(r for r in runtime.requests if isinstance(r, StylizeFrame))
+    assert (frame.style, frame.strength, frame.brushwork, frame.device) == ("tiny", 0.6, 0.3, "cpu")
     window.tabs.setCurrentIndex(mw.TAB_PHOTO)
-    assert calls[-1] == ("stop",)
+    assert not window.live.running and not source.active
 
 
 def test_window_state_and_choices_are_remembered(make_window, settings, photo_dir):
     first = make_window()
     first.resize(900, 640)
-    first.photo_panel.strength.setValue(70)
+    first.photo_panel.look_bar.strength.setValue(70)
     first.batch_panel.input_edit.setText(str(photo_dir))
     first.gallery.select("tiny_two")
     first.close()
     assert settings.blob("window/geometry") is not None  # (offscreen screens clamp sizes: not compared)
     second = make_window()
-    assert second.photo.strength == pytest.approx(0.7)
+    assert second.look.strength == pytest.approx(0.7)
     assert second.gallery.current == "tiny_two"
     assert second.batch_panel.input_edit.text() == str(photo_dir)
 
 
 def test_live_switches_are_remembered(make_window, settings, monkeypatch):
-    """Mirror and Brushwork in the live view come back as the user left them (both start off)."""
-    import desktop_app.live.live_view as live_view_module
+    """Mirror and the frame-rate overlay come back as the user left them (both start off)."""
     import desktop_app.main_window as mw
+    import desktop_app.viewmodels.live as live_vm_module
 
-    monkeypatch.setattr(live_view_module, "list_cameras", lambda: [])  # no camera is opened
+    monkeypatch.setattr(live_vm_module, "list_cameras", lambda: [])  # no camera is opened
     first = make_window()
     first.tabs.setCurrentIndex(mw.TAB_LIVE)
-    assert not first.live_view.brush_box.isChecked() and not first.live_view.mirror_box.isChecked()
-    first.live_view.brush_box.setChecked(True)
+    assert not first.live_view.mirror_box.isChecked() and not first.live.show_stats
+    assert not first.live_view.display.show_overlay
     first.live_view.mirror_box.setChecked(True)
+    first.stats_action.trigger()
     first.close()
-    assert settings.flag("live/brushwork") and settings.flag("live/mirror")
+    assert settings.flag("live/mirror") and settings.flag("live/show_stats")
     second = make_window()
     second.tabs.setCurrentIndex(mw.TAB_LIVE)
-    assert second.live_view.brush_box.isChecked() and second.live_view.mirror_box.isChecked()
-    assert second.live_view.session.brushwork == 1.0 and second.live_view.session.mirror
+    assert second.live_view.mirror_box.isChecked() and second.live.mirror
+    assert second.live.show_stats and second.live_view.display.show_overlay
 
 
 def test_a_user_style_gets_other_brushstrokes_from_the_gallery(window, catalog, qtbot, tmp_path):
@@ -207,7 +203,7 @@ def test_a_user_style_gets_other_brushstrokes_from_the_gallery(window, catalog, 
 
     path = make_style(catalog.user_dir / "mine.atelier-style", "Mine")
     window.gallery.refresh(select="mine")
-    window.photo.brushwork = 1.0  # the extra strokes are off by default; this test is about them
+    window.look.brushwork = 1.0  # the extra strokes are off by default; this test is about them
     src = tmp_path / "large.png"
     Image.fromarray(photo(400, 300, seed=4)).save(src)
     assert window.photo.open_file(src)

@@ -21,9 +21,9 @@ class _Widgetish:
 
 
 def test_cycles_are_collected_on_the_gui_thread_while_the_engine_runs(qtbot, catalog):
-    from desktop_app.bridge import EngineBridge
+    from desktop_app.composition import make_bridge
 
-    bridge = EngineBridge(catalog)
+    bridge = make_bridge(catalog)
     try:
         assert not gc.isenabled() and gui_gc.active()
         _Widgetish.destroyed_on.clear()
@@ -45,9 +45,9 @@ def test_cycles_are_collected_on_the_gui_thread_while_the_engine_runs(qtbot, cat
 
 
 def test_two_bridges_keep_the_guard_until_both_are_gone(qtbot, catalog):
-    from desktop_app.bridge import EngineBridge
+    from desktop_app.composition import make_bridge
 
-    a, b = EngineBridge(catalog), EngineBridge(catalog)
+    a, b = make_bridge(catalog), make_bridge(catalog)
     a.shutdown()
     a.shutdown()  # twice: released once
     assert not gc.isenabled()

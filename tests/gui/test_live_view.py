@@ -2,7 +2,8 @@
 
 QMediaPlayer decodes offscreen here (Qt's bundled FFmpeg backend), so these tests use the same
 VideoFileSource a user gets from "Open a video file…". The single-slot test uses a scripted source and
-a deliberately slow fake runtime instead, to control timing exactly.
+a deliberately slow fake runtime instead, to control timing exactly. The view is built as the window
+builds it: a LiveViewModel over the shared look, the gallery and the app view-model.
 """
 
 from __future__ import annotations
@@ -16,10 +17,14 @@ import pytest
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QImage
 
-from desktop_app.bridge import EngineBridge
-from desktop_app.live import live_view as live_view_module
+import desktop_app.viewmodels.live as live_vm_module
+from desktop_app.composition import engine_services, make_bridge
 from desktop_app.live.live_view import LiveView
-from desktop_app.live.sources import CapturedFrame, FrameSource, qimage_to_rgb888
+from desktop_app.media.sources import CapturedFrame, FrameSource, qimage_to_rgb888
+from desktop_app.viewmodels.app import AppViewModel
+from desktop_app.viewmodels.gallery import GalleryViewModel
+from desktop_app.viewmodels.live import LiveViewModel
+from desktop_app.viewmodels.look import LookViewModel
 from engine.messages import FrameResult, StylizeFrame
 
 pytestmark = pytest.mark.gui
@@ -45,60 +50,91 @@ def video(tmp_path) -> Path:
     return write_video(tmp_path / "clip.mp4")
 
 
+def live_vm(bridge, settings) -> LiveViewModel:
+    app = AppViewModel(bridge, settings)
+    look = LookViewModel()
+    gallery = GalleryViewModel(bridge.catalog, app, look)
+    gallery.refresh()
+    return LiveViewModel(app, look, gallery, engine_services())
+
+
 @pytest.fixture
 def bridge(qtbot, catalog):
-    b = EngineBridge(catalog)
+    b = make_bridge(catalog)
     yield b
     b.shutdown()
 
 
 @pytest.fixture
-def view(qtbot, bridge):
-    v = LiveView(bridge)
-    v.set_device("cpu")
+def bridge_on(catalog):
+    """Bridges around fake runtimes, shut down after the test (each holds the GUI-thread GC guard)."""
+    made = []
+
+    def make(runtime):
+        made.append(make_bridge(catalog, runtime=runtime))
+        return made[-1]
+
+    yield make
+    for b in made:
+        b.shutdown()
+
+
+@pytest.fixture
+def view(qtbot, bridge, settings):
+    v = LiveView(live_vm(bridge, settings))
     qtbot.addWidget(v)
     v.resize(800, 560)
     v.show()
     yield v
-    v.stop()
+    v.vm.shutdown()
 
 
 def test_frames_arrive_from_a_video_file(qtbot, view, video):
     view.open_video(video)
-    qtbot.waitUntil(lambda: view.session.submitted >= 4 and view.display.current_image() is not None, timeout=60000)
+    qtbot.waitUntil(lambda: view.vm.submitted >= 4 and view.display.current_image() is not None, timeout=60000)
     img = view.display.current_image()
     assert img.width() > 0 and img.height() <= 120
-    stats = view.session.stats()
+    stats = view.vm.current_stats()
     assert stats.side <= 120 and stats.device == "cpu" and stats.target_fps == 15
     assert view.start_button.text() == "Stop"
     assert view.snapshot_button.isEnabled()
+    assert not view.display.show_overlay  # the figures stay hidden unless asked for (View menu)
 
 
 def test_style_switches_mid_stream(qtbot, view, video):
     styles: list[str] = []
-    view.session.result.connect(lambda r: styles.append(r.style))
+    view.vm.frame_changed.connect(lambda shown: shown and styles.append(shown.style_name))
     view.open_video(video)
-    qtbot.waitUntil(lambda: "tiny" in styles, timeout=60000)
+    qtbot.waitUntil(lambda: "Tiny" in styles, timeout=60000)
     view.setFocus()
     qtbot.keyClick(view, Qt.Key.Key_Right)  # keyboard: next style
-    if view.session.style != "tiny_two":  # shortcuts need an active window, which offscreen may not give
-        view.set_style("tiny_two")
-    qtbot.waitUntil(lambda: styles[-1:] == ["tiny_two"], timeout=60000)
-    assert view.style_box.currentData() == "tiny_two"
-    assert view.session.running
+    if view.vm.look.style != "tiny_two":  # shortcuts need an active window, which offscreen may not give
+        view.vm.step_style(1)
+    assert view.vm.gallery.current == "tiny_two"  # the gallery follows: one style for every tab
+    qtbot.waitUntil(lambda: styles[-1:] == ["Tiny Two"], timeout=60000)
+    assert view.vm.running
 
 
 def test_stop_releases_the_source(qtbot, view, video):
     view.open_video(video)
-    qtbot.waitUntil(lambda: view.session.submitted >= 2, timeout=60000)
-    source = view.session.source
-    view.stop()
-    assert not view.session.running and not source.active
+    qtbot.waitUntil(lambda: view.vm.submitted >= 2, timeout=60000)
+    source = view.vm.source
+    view.vm.stop()
+    assert not view.vm.running and not source.active
     assert source.player is None  # player stopped, file closed, object scheduled for deletion
-    delivered, submitted = source.frames_delivered, view.session.submitted
+    delivered, submitted = source.frames_delivered, view.vm.submitted
     qtbot.wait(400)
-    assert source.frames_delivered == delivered and view.session.submitted == submitted
+    assert source.frames_delivered == delivered and view.vm.submitted == submitted
     assert view.start_button.text() == "Start"
+
+
+def test_the_canvas_says_what_a_chosen_video_will_do(qtbot, view, video, monkeypatch):
+    """With no camera, the canvas says so; once a video is chosen it no longer does."""
+    monkeypatch.setattr(live_vm_module, "list_cameras", lambda: [])
+    view.vm.refresh_sources()
+    assert "No camera" in view.display.empty_text
+    view.open_video(video, start=False)
+    assert "No camera" not in view.display.empty_text and "clip.mp4" in view.display.empty_text
 
 
 # ----------------------------------------------------------------------------- single slot
@@ -161,60 +197,55 @@ class ScriptedSource(FrameSource):
         self.frame.emit(CapturedFrame(rgb, time.monotonic()))
 
 
-def test_no_frames_queue_up_behind_a_slow_model(qtbot, catalog):
+def test_no_frames_queue_up_behind_a_slow_model(qtbot, bridge_on, settings):
     runtime = SlowRuntime()
-    bridge = EngineBridge(catalog, runtime=runtime)
-    view = LiveView(bridge)
-    qtbot.addWidget(view)
-    view.set_style("tiny")
+    vm = live_vm(bridge_on(runtime), settings)
     source = ScriptedSource()
-    view.use_source(source)
+    vm.use_source(source)
     qtbot.wait(1500)
-    view.stop()
-    session = view.session
+    vm.stop()
     assert runtime.max_outstanding == 1
     assert source.frames_delivered > 3 * runtime.received  # most captured frames were never sent...
-    assert session.skipped > 0  # ...only the newest waited, the rest were dropped
+    assert vm.skipped > 0  # ...only the newest waited, the rest were dropped
     assert 3 <= runtime.received <= 12  # about 1.5 s / 150 ms, not 300
     qtbot.wait(300)  # answers still in flight after stop are ignored
-    assert session.in_flight is None
+    assert vm.in_flight is None
 
 
 # ----------------------------------------------------------------------------- empty states
-def test_no_camera_state(qtbot, catalog, monkeypatch):
-    monkeypatch.setattr(live_view_module, "list_cameras", lambda: [])
-    bridge = EngineBridge(catalog, runtime=SlowRuntime())
-    view = LiveView(bridge)
+def test_no_camera_state(qtbot, bridge_on, monkeypatch, settings):
+    monkeypatch.setattr(live_vm_module, "list_cameras", lambda: [])
+    view = LiveView(live_vm(bridge_on(SlowRuntime()), settings))
     qtbot.addWidget(view)
     assert "No camera" in view.display.empty_text
     items = [view.source_box.itemText(i) for i in range(view.source_box.count())]
     assert "No camera found" in items and "Open a video file…" in items
     assert not view.start_button.isEnabled()
-    view.start()  # no dialog, no exception: the same sentence stays
+    view.vm.start()  # no dialog, no exception: the same sentence stays
     assert "open a video file" in view.display.empty_text
 
 
 def test_camera_failure_shows_a_message_and_stops(qtbot, view):
     from PySide6.QtMultimedia import QCameraDevice
 
-    from desktop_app.live.sources import CameraSource
+    from desktop_app.media.sources import CameraSource
 
-    view.use_source(CameraSource(QCameraDevice()))  # a null device: QCamera reports an error
+    view.vm.use_source(CameraSource(QCameraDevice()))  # a null device: QCamera reports an error
     qtbot.waitUntil(lambda: "stopped" in view.display.empty_text, timeout=10000)
     assert "camera" in view.display.empty_text.lower()
-    assert not view.session.running and view.start_button.text() == "Start"
+    assert not view.vm.running and view.start_button.text() == "Start"
 
 
 def test_permission_denied_explains_where_to_grant_it(qtbot, view, monkeypatch):
     from PySide6.QtMultimedia import QCameraDevice
 
-    from desktop_app.live import sources
+    from desktop_app.media import sources
 
     monkeypatch.setattr(sources, "camera_permission_status", lambda: Qt.PermissionStatus.Denied)
     monkeypatch.setattr(sources.sys, "platform", "darwin")
-    view.use_source(sources.CameraSource(QCameraDevice()))
+    view.vm.use_source(sources.CameraSource(QCameraDevice()))
     qtbot.waitUntil(lambda: "System Settings > Privacy" in view.display.empty_text, timeout=5000)
-    assert not view.session.running
+    assert not view.vm.running
 
 
 def test_qimage_conversion_drops_row_padding():
@@ -227,10 +258,10 @@ def test_qimage_conversion_drops_row_padding():
 
 # ----------------------------------------------------------------------------- snapshot and export
 def test_snapshot_saves_full_resolution_png(qtbot, view, video, tmp_path):
-    view.snapshots.folder = tmp_path / "shots"
+    view.vm.snapshots.folder = tmp_path / "shots"
     view.open_video(video)
     qtbot.waitUntil(lambda: view.display.current_image() is not None, timeout=60000)
-    with qtbot.waitSignal(view.snapshots.saved, timeout=60000) as saved:
+    with qtbot.waitSignal(view.vm.snapshot_saved, timeout=60000) as saved:
         view.take_snapshot()
     path = saved.args[0]
     assert path.suffix == ".png" and path.parent == tmp_path / "shots"
@@ -240,8 +271,8 @@ def test_snapshot_saves_full_resolution_png(qtbot, view, video, tmp_path):
 
 def test_export_writes_every_frame_atomically(qtbot, view, video, tmp_path):
     dest = tmp_path / "out.mp4"
-    with qtbot.waitSignal(view.exporter.finished, timeout=120000):
-        view.export_video(video, dest)
+    with qtbot.waitSignal(view.vm.exporter.finished, timeout=120000):
+        view.vm.export_video(video, dest)
     gen = imageio_ffmpeg.read_frames(str(dest))
     meta = next(gen)
     assert meta["size"] == (160, 120)
@@ -251,29 +282,30 @@ def test_export_writes_every_frame_atomically(qtbot, view, video, tmp_path):
 
 def test_export_cancel_leaves_nothing(qtbot, view, video, tmp_path):
     dest = tmp_path / "cancelled.mp4"
-    with qtbot.waitSignal(view.exporter.progress, timeout=60000):
-        view.export_video(video, dest)
-    view.exporter.cancel()
+    with qtbot.waitSignal(view.vm.exporter.progress, timeout=60000):
+        view.vm.export_video(video, dest)
+    view.vm.cancel_export()
     assert not dest.exists()
     assert not list(tmp_path.glob(".*partial*"))
     assert not view.export_bar.isVisible()
 
 
 def test_export_refuses_to_overwrite_the_original(qtbot, view, video):
-    with qtbot.waitSignal(view.exporter.failed, timeout=5000) as failed:
-        view.export_video(video, video)
+    with qtbot.waitSignal(view.vm.exporter.failed, timeout=5000) as failed:
+        view.vm.export_video(video, video)
     assert "never overwritten" in failed.args[0]
 
 
-def test_export_behind_a_slow_model_keeps_every_frame(qtbot, catalog, video, tmp_path):
+def test_export_behind_a_slow_model_keeps_every_frame(qtbot, bridge_on, video, tmp_path):
     """The reader runs far ahead of a 150 ms/frame model: its queue stays full, and nothing is lost."""
-    from desktop_app.live.video_export import VideoExporter
+    from desktop_app.viewmodels.look import Look
+    from desktop_app.viewmodels.video_export import VideoExporter
 
     runtime = SlowRuntime()
-    exporter = VideoExporter(EngineBridge(catalog, runtime=runtime))
+    exporter = VideoExporter(bridge_on(runtime), engine_services().keep_colors)
     dest = tmp_path / "slow.mp4"
     with qtbot.waitSignal(exporter.finished, timeout=60000):
-        exporter.start(video, dest, "tiny")
+        exporter.start(video, dest, Look("tiny"))
     assert runtime.max_outstanding == 1 and runtime.received == 24
     gen = imageio_ffmpeg.read_frames(str(dest))
     next(gen)

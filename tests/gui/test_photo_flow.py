@@ -26,11 +26,11 @@ def test_open_choose_style_preview_and_save(window, qtbot, photo_file, tmp_path)
     view = window.gallery_panel.view
     assert view.currentIndex().row() == window.gallery.model.row_of("tiny_two")
 
-    window.photo_panel.strength.setValue(40)  # strength is mixed at once, no engine round trip
-    assert window.photo.strength == pytest.approx(0.4)
+    window.photo_panel.look_bar.strength.setValue(40)  # strength is mixed at once, no engine round trip
+    assert window.look.strength == pytest.approx(0.4)
     assert window.photo.after != second
-    window.photo_panel.preserve.setChecked(True)
-    assert window.photo.preserve_colors
+    window.photo_panel.look_bar.preserve.setChecked(True)
+    assert window.look.preserve_colors
 
     out = tmp_path / "out" / "painted.webp"
     out.parent.mkdir()
@@ -114,19 +114,19 @@ def test_brushwork_slider_repaints_the_preview_and_reaches_the_save(window, qtbo
     qtbot.waitUntil(lambda: window.photo.after is not None, timeout=30000)
     smooth = window.photo.after.copy()
 
-    assert window.photo_panel.brushwork_label.text() == "0 %"  # off by default: the learned strokes alone
-    window.photo_panel.brushwork.setValue(100)  # tracking is off: a programmatic set acts like a release
-    assert window.photo.brushwork == 1.0
-    assert window.photo_panel.brushwork_label.text() == "100 %"
+    assert window.photo_panel.look_bar.brushwork_label.text() == "0 %"  # off by default: the learned strokes alone
+    window.photo_panel.look_bar.brushwork.setValue(100)  # tracking is off: a programmatic set acts like a release
+    assert window.look.brushwork == 1.0
+    assert window.photo_panel.look_bar.brushwork_label.text() == "100 %"
     qtbot.waitUntil(lambda: window.photo.after is not None and window.photo.after != smooth, timeout=30000)
     with_strokes = window.photo.after.copy()
 
-    window.photo_panel.brushwork.setValue(0)
+    window.photo_panel.look_bar.brushwork.setValue(0)
     assert window.photo.after == smooth  # from the preview cache, no repaint
 
     saved = {}
     for value in (0, 100):
-        window.photo_panel.brushwork.setValue(value)
+        window.photo_panel.look_bar.brushwork.setValue(value)
         out = tmp_path / f"painted_{value}.png"
         with qtbot.waitSignal(window.photo.saved, timeout=30000):
             assert window.photo.save_as(out)

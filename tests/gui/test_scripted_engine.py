@@ -18,34 +18,9 @@ from engine.messages import (
     StylizeFolder,
     StylizePreview,
 )
+from tests.gui.conftest import ScriptedRuntime
 
 pytestmark = pytest.mark.gui
-
-
-class ScriptedRuntime:
-    """Same surface as EngineRuntime; answers requests with scripted events on the caller's thread."""
-
-    def __init__(self, script):
-        self.sink = None
-        self.script = script
-        self.requests = []
-        self.shut = False
-
-    def start(self):
-        return self
-
-    def submit(self, request):
-        self.requests.append(request)
-        handler = self.script.get(type(request))
-        if handler is not None:
-            handler(request, self.sink)
-        return request.job_id
-
-    def finish_early(self, job_id):
-        pass
-
-    def shutdown(self, timeout: float = 10.0):
-        self.shut = True
 
 
 def test_engine_failure_is_shown_as_a_message(make_window, qtbot, photo_file):
@@ -106,7 +81,7 @@ def test_batch_pause_resume_and_cancel_paths(make_window, qtbot, photo_dir, tmp_
     assert "Stopped" in window.batch_panel.summary_label.text()
 
 
-def test_batch_failure_and_failed_files(make_window, qtbot, photo_dir):
+def test_batch_failure_is_shown_and_start_is_possible_again(make_window, qtbot, photo_dir):
     def run(req, sink):
         sink(JobFailed(req.job_id, "the output folder is read-only"))
 
@@ -117,14 +92,17 @@ def test_batch_failure_and_failed_files(make_window, qtbot, photo_dir):
     assert "read-only" in window.banner.label.text()
     assert window.batch_panel.start_button.isEnabled()
 
-    report = BatchReport("tiny", "cpu", done=["a"], failed=[{"file": "/x/bad.jpg", "reason": "truncated"}],
-                         seconds=1.0, out_dirs=[str(photo_dir)])
-    window.batch.job = 999
-    window.batch.state = "running"
+
+def test_a_finished_batch_lists_the_files_that_failed(make_window, qtbot, photo_dir):
     from engine.messages import JobFinished
 
-    window.bridge._on_event(JobFinished(999, report, 1.0))
-    assert window.batch.state == "done"
+    report = BatchReport("tiny", "cpu", done=["a"], failed=[{"file": "/x/bad.jpg", "reason": "truncated"}],
+                         seconds=1.0, out_dirs=[str(photo_dir)])
+    runtime = ScriptedRuntime({StylizeFolder: lambda req, sink: sink(JobFinished(req.job_id, report, 1.0))})
+    window = make_window(runtime=runtime)
+    window.batch_panel.input_edit.setText(str(photo_dir))
+    window.start_batch()
+    qtbot.waitUntil(lambda: window.batch.state == "done", timeout=5000)
     assert window.batch_panel.failures.item(0).text() == "bad.jpg: truncated"
     assert "1 failed" in window.batch.summary
 
@@ -148,5 +126,6 @@ def test_preview_is_a_single_slot_newest_setting_wins(make_window, qtbot, photo_
     window.gallery.select("tiny")
     window.gallery.select("tiny_two")
     assert len(runtime.requests) == 1
-    window.bridge._on_event(JobFinished(runtime.requests[0].job_id, None, 0.1))
+    runtime.send(JobFinished(runtime.requests[0].job_id, None, 0.1))
+    qtbot.waitUntil(lambda: len(runtime.requests) == 2, timeout=5000)
     assert [r.style for r in runtime.requests] == ["tiny", "tiny_two"]

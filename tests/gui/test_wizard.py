@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from desktop_app.bridge import EngineBridge
+from desktop_app.composition import engine_services, make_bridge
+from desktop_app.viewmodels.app import AppViewModel
+from desktop_app.viewmodels.training import TrainingViewModel
 from desktop_app.wizard.training_wizard import ARTWORKS, DONE, OPTIONS, PHOTOS, RUN, TrainingWizard
 from engine.brushwork import STROKE_PRESETS
 from engine.stylefile import load_style
@@ -29,15 +31,16 @@ def image_folder(folder: Path, count: int, size: tuple[int, int], seed: int) -> 
 
 @pytest.fixture
 def bridge(qtbot, catalog, atelier_home):
-    b = EngineBridge(catalog)
+    b = make_bridge(catalog)
     yield b
     b.shutdown()
 
 
-def make_wizard(qtbot, bridge, photos: Path | None) -> TrainingWizard:
-    wiz = TrainingWizard(bridge, default_photos_dir=photos)
+def make_wizard(qtbot, bridge, photos: Path | None, settings) -> TrainingWizard:
+    vm = TrainingViewModel(AppViewModel(bridge, settings), bridge.catalog, engine_services(), photos)
+    vm.request_overrides = {"minutes": None, "steps": 3, "crop": 64}
+    wiz = TrainingWizard(vm)
     wiz.confirm_cancel = False
-    wiz.request_overrides = {"minutes": None, "steps": 3, "crop": 64}
     qtbot.addWidget(wiz)
     wiz.show()
     return wiz
@@ -48,10 +51,10 @@ def choose(combo, data) -> None:
     combo.setCurrentIndex(index)
 
 
-def test_wizard_trains_a_style_and_resumes(qtbot, bridge, tmp_path, atelier_home):
+def test_wizard_trains_a_style_and_resumes(qtbot, bridge, tmp_path, atelier_home, settings):
     art = image_folder(tmp_path / "art", 2, (160, 160), seed=20)
     photos = image_folder(tmp_path / "my_photos", 4, (176, 144), seed=40)
-    wiz = make_wizard(qtbot, bridge, photos)
+    wiz = make_wizard(qtbot, bridge, photos, settings)
     assert wiz.currentId() == ARTWORKS
     assert not wiz.artworks.resume_box.isVisibleTo(wiz)  # no interrupted runs yet
 
@@ -78,11 +81,11 @@ def test_wizard_trains_a_style_and_resumes(qtbot, bridge, tmp_path, atelier_home
     choose(wiz.options.strokes_box, "hatching")
     assert wiz.options.isComplete()
 
-    with qtbot.waitSignal(wiz.style_created, timeout=600000) as created:
+    with qtbot.waitSignal(wiz.vm.style_created, timeout=600000) as created:
         wiz.next()
         assert wiz.currentId() == RUN
         qtbot.wait(50)
-        if wiz.run_page.running:  # no going back to the options while the run they started is going
+        if wiz.vm.running:  # no going back to the options while the run they started is going
             assert not wiz.button(wiz.WizardButton.BackButton).isEnabled()
     path = created.args[0]
     assert path.exists() and path.parent == bridge.catalog.user_dir
@@ -96,31 +99,31 @@ def test_wizard_trains_a_style_and_resumes(qtbot, bridge, tmp_path, atelier_home
     assert any(e.slug == "wizard_test" for e in bridge.catalog.list())
 
     # after a "restart", the run is offered on the first page and resuming it goes straight to training
-    wiz2 = make_wizard(qtbot, bridge, photos)
+    wiz2 = make_wizard(qtbot, bridge, photos, settings)
     runs = wiz2.artworks.runs()
     assert len(runs) == 1 and runs[0].name == "Wizard Test"
     assert wiz2.artworks.resume_box.isVisibleTo(wiz2)
     assert wiz2.artworks.runs_list.currentRow() == 0  # the newest run is preselected
-    with qtbot.waitSignal(wiz2.style_created, timeout=600000) as resumed:
+    with qtbot.waitSignal(wiz2.vm.style_created, timeout=600000) as resumed:
         wiz2.artworks.resume_button.click()
         assert wiz2.currentId() == RUN
-        assert wiz2.run_page.request.resume and wiz2.run_page.request.run_dir == runs[0].run_dir
+        assert wiz2.vm.request.resume and wiz2.vm.request.run_dir == runs[0].run_dir
     assert resumed.args[0] == path
     load_style(path)
 
 
-def test_data_check_failures_are_shown_on_the_pages(qtbot, bridge, tmp_path, photo_dir):
+def test_data_check_failures_are_shown_on_the_pages(qtbot, bridge, tmp_path, photo_dir, settings):
     empty = tmp_path / "empty"
     empty.mkdir()
-    wiz = make_wizard(qtbot, bridge, photo_dir)
+    wiz = make_wizard(qtbot, bridge, photo_dir, settings)
     wiz.artworks.set_folder(empty)
-    qtbot.waitUntil(lambda: wiz.artworks.result is not None, timeout=30000)
+    qtbot.waitUntil(lambda: wiz.vm.artworks.result is not None, timeout=30000)
     assert not wiz.artworks.isComplete()
     assert "too few artwork images" in wiz.artworks.status.text()
     assert not wiz.button(wiz.WizardButton.NextButton).isEnabled()
 
     # the fixture's photos are too small: each is listed with its reason, and the page blocks
-    qtbot.waitUntil(lambda: wiz.photos.result is not None, timeout=30000)
+    qtbot.waitUntil(lambda: wiz.vm.photos.result is not None, timeout=30000)
     assert not wiz.photos.isComplete()
     reasons = [wiz.photos.issues.item(i).text() for i in range(wiz.photos.issues.count())]
     assert len(reasons) == 4 and all("too small" in r for r in reasons)
@@ -128,5 +131,5 @@ def test_data_check_failures_are_shown_on_the_pages(qtbot, bridge, tmp_path, pho
     assert wiz.photos.grid.count() == 4  # still shown (greyed), so the user sees which files
 
     wiz.artworks.set_folder(tmp_path / "does_not_exist")
-    qtbot.waitUntil(lambda: wiz.artworks.result is not None, timeout=30000)
+    qtbot.waitUntil(lambda: wiz.vm.artworks.result is not None, timeout=30000)
     assert "does not exist" in wiz.artworks.status.text()

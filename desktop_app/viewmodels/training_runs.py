@@ -1,7 +1,7 @@
-"""Interrupted training runs that can be resumed (a checkpoint and the spec they were started with).
+"""Training runs that can be resumed (a checkpoint and the spec they were started with).
 
 Runs live in `engine.paths.runs_dir()`, one folder each; the trainer writes `run.json` before the first
-step and `checkpoint.pt` on a cadence and on stop, so a run killed with the app shows up here after a
+step and its checkpoint on a cadence and on stop, so a run killed with the app shows up here after a
 restart. A finished run keeps its checkpoint too; its style file already exists, which is shown.
 """
 
@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from desktop_app.viewmodels.services import EngineServices
 from engine.paths import runs_dir
-from engine.training.session import read_run_config
-from engine.training.trainer import CHECKPOINT
 
 
 @dataclass(frozen=True)
@@ -32,22 +31,22 @@ class ResumableRun:
 
     def label(self) -> str:
         art = ", ".join(a.name for a in self.art_dirs) or "?"
-        state = "finished, can train further" if self.finished else "interrupted"
+        state = "finished, can train longer" if self.finished else "interrupted"
         return f"{self.name} — {art} — saved {self.saved_at:%Y-%m-%d %H:%M} ({state})"
 
 
-def resumable_runs(root: Path | None = None) -> list[ResumableRun]:
-    """Runs with both run.json and checkpoint.pt, newest first; unreadable ones are skipped."""
+def resumable_runs(services: EngineServices, root: Path | None = None) -> list[ResumableRun]:
+    """Runs with both run.json and a checkpoint, newest first; unreadable ones are skipped."""
     root = root or runs_dir()
     found: list[ResumableRun] = []
     if not root.is_dir():
         return found
     for d in root.iterdir():
-        ckpt, spec = d / CHECKPOINT, d / "run.json"
-        if not (ckpt.is_file() and spec.is_file()):
+        ckpt = services.run_checkpoint(d)
+        if not (ckpt.is_file() and (d / "run.json").is_file()):
             continue
         try:
-            data = read_run_config(d)
+            data = services.run_config(d)
             found.append(ResumableRun(d, str(data["name"]), tuple(Path(a) for a in data["art_dirs"]),
                                       Path(data["photo_dir"]), Path(data["output"]),
                                       datetime.fromtimestamp(ckpt.stat().st_mtime)))

@@ -144,6 +144,11 @@ def list_cameras() -> list[QCameraDevice]:
     return list(QMediaDevices.videoInputs())
 
 
+def camera_watch(parent: QObject | None = None) -> QMediaDevices:
+    """Emits `videoInputsChanged` when a camera is plugged in or out."""
+    return QMediaDevices(parent)
+
+
 def choose_format(device: QCameraDevice, max_pixels: int = PREFERRED_MAX_PIXELS) -> QCameraFormat | None:
     """The largest format up to `max_pixels` that still runs at 15 fps or more (None: camera default).
 

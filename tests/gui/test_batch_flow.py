@@ -121,3 +121,27 @@ def test_batch_with_missing_folder_is_refused_before_queueing(window, tmp_path):
     assert not window.batch.start()
     assert window.batch.state == "idle"
     assert "does not exist" in window.banner.label.text()
+
+
+def test_a_batch_paints_exactly_what_the_photo_tab_previews(window, qtbot, photo_dir, tmp_path):
+    """Strength and colours set on the Photo tab: the batch's painting of that photo is the preview, pixel for
+    pixel (these photos are smaller than the preview's working copy, so both are painted at full size)."""
+    from PySide6.QtGui import QImage
+
+    photo = photo_dir / "p1.jpg"
+    window.photo.open_file(photo)
+    window.photo_panel.look_bar.strength.setValue(60)
+    window.photo_panel.look_bar.preserve.setChecked(True)
+    window.gallery.select("tiny_two")
+    qtbot.waitUntil(lambda: window.photo.after is not None and not window.photo.busy, timeout=60000)
+    preview = window.photo.after.convertToFormat(QImage.Format.Format_RGB888)
+
+    assert window.batch_panel.look_bar.strength.value() == 60  # the same controls on the Batch tab
+    assert window.batch_panel.look_bar.preserve.isChecked()
+    out = tmp_path / "out"
+    _configure(window, photo_dir, out)
+    window.start_batch()
+    assert "Tiny Two · strength 60 %" in window.batch_panel.style_label.text()
+    qtbot.waitUntil(lambda: window.batch.state == "done", timeout=60000)
+    painted = QImage(str(out / "p1_tiny_two.png")).convertToFormat(QImage.Format.Format_RGB888)
+    assert painted == preview

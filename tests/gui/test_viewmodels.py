@@ -1,0 +1,329 @@
+"""View-models against scripted engine events (the habit of krita-ai-diffusion's tests/test_model.py).
+
+No window and no real engine: a `ScriptedRuntime` records the requests and the test sends the events
+a real engine would, in the order it would. What is asserted is what a view shows: properties,
+signals, and the requests that leave for the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from desktop_app.composition import engine_services, make_bridge
+from desktop_app.viewmodels.app import AppViewModel
+from desktop_app.viewmodels.batch import BatchViewModel
+from desktop_app.viewmodels.gallery import GalleryViewModel
+from desktop_app.viewmodels.live import LiveViewModel
+from desktop_app.viewmodels.look import LookViewModel
+from desktop_app.viewmodels.photo import PhotoViewModel
+from desktop_app.viewmodels.training import TrainingChoices, TrainingViewModel
+from engine.messages import (
+    FrameResult,
+    JobCancelled,
+    JobFailed,
+    JobFinished,
+    JobNotice,
+    JobPreview,
+    JobProgress,
+    JobStarted,
+    Pause,
+    Resume,
+    StylizeFolder,
+    StylizeFrame,
+    StylizePreview,
+    Train,
+)
+from tests.gui.conftest import ScriptedRuntime
+
+pytestmark = pytest.mark.gui
+
+
+class Models:
+    """The view-models as the window builds them, around one scripted engine."""
+
+    def __init__(self, catalog, settings) -> None:
+        self.runtime = ScriptedRuntime()
+        self.bridge = make_bridge(catalog, runtime=self.runtime)
+        self.services = engine_services()
+        self.app = AppViewModel(self.bridge, settings)
+        self.look = LookViewModel(settings)
+        self.gallery = GalleryViewModel(catalog, self.app, self.look)
+        self.gallery.refresh()
+        self.photo = PhotoViewModel(self.app, self.look, self.gallery, self.services)
+        self.batch = BatchViewModel(self.app, self.look, self.gallery, self.services, settings)
+        self.live = LiveViewModel(self.app, self.look, self.gallery, self.services)
+
+    def sent(self, kind):
+        return [r for r in self.runtime.requests if isinstance(r, kind)]
+
+
+@pytest.fixture
+def models(qtbot, catalog, settings, atelier_home):
+    m = Models(catalog, settings)
+    yield m
+    m.bridge.shutdown()
+
+
+def rgb_bytes(w: int, h: int, value: int) -> bytes:
+    return np.full((h, w, 3), value, np.uint8).tobytes()
+
+
+# ----------------------------------------------------------------------------- the bridge's handles
+def test_each_handle_gets_only_its_own_jobs_events(models, qtbot):
+    a = models.bridge.submit(StylizePreview(pixels=rgb_bytes(4, 4, 0), width=4, height=4, style="tiny"))
+    b = models.bridge.submit(StylizePreview(pixels=rgb_bytes(4, 4, 0), width=4, height=4, style="tiny"))
+    seen_a, seen_b = [], []
+    a.progress.connect(seen_a.append)
+    b.progress.connect(seen_b.append)
+    models.runtime.send(JobProgress(b.job_id, 0.5, "half", None), JobFinished(b.job_id, None, 1.0))
+    qtbot.waitUntil(lambda: b.done, timeout=5000)
+    assert seen_a == [] and [e.fraction for e in seen_b] == [0.5]
+    assert not a.done and isinstance(b.outcome, JobFinished)
+    models.runtime.send(JobProgress(b.job_id, 0.9, "late", None))  # after the end: nobody hears it
+    qtbot.wait(50)
+    assert len(seen_b) == 1
+
+
+def test_a_handle_can_be_awaited_and_controls_its_own_job(models, qapp):
+    import qasync
+
+    job = models.bridge.submit(StylizeFolder(inputs=(Path("x"),), out_dir=Path("y"), style="tiny"))
+    job.pause()
+    job.resume()
+    assert [(type(r), r.target) for r in models.runtime.requests[1:]] == [(Pause, job.job_id), (Resume, job.job_id)]
+
+    async def wait_for_it():
+        models.runtime.send(JobCancelled(job.job_id))
+        return await job
+
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    try:
+        outcome = loop.run_until_complete(asyncio.wait_for(wait_for_it(), 5))
+    finally:
+        loop.close()
+    assert isinstance(outcome, JobCancelled) and outcome.job_id == job.job_id
+
+
+def test_every_job_reaches_the_status_bar_and_the_banner(models, qtbot):
+    job = models.bridge.submit(StylizePreview(pixels=rgb_bytes(4, 4, 0), width=4, height=4, style="tiny"))
+    notices = []
+    models.app.notice_posted.connect(notices.append)
+    models.runtime.send(JobStarted(job.job_id, "StylizePreview", "cuda:0: Fake GPU"),
+                        JobNotice(job.job_id, "retrying with smaller tiles"),
+                        JobFailed(job.job_id, "out of memory", "trace"))
+    qtbot.waitUntil(lambda: models.app.error_text != "", timeout=5000)
+    assert models.app.device_text == "cuda:0: Fake GPU"
+    assert notices == ["retrying with smaller tiles"] and models.app.error_text == "Out of memory."
+
+
+# ----------------------------------------------------------------------------- the shared look
+def test_the_look_is_remembered(models, catalog, settings):
+    models.look.strength = 0.35
+    models.look.preserve_colors = True
+    models.gallery.select("tiny_two")
+    again = Models(catalog, settings)
+    try:
+        assert again.look.current() == models.look.current()
+        assert again.gallery.current == "tiny_two"
+    finally:
+        again.bridge.shutdown()
+
+
+def test_a_batch_paints_the_look_the_photo_tab_previews(models, photo_dir):
+    models.look.strength = 0.6
+    models.look.brushwork = 0.25
+    models.look.preserve_colors = True
+    models.batch.input_dir = str(photo_dir)
+    models.batch.output_format = "png"
+    assert models.batch.start()
+    request = models.sent(StylizeFolder)[0]
+    assert request.style == models.look.style == "tiny"
+    options = request.options
+    assert (options.strength, options.brushwork, options.preserve_colors) == (0.6, 0.25, True)
+    assert options.output_format == "png"
+
+
+def test_clicking_another_style_during_a_batch_never_relabels_it(models, photo_dir, qtbot):
+    models.batch.input_dir = str(photo_dir)
+    assert models.batch.start()
+    job = models.batch.job
+    assert models.batch.painting_text.startswith("Tiny ·")
+    models.gallery.select("tiny_two")  # the user clicks another style while it runs
+    models.look.strength = 0.2
+    assert models.batch.painting.style == "tiny" and models.batch.painting_text.startswith("Tiny ·")
+    assert "strength 100 %" in models.batch.painting_text
+    models.runtime.send(JobPreview(job.job_id, rgb_bytes(8, 6, 9), 8, 6, "p0_tiny.jpg"))
+    qtbot.waitUntil(lambda: models.batch.thumbnail_caption == "p0_tiny.jpg", timeout=5000)
+    assert [r.style for r in models.sent(StylizeFolder)] == ["tiny"]  # nothing was re-sent
+
+
+# ----------------------------------------------------------------------------- photo
+def test_the_painting_stays_on_screen_while_the_next_style_renders(models, photo_file, qtbot):
+    models.photo.open_file(photo_file)
+    first = models.sent(StylizePreview)[0]
+    models.runtime.send(JobPreview(first.job_id, rgb_bytes(first.width, first.height, 200), first.width,
+                                   first.height, "Tiny"), JobFinished(first.job_id))
+    qtbot.waitUntil(lambda: models.photo.after is not None and not models.photo.busy, timeout=5000)
+    painted = models.photo.after
+    models.gallery.select("tiny_two")
+    assert models.sent(StylizePreview)[-1].style == "tiny_two" and models.photo.busy
+    assert models.photo.after is painted  # no flash back to the bare photo
+    assert "Tiny Two" in models.photo.state_text
+    second = models.sent(StylizePreview)[-1]
+    models.runtime.send(JobFailed(second.job_id, "broken style"))
+    qtbot.waitUntil(lambda: not models.photo.busy, timeout=5000)
+    assert models.photo.after is None  # never another style's painting under this style's name
+
+
+# ----------------------------------------------------------------------------- training
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def training(models, tmp_path):
+    clock = Clock()
+    vm = TrainingViewModel(models.app, models.bridge.catalog, models.services, runs_root=tmp_path / "runs",
+                           clock=clock)
+    vm.artworks.folder = str(tmp_path / "art")
+    vm.photos.folder = str(tmp_path / "photos")
+    vm.clock = clock
+    return vm
+
+
+def test_training_turns_scripted_events_into_what_the_run_page_shows(models, training, qtbot, tmp_path):
+    request = training.request_for(TrainingChoices(name="My Style", minutes=10, keep_skin=False, strokes="dabs"))
+    assert (request.name, request.minutes, request.skin_colour_keep, request.strokes) == ("My Style", 10.0, 0.0,
+                                                                                         "dabs")
+    metrics, created = [], []
+    training.metrics_added.connect(metrics.append)
+    training.style_created.connect(created.append)
+    training.start(request)
+    job = models.sent(Train)[0].job_id
+    assert training.state == "running" and training.status_text == "Starting…"
+
+    send = models.runtime.send
+    send(JobStarted(job, "Train", "cpu: Test CPU"))
+    qtbot.waitUntil(lambda: training.status_text == "Training on cpu: Test CPU", timeout=5000)
+    def step_to(step: int, fraction: float, seconds: float = 2.0, **losses: float) -> None:
+        training.clock.now += seconds
+        send(JobProgress(job, fraction, "training", 999.0, {"step": step, **losses}))
+        qtbot.waitUntil(lambda: training.step == step, timeout=5000)
+
+    for step in range(1, 6):  # 2 s per step, and a tenth of the budget per step
+        step_to(step, step / 10, texture=1.0 / step)
+    assert training.fraction == 0.5 and len(metrics) == 5 and metrics[-1]["texture"] == 0.2
+    assert training.eta_text == "about 10 s left · 2.00 s per step"  # measured, not the engine's 999 s
+    assert training.status_text == "Training — step 5"
+
+    send(JobPreview(job, rgb_bytes(8, 4, 10), 8, 4, "step 5"), JobPreview(job, rgb_bytes(8, 4, 90), 8, 4, "step 9"))
+    qtbot.waitUntil(lambda: training.preview is not None and training.preview.pixelColor(0, 0).red() == 90,
+                    timeout=5000)
+    assert training.first_preview.pixelColor(0, 0).red() == 10  # the first stays, to compare with
+
+    training.toggle_pause()
+    assert isinstance(models.runtime.requests[-1], Pause) and training.state == "paused"
+    training.clock.now += 600  # a long pause is no training time
+    training.toggle_pause()
+    step_to(6, 0.6)
+    step_to(7, 0.7)
+    assert training.eta_text == "about 6 s left · 2.00 s per step"
+
+    training.stop_early()
+    assert models.runtime.early == [job] and training.state == "stopping"
+    style = tmp_path / "my_style.atelier-style"
+    from tests.conftest import make_style
+
+    make_style(style, "My Style")
+    outcome = type("Outcome", (), {"style_path": style, "steps": 7, "seconds": 14.0, "score": 0.5, "history": ()})
+    send(JobFinished(job, outcome, 14.0))
+    qtbot.waitUntil(lambda: training.state == "finished", timeout=5000)
+    assert created == [style] and training.result.name == "My Style" and training.result.steps == 7
+
+
+def test_a_failed_training_says_why_and_offers_the_way_back(models, training, qtbot):
+    logged = []
+    training.logged.connect(logged.append)
+    training.start(Train(art_dir=Path("a"), photo_dir=Path("p"), name="X", run_dir=Path("r")))
+    job = models.sent(Train)[0].job_id
+    models.runtime.send(JobFailed(job, "too few artwork images", "Traceback ..."))
+    qtbot.waitUntil(lambda: training.state == "failed", timeout=5000)
+    assert training.error_text == "too few artwork images" and logged == ["Traceback ..."]
+    assert not training.running
+
+
+def test_names_that_exist_or_are_invalid_are_refused(training):
+    assert "already exists" in training.name_problem("Tiny")
+    assert "not allowed" in training.name_problem("a/b")
+    assert training.name_problem("Brand new") == "" and training.name_problem("") == ""
+
+
+# ----------------------------------------------------------------------------- live
+def test_live_paints_the_look_one_frame_at_a_time(models, qtbot):
+    from tests.gui.test_live_view import ScriptedSource
+
+    models.look.strength = 0.5
+    source = ScriptedSource()
+    models.live.use_source(source)
+    qtbot.waitUntil(lambda: bool(models.sent(StylizeFrame)), timeout=5000)
+    qtbot.wait(100)  # many frames were captured meanwhile...
+    frames = models.sent(StylizeFrame)
+    assert len(frames) == 1  # ...but only one is in flight
+    sent = frames[0]
+    assert (sent.style, sent.strength) == ("tiny", 0.5)
+    models.runtime.send(FrameResult(sent.job_id, rgb_bytes(sent.width, sent.height, 30), sent.width, sent.height,
+                                    "tiny", 40.0, 30.0, sent.captured_at))
+    qtbot.waitUntil(lambda: models.live.frame is not None, timeout=5000)
+    assert models.live.frame.style_name == "Tiny"
+    qtbot.waitUntil(lambda: len(models.sent(StylizeFrame)) == 2, timeout=5000)  # the next frame goes out
+    assert models.live.stats.device == "cpu"
+    models.live.stop()
+    assert not source.active
+
+
+def test_live_keeps_the_photos_colours_when_the_look_says_so(models, qtbot):
+    from tests.gui.test_live_view import ScriptedSource
+
+    class Colourful(ScriptedSource):
+        def _tick(self):  # a red camera picture
+            self.frames_delivered += 1
+            rgb = np.zeros((48, 64, 3), np.uint8)
+            rgb[..., 0] = 200
+            from desktop_app.media.sources import CapturedFrame
+
+            self.frame.emit(CapturedFrame(rgb, 0.0))
+
+    shown: list[QImage] = []
+    models.live.frame_changed.connect(lambda f: f is not None and shown.append(f.image))
+    models.live.use_source(Colourful())
+    for preserve in (False, True):
+        models.look.preserve_colors = preserve  # applied to the answer, so also to the frame in flight
+        qtbot.waitUntil(lambda: models.live.in_flight is not None, timeout=5000)
+        sent = next(r for r in models.sent(StylizeFrame) if r.job_id == models.live.in_flight)
+        grey = rgb_bytes(sent.width, sent.height, 120)  # the "painting" the engine sends back is grey
+        before = len(shown)
+        models.runtime.send(FrameResult(sent.job_id, grey, sent.width, sent.height, "tiny", 1.0, 1.0, 0.0))
+        qtbot.waitUntil(lambda b=before: len(shown) > b, timeout=5000)
+    plain, kept = shown[-2].pixelColor(5, 5), shown[-1].pixelColor(5, 5)
+    assert plain.red() == plain.green() == 120  # the painting's own (grey) colour
+    assert kept.red() > kept.green() + 50  # the camera's red, on the painting's light
+    models.live.stop()
+
+
+def test_a_live_failure_stops_and_says_why(models, qtbot):
+    from tests.gui.test_live_view import ScriptedSource
+
+    models.live.use_source(ScriptedSource())
+    qtbot.waitUntil(lambda: bool(models.sent(StylizeFrame)), timeout=5000)
+    models.runtime.send(JobFailed(models.sent(StylizeFrame)[0].job_id, "the style file is damaged"))
+    qtbot.waitUntil(lambda: not models.live.running, timeout=5000)
+    assert models.live.placeholder == ("The live view stopped", "the style file is damaged")

@@ -71,10 +71,11 @@ class JobHandle(QObject):
     cancelled = Signal(object)  # JobCancelled
     ended = Signal(object)      # after any of the four above: the job is over
 
-    def __init__(self, bridge: EngineBridge, request: Request) -> None:
+    def __init__(self, bridge: EngineBridge, request: Request, background: bool = False) -> None:
         super().__init__()
         self._bridge = bridge
         self.request = request
+        self.background = background  # work the user did not ask for (gallery cards): not reported
         self.outcome: Event | None = None  # the final event, once it came
         self._waiters: list[asyncio.Future] = []
 
@@ -166,11 +167,11 @@ class EngineBridge(QObject):
         handle.deliver(event)
 
     # ------------------------------------------------------------------ API for view-models
-    def submit(self, request: Request) -> JobHandle:
+    def submit(self, request: Request, background: bool = False) -> JobHandle:
         """Queue a job; its events arrive on the returned handle only."""
         if isinstance(request, Cancel | Pause | Resume):
             raise TypeError("control requests go through the job's handle (handle.cancel() ...)")
-        handle = JobHandle(self, request)
+        handle = JobHandle(self, request, background)
         if isinstance(request, StylizeFrame):
             self._frames[request.job_id] = handle
             while len(self._frames) > FRAME_HANDLES_KEPT:

@@ -185,6 +185,8 @@ class MainWindow(QMainWindow):
         self.app_vm.notice_posted.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self.look.style_changed.connect(self._on_style)
         self.gallery_panel.import_requested.connect(self.import_style)
+        self.gallery_panel.new_style_requested.connect(self.open_wizard)
+        self.photo.before_changed.connect(self.gallery.show_photo)  # the cards paint the open photo
         self.gallery_panel.export_requested.connect(self.export_style)
         self.gallery_panel.delete_requested.connect(self.delete_style)
         self.gallery_panel.info_requested.connect(self.show_style_info)
@@ -204,7 +206,7 @@ class MainWindow(QMainWindow):
         if splitter is not None:
             self.splitter.restoreState(splitter)
         else:
-            self.splitter.setSizes([300, 980])
+            self.splitter.setSizes([310, 970])
 
     # ---------------------------------------------------------------------------- reactions
     def _show_device(self, text: str) -> None:

@@ -3,8 +3,9 @@
 safetensors holds only tensors and a string->string metadata map, so loading a style can never run
 code (no pickle anywhere). Metadata keys: `format` (atelier-style/1), `name`, `author`,
 `architecture`, `arch_config` (JSON), `training` (JSON: the recipe), `strength`, `max_size`,
-`description`, `brush` (JSON, optional: the style's strokes, engine.brushwork.Brush) and `thumbnail`
-(base64 PNG). A file is validated before use: header size, metadata,
+`description`, `brush` (JSON, optional: the style's strokes, engine.brushwork.Brush), `thumbnail`
+(base64 PNG: the style's painting of the sample photo) and `artwork` (base64 PNG, optional: one of the
+works it learned from, so the gallery can show the painter's own hand beside the style's). A file is validated before use: header size, metadata,
 every tensor name, shape and dtype against the declared architecture, and finite values.
 """
 
@@ -48,7 +49,8 @@ class StyleMeta:
     max_size: int | None = None
     training: dict[str, Any] = field(default_factory=dict)
     thumbnail_png: bytes = b""
-    brush: Brush | None = None  # None: the file names no strokes and DEFAULT_BRUSH paints them
+    brush: Brush | None = None
+    artwork_png: bytes = b""  # one of the artworks it was trained on, small (the gallery shows it)  # None: the file names no strokes and DEFAULT_BRUSH paints them
 
     @property
     def strokes(self) -> Brush:
@@ -108,6 +110,8 @@ def save_style(path: Path, generator: Generator, meta: StyleMeta, half: bool = T
         "max_size": "" if meta.max_size is None else str(int(meta.max_size)),
         "thumbnail": base64.b64encode(meta.thumbnail_png).decode("ascii"),
     }
+    if meta.artwork_png:
+        metadata["artwork"] = base64.b64encode(meta.artwork_png).decode("ascii")
     if meta.brush is not None:
         metadata["brush"] = json.dumps(meta.brush.to_dict())
     data = safetensors_save(tensors, metadata=metadata)
@@ -161,7 +165,8 @@ def _parse_meta(raw: dict[str, str], label: str) -> StyleMeta:
         if arch not in ARCHITECTURES:
             raise StyleFileError(f"{label} uses unknown architecture {arch!r}; update Atelier")
         thumb = base64.b64decode(raw.get("thumbnail", ""), validate=True)
-        if len(thumb) > MAX_THUMBNAIL_BYTES:
+        artwork = base64.b64decode(raw.get("artwork", ""), validate=True)
+        if len(thumb) > MAX_THUMBNAIL_BYTES or len(artwork) > MAX_THUMBNAIL_BYTES:
             raise StyleFileError(f"{label} has an oversized thumbnail; refused")
         strength = float(raw.get("strength", "1.0"))
         if not (0.0 <= strength <= 1.0 and math.isfinite(strength)):
@@ -181,6 +186,7 @@ def _parse_meta(raw: dict[str, str], label: str) -> StyleMeta:
             training=training,
             thumbnail_png=thumb,
             brush=brush,
+            artwork_png=artwork,
         )
     except StyleFileError:
         raise

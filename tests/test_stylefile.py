@@ -33,6 +33,27 @@ def test_round_trip_keeps_weights_and_metadata(tmp_path):
         assert torch.equal(a, b), k
 
 
+def test_the_gallery_card_artwork_is_kept_and_bounded(tmp_path):
+    """A style may carry one of its artworks (the gallery shows it); an oversized one is refused like a thumbnail."""
+    import io
+
+    from PIL import Image
+
+    from engine.errors import StyleFileError
+    from engine.stylefile import encode_thumbnail
+
+    art = encode_thumbnail(Image.new("RGB", (300, 200), (200, 40, 40)))
+    path = tmp_path / "card.atelier-style"
+    save_style(path, build_generator("fast"), StyleMeta(name="Card", architecture="fast", artwork_png=art))
+    meta = read_meta(path)
+    assert meta.artwork_png == art and Image.open(io.BytesIO(meta.artwork_png)).size == (256, 171)
+    assert read_meta(make_style(tmp_path / "plain.atelier-style")).artwork_png == b""  # optional
+    huge = tmp_path / "huge.atelier-style"
+    save_style(huge, build_generator("fast"), StyleMeta(name="Huge", architecture="fast", artwork_png=b"x" * 2**21))
+    with pytest.raises(StyleFileError, match="oversized"):
+        read_meta(huge)
+
+
 def test_quality_architecture_round_trip(tmp_path):
     path = make_style(tmp_path / "q.atelier-style", "Quality One", architecture="quality")
     g, meta = load_style(path)

@@ -42,6 +42,8 @@ class AppViewModel(ObservableObject):
         bridge.job_submitted.connect(self._follow)
 
     def _follow(self, job: JobHandle) -> None:
+        if job.background:
+            return  # e.g. gallery cards: the status bar and the banner are about what the user asked for
         job.started.connect(self._on_started)
         job.finished.connect(self._on_finished)
         job.notice.connect(self._on_notice)

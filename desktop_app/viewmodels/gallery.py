@@ -1,8 +1,10 @@
 """The style gallery: which styles exist, which one is chosen, and import/export/delete.
 
 The catalog does the file work (it validates every imported file); this view-model turns its
-answers into a Qt list model with thumbnails. The chosen style is the shared look's `style`
-(`LookViewModel`): choosing in the gallery changes what Photo, Batch and Live paint next.
+answers into a Qt list model of cards: one of the painter's own works beside the style's painting of
+the user's current photo (`StyleCards`, painted in the background), and a line about the style. The
+chosen style is the shared look's `style` (`LookViewModel`): choosing in the gallery changes what
+Photo, Batch and Live paint next.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtGui import QImage
 
 from desktop_app.viewmodels.app import AppViewModel
 from desktop_app.viewmodels.look import LookViewModel
 from desktop_app.viewmodels.properties import ObservableObject, Property
+from desktop_app.viewmodels.style_cards import StyleCards
 from engine.brushwork import preset_name
 from engine.catalog import Catalog, StyleEntry
 from engine.errors import AtelierError
@@ -32,29 +35,28 @@ STROKE_LABELS = {
     "none": "None: smooth paint",
 }
 EntryRole = Qt.ItemDataRole.UserRole + 1
+ArtworkRole = Qt.ItemDataRole.UserRole + 2      # QImage: one of the painter's works, or None
+CardRole = Qt.ItemDataRole.UserRole + 3         # QImage: the style on the user's photo, else on the sample
+CardCaptionRole = Qt.ItemDataRole.UserRole + 4  # what CardRole shows: "Your photo" or "Sample photo"
+DescriptionRole = Qt.ItemDataRole.UserRole + 5  # one line about the style
 
 _Index = QModelIndex | QPersistentModelIndex
 
 
-def thumbnail_pixmap(entry: StyleEntry, side: int = THUMB) -> QPixmap:
-    """The style's own rendering of the sample photo, or a lettered swatch when it has none."""
-    image = QImage.fromData(entry.meta.thumbnail_png) if entry.meta.thumbnail_png else QImage()
-    if not image.isNull():
-        return QPixmap.fromImage(image.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-                                              Qt.TransformationMode.SmoothTransformation)).copy(0, 0, side, side)
-    pix = QPixmap(side, side)
-    hue = (sum(entry.slug.encode()) * 37) % 360
-    pix.fill(QColor.fromHsv(hue, 90, 200))
-    p = QPainter(pix)
-    font = QFont()
-    font.setPixelSize(side // 3)
-    font.setBold(True)
-    p.setFont(font)
-    p.setPen(QColor(255, 255, 255))
-    initials = "".join(w[0] for w in entry.name.split()[:2]).upper() or "?"
-    p.drawText(pix.rect(), Qt.AlignmentFlag.AlignCenter, initials)
-    p.end()
-    return pix
+def card_line(entry: StyleEntry) -> str:
+    """One line for the card: the style's own description, else what it learned from."""
+    meta = entry.meta
+    if meta.description.strip():
+        return meta.description.strip().splitlines()[0]
+    count = meta.training.get("art_images") if isinstance(meta.training, dict) else None
+    if count:
+        return f"{'Your style' if not entry.builtin else 'A style'} learned from {count} artworks."
+    return "Your style." if not entry.builtin else ""
+
+
+def _image(png: bytes) -> QImage | None:
+    image = QImage.fromData(png) if png else QImage()
+    return None if image.isNull() else image
 
 
 def describe_style(entry: StyleEntry) -> str:
@@ -74,16 +76,34 @@ def describe_style(entry: StyleEntry) -> str:
 
 
 class StyleListModel(QAbstractListModel):
-    def __init__(self) -> None:
+    def __init__(self, cards: StyleCards) -> None:
         super().__init__()
         self.entries: list[StyleEntry] = []
-        self._icons: dict[Path, QIcon] = {}
+        self.cards = cards
+        self._images: dict[tuple[Path, str], QImage | None] = {}
+        cards.ready.connect(self._card_ready)
 
     def reset(self, entries: list[StyleEntry]) -> None:
         self.beginResetModel()
         self.entries = entries
-        self._icons = {}
+        self._images = {}
         self.endResetModel()
+
+    def refresh_cards(self) -> None:
+        """The photo changed: every card's picture did."""
+        if self.entries:
+            self.dataChanged.emit(self.index(0), self.index(len(self.entries) - 1), [CardRole, CardCaptionRole])
+
+    def _card_ready(self, slug: str) -> None:
+        row = self.row_of(slug)
+        if row >= 0:
+            self.dataChanged.emit(self.index(row), self.index(row), [CardRole, CardCaptionRole])
+
+    def _decoded(self, entry: StyleEntry, which: str) -> QImage | None:
+        key = (entry.path, which)
+        if key not in self._images:
+            self._images[key] = _image(entry.meta.artwork_png if which == "artwork" else entry.meta.thumbnail_png)
+        return self._images[key]
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self.entries)
@@ -94,10 +114,14 @@ class StyleListModel(QAbstractListModel):
         entry = self.entries[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return entry.name
-        if role == Qt.ItemDataRole.DecorationRole:
-            if entry.path not in self._icons:
-                self._icons[entry.path] = QIcon(thumbnail_pixmap(entry))
-            return self._icons[entry.path]
+        if role == ArtworkRole:
+            return self._decoded(entry, "artwork")
+        if role == CardRole:
+            return self.cards.card(entry.slug) or self._decoded(entry, "sample")
+        if role == CardCaptionRole:
+            return "Your photo" if self.cards.card(entry.slug) is not None else "Sample photo"
+        if role == DescriptionRole:
+            return card_line(entry)
         if role == Qt.ItemDataRole.ToolTipRole:
             return describe_style(entry)
         if role == EntryRole:
@@ -117,7 +141,8 @@ class GalleryViewModel(ObservableObject):
         self.catalog = catalog
         self.app = app
         self.look = look
-        self.model = StyleListModel()
+        self.cards = StyleCards(app.bridge, lambda: app.device, self)
+        self.model = StyleListModel(self.cards)
 
     @property
     def current(self) -> str:
@@ -135,10 +160,16 @@ class GalleryViewModel(ObservableObject):
         return entry.name if entry else ""
 
     # ---------------------------------------------------------------------------- actions
+    def show_photo(self, image: QImage | None) -> None:
+        """The user's current photo (None: none open): every card paints it, in the background."""
+        self.cards.show(image, [e.slug for e in self.model.entries])
+        self.model.refresh_cards()
+
     def refresh(self, select: str | None = None) -> None:
         """Re-read the catalog; keep (or set) the selection, falling back to the first style."""
         entries = self.catalog.list()
         self.model.reset(entries)
+        self.cards.want([e.slug for e in entries])
         self.empty = not entries
         for problem in self.catalog.problems:
             self.app.post_notice(f"Skipped an unreadable style: {problem}")
@@ -192,6 +223,7 @@ class GalleryViewModel(ObservableObject):
         except (AtelierError, OSError) as exc:
             self.app.report_error(f"Could not change the brushstrokes: {exc}")
             return False
+        self.cards.forget(slug)
         self.refresh(select=slug)
         self.strokes_changed.emit(slug)
         self.app.post_notice(f"“{entry.name}” now paints with {STROKE_LABELS[preset].lower()}")

@@ -1,9 +1,23 @@
-"""The style gallery: thumbnails in icon mode, a right-click menu, and a helpful empty state."""
+"""The style gallery: a card per style, a right-click menu, "+ New style", and a helpful empty state.
+
+Each card shows one of the painter's own works beside the style's painting of the user's current photo
+(the sample photo until one is open), the style's name and one line about it: choosing a style is
+comparing pictures, not guessing from a name.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QColor, QFont, QImage, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -11,24 +25,118 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app.viewmodels.gallery import STROKE_LABELS, THUMB, EntryRole, GalleryViewModel
+from desktop_app.viewmodels.gallery import (
+    STROKE_LABELS,
+    ArtworkRole,
+    CardCaptionRole,
+    CardRole,
+    DescriptionRole,
+    EntryRole,
+    GalleryViewModel,
+)
 
 EMPTY_TEXT = (
     "<p><b>No styles installed yet.</b></p>"
     "<p>Import a <i>.atelier-style</i> file that someone shared with you, "
-    "or teach Atelier a new style from your own artworks with "
-    "<b>Style ▸ New style from artworks…</b></p>"
+    "or teach Atelier a new style from your own artworks with <b>+ New style</b>.</p>"
 )
+CARD_W, CARD_H = 268, 158
+PICTURE_H = 100
+
+
+def _swatch(p: QPainter, rect: QRectF, name: str) -> None:
+    """Initials on a colour of the name's own, where a style has no picture to show."""
+    hue = (sum(name.encode()) * 37) % 360
+    p.fillRect(rect, QColor.fromHsv(hue, 90, 200))
+    font = QFont(p.font())
+    font.setPixelSize(max(10, int(rect.height() // 3)))
+    font.setBold(True)
+    p.setFont(font)
+    p.setPen(QColor(255, 255, 255))
+    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "".join(w[0] for w in name.split()[:2]).upper() or "?")
+
+
+class StyleCardDelegate(QStyledItemDelegate):
+    """Paints a card: name, [painter's work | style on your photo], one line about the style."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+        return QSize(CARD_W, CARD_H)
+
+    def paint(self, p: QPainter, option: QStyleOptionViewItem,  # type: ignore[override]
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        pal = option.palette
+        r = QRectF(option.rect).adjusted(3, 3, -3, -3)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        p.setPen(pal.color(QPalette.ColorRole.Highlight) if selected else pal.color(QPalette.ColorRole.Mid))
+        p.setBrush(pal.color(QPalette.ColorRole.Highlight).lighter(185) if selected
+                   else pal.color(QPalette.ColorRole.Base).darker(104 if hover else 100))
+        p.drawRoundedRect(r, 6, 6)
+        inner = r.adjusted(8, 6, -8, -6)
+        name = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        title = QFont(option.font)
+        title.setBold(True)
+        p.setFont(title)
+        p.setPen(pal.color(QPalette.ColorRole.Text))
+        fm = p.fontMetrics()
+        p.drawText(QRectF(inner.left(), inner.top(), inner.width(), fm.height()),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   fm.elidedText(name, Qt.TextElideMode.ElideRight, int(inner.width())))
+        top = inner.top() + fm.height() + 4
+        half = (inner.width() - 6) / 2
+        left = QRectF(inner.left(), top, half, PICTURE_H)
+        right = QRectF(inner.left() + half + 6, top, half, PICTURE_H)
+        self._picture(p, left, index.data(ArtworkRole), name, "The painter")
+        self._picture(p, right, index.data(CardRole), name, str(index.data(CardCaptionRole) or ""))
+        p.setFont(option.font)
+        p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+        line = str(index.data(DescriptionRole) or "")
+        fm = p.fontMetrics()
+        p.drawText(QRectF(inner.left(), top + PICTURE_H + 3, inner.width(), fm.height()),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   fm.elidedText(line, Qt.TextElideMode.ElideRight, int(inner.width())))
+        p.restore()
+
+    @staticmethod
+    def _picture(p: QPainter, rect: QRectF, image: QImage | None, name: str, caption: str) -> None:
+        p.save()
+        p.setClipRect(rect)
+        if isinstance(image, QImage) and not image.isNull():
+            scale = max(rect.width() / image.width(), rect.height() / image.height())  # fill, centred
+            w, h = image.width() * scale, image.height() * scale
+            p.drawImage(QRectF(rect.center().x() - w / 2, rect.center().y() - h / 2, w, h), image)
+        else:
+            _swatch(p, rect, name)
+        if caption:
+            font = QFont(p.font())
+            font.setPointSizeF(max(7.0, font.pointSizeF() * 0.8))
+            p.setFont(font)
+            fm = p.fontMetrics()
+            pill = QRectF(rect.left() + 4, rect.bottom() - fm.height() - 6, fm.horizontalAdvance(caption) + 10,
+                          fm.height() + 2)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(0, 0, 0, 150))
+            p.drawRoundedRect(pill, 4, 4)
+            p.setPen(QColor(255, 255, 255))
+            p.drawText(pill, Qt.AlignmentFlag.AlignCenter, caption)
+        p.restore()
 
 
 class GalleryPanel(QWidget):
     """Emits requests; the main window owns dialogs (file pickers, confirmations)."""
 
     import_requested = Signal()
+    new_style_requested = Signal()
     export_requested = Signal(str)
     delete_requested = Signal(str)
     info_requested = Signal(str)
@@ -37,19 +145,15 @@ class GalleryPanel(QWidget):
         super().__init__(parent)
         self.vm = vm
         self.view = QListView()
-        self.view.setViewMode(QListView.ViewMode.IconMode)
         self.view.setModel(vm.model)
-        self.view.setIconSize(QSize(THUMB, THUMB))
-        self.view.setGridSize(QSize(THUMB + 26, THUMB + 44))
-        self.view.setResizeMode(QListView.ResizeMode.Adjust)
-        self.view.setMovement(QListView.Movement.Static)
-        self.view.setWordWrap(True)
+        self.view.setItemDelegate(StyleCardDelegate(self.view))
         self.view.setUniformItemSizes(True)
-        self.view.setSpacing(4)
+        self.view.setMouseTracking(True)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.view.setToolTip("Pick a style. Right-click for import, export, delete and details. "
-                             "[ and ] step through styles.")
+        self.view.setToolTip("Pick a style: the painter's work on the left, your photo in that style on the right. "
+                             "Right-click for import, export, delete and details. [ and ] step through styles.")
         self.view.customContextMenuRequested.connect(self._menu)
         self.view.selectionModel().currentChanged.connect(self._on_current)
 
@@ -70,11 +174,15 @@ class GalleryPanel(QWidget):
         self.stack.addWidget(self.view)
         self.stack.addWidget(empty)
         title = QLabel("<b>Styles</b>")
+        self.new_button = QPushButton("+ New style…")
+        self.new_button.setToolTip("Teach Atelier a new style from 10-30 of your own artworks")
+        self.new_button.clicked.connect(self.new_style_requested)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 0, 6)
         layout.addWidget(title)
         layout.addWidget(self.stack, 1)
-        self.setMinimumWidth(THUMB + 26 + 28)  # one column; the splitter default shows two
+        layout.addWidget(self.new_button)
+        self.setMinimumWidth(CARD_W + 28)  # one card and a scroll bar
 
         vm.empty_changed.connect(lambda e: self.stack.setCurrentIndex(1 if e else 0))
         vm.look.style_changed.connect(self._show_current)

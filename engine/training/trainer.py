@@ -522,7 +522,22 @@ class Trainer:
             with torch.inference_mode():
                 out = to_uint8(self.ema.eval()(x.to(self.device.torch_device))[0])
             thumb = encode_thumbnail(Image.fromarray(out))
-        return replace(meta, training=recipe, thumbnail_png=thumb, architecture=self.config.architecture)
+        return replace(meta, training=recipe, thumbnail_png=thumb, architecture=self.config.architecture,
+                       artwork_png=meta.artwork_png or self._artwork_thumbnail(),
+                       description=meta.description or self._describe_artworks())
+
+    def _artwork_thumbnail(self) -> bytes:
+        """One of the artworks, small, for the gallery card: the painter's own hand beside the style's."""
+        from PIL import Image
+
+        if not self.art:
+            return b""
+        return encode_thumbnail(Image.fromarray(self.art[0].permute(1, 2, 0).numpy()))
+
+    def _describe_artworks(self) -> str:
+        folders = ", ".join(sorted({Path(p).parent.name for p in self.art_report.usable}))
+        n = len(self.art_report.usable)
+        return f"Learned from {n} artwork{'s' if n != 1 else ''} in {folders}." if n else ""
 
 
 def measure_step_seconds(trainer: Trainer, steps: int = 6) -> float:

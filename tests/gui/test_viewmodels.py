@@ -327,3 +327,44 @@ def test_a_live_failure_stops_and_says_why(models, qtbot):
     models.runtime.send(JobFailed(models.sent(StylizeFrame)[0].job_id, "the style file is damaged"))
     qtbot.waitUntil(lambda: not models.live.running, timeout=5000)
     assert models.live.placeholder == ("The live view stopped", "the style file is damaged")
+
+
+# ----------------------------------------------------------------------------- gallery cards
+def test_gallery_cards_paint_the_open_photo_one_style_at_a_time_and_remember_it(models, tmp_path, qtbot):
+    from PIL import Image
+
+    from desktop_app.viewmodels.gallery import ArtworkRole, CardCaptionRole, CardRole, DescriptionRole
+    from tests.conftest import photo
+
+    photo_file = tmp_path / "large.png"
+    Image.fromarray(photo(400, 300, seed=2)).save(photo_file)
+    model = models.gallery.model
+    index = model.index(model.row_of("tiny_two"))
+    assert index.data(CardCaptionRole) == "Sample photo"  # before any photo: the style's own sample
+    models.photo.open_file(photo_file)
+    models.gallery.show_photo(models.photo.before)  # (the window connects photo.before_changed to this)
+    qtbot.waitUntil(lambda: len(models.sent(StylizePreview)) == 2, timeout=5000)
+    own, card = models.sent(StylizePreview)
+    assert own.job_id < card.job_id and (own.width, card.width) == (400, 192)  # the Photo preview went first
+    assert card.style == "tiny" and max(card.width, card.height) <= 192
+    qtbot.wait(50)
+    assert len(models.sent(StylizePreview)) == 2  # one card at a time
+
+    def answer(request, value):
+        models.runtime.send(JobPreview(request.job_id, rgb_bytes(request.width, request.height, value),
+                                       request.width, request.height, ""), JobFinished(request.job_id, None, 0.1))
+
+    answer(card, 50)
+    qtbot.waitUntil(lambda: len(models.sent(StylizePreview)) == 3, timeout=5000)
+    answer(models.sent(StylizePreview)[2], 70)
+    qtbot.waitUntil(lambda: index.data(CardCaptionRole) == "Your photo", timeout=5000)
+    assert index.data(CardRole).pixelColor(0, 0).red() == 70
+    assert models.app.last_run_text == ""  # background work does not pose as the user's last run
+    assert index.data(DescriptionRole) == "random weights for tests"  # the style's own line
+    assert index.data(ArtworkRole) is None  # the fixture style stores no artwork: the card shows a swatch
+
+    models.gallery.show_photo(None)
+    assert index.data(CardCaptionRole) == "Sample photo"
+    models.gallery.show_photo(models.photo.before)  # the same photo again: from the cache, nothing sent
+    qtbot.wait(50)
+    assert len(models.sent(StylizePreview)) == 3 and index.data(CardCaptionRole) == "Your photo"

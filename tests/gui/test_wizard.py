@@ -93,6 +93,7 @@ def test_wizard_trains_a_style_and_resumes(qtbot, bridge, tmp_path, atelier_home
     assert meta.name == "Wizard Test" and meta.author == "pytest"
     assert meta.training["config"]["skin_colour_keep"] == 0.0  # the unticked box reached the trainer
     assert meta.brush == STROKE_PRESETS["hatching"]  # and the chosen brushstrokes reached the style file
+    assert meta.artwork_png and meta.description == "Learned from 2 artworks in art."  # the gallery card
     qtbot.waitUntil(lambda: wiz.currentId() == DONE, timeout=5000)
     assert wiz.run_page.chart.point_count() > 0  # losses arrived from JobProgress.metrics
     assert "Wizard Test" in wiz.done_page.summary.text()

@@ -5,8 +5,9 @@ code (no pickle anywhere). Metadata keys: `format` (atelier-style/1), `name`, `a
 `architecture`, `arch_config` (JSON), `training` (JSON: the recipe), `strength`, `max_size`,
 `description`, `brush` (JSON, optional: the style's strokes, engine.brushwork.Brush), `thumbnail`
 (base64 PNG: the style's painting of the sample photo) and `artwork` (base64 PNG, optional: one of the
-works it learned from, so the gallery can show the painter's own hand beside the style's). A file is validated before use: header size, metadata,
-every tensor name, shape and dtype against the declared architecture, and finite values.
+works it learned from, so the gallery can show the painter's own hand beside the style's). A file is
+validated before use: header size, metadata, every tensor name, shape and dtype against the declared
+architecture, and finite values.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ class StyleMeta:
     max_size: int | None = None
     training: dict[str, Any] = field(default_factory=dict)
     thumbnail_png: bytes = b""
-    brush: Brush | None = None
-    artwork_png: bytes = b""  # one of the artworks it was trained on, small (the gallery shows it)  # None: the file names no strokes and DEFAULT_BRUSH paints them
+    brush: Brush | None = None  # None: the file names no strokes and DEFAULT_BRUSH paints them
+    artwork_png: bytes = b""  # one of the artworks it was trained on, small (the gallery shows it)
 
     @property
     def strokes(self) -> Brush:

@@ -1,18 +1,22 @@
-"""QApplication set-up: names (for QSettings), icon, high-DPI and a palette that follows the system.
+"""QApplication set-up: names (for QSettings), where settings live, icon, high-DPI, the look.
 
 Fusion is used everywhere because it honours the system's light/dark palette on every platform
 (Qt 6.5+ reports the colour scheme), and looks the same in screenshots and tests.
+With `ATELIER_HOME` set (tests, portable installs) everything Atelier writes stays under it: its
+settings and remembered folders, and Qt's own (file dialogs' history), as INI files in
+ATELIER_HOME/settings instead of the registry or ~/.config.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
-from engine.paths import resources_dir
+from engine.paths import resources_dir, user_home
 
 
 def app_icon() -> QIcon:
@@ -22,6 +26,16 @@ def app_icon() -> QIcon:
         if (folder / name).is_file():
             icon.addFile(str(folder / name))
     return icon
+
+
+def keep_settings_under_atelier_home() -> None:
+    """Point every QSettings (ours and Qt's) at ATELIER_HOME/settings when ATELIER_HOME is set."""
+    if not os.environ.get("ATELIER_HOME"):
+        return
+    folder = str(user_home() / "settings")
+    for fmt in (QSettings.Format.IniFormat, QSettings.Format.NativeFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -35,6 +49,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setApplicationName("Atelier")
     QCoreApplication.setOrganizationName("Atelier")
     QCoreApplication.setOrganizationDomain("atelier.local")
+    keep_settings_under_atelier_home()
     QGuiApplication.setApplicationDisplayName("Atelier")
     app.setStyle("Fusion")
     app.setWindowIcon(app_icon())

@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
                                           "Stop the running batch or save")
         file.addSeparator()
         self._action(file, "Pr&eferences…", self.preferences, [QKeySequence.StandardKey.Preferences],
-                     "Choose the device")
+                     "Choose the device, and where and how paintings are saved")
         self._action(file, "&Quit", self.close, [QKeySequence.StandardKey.Quit])
 
         style = bar.addMenu("&Style")
@@ -257,10 +257,11 @@ class MainWindow(QMainWindow):
         if not self.photo.has_photo or not self.gallery.current:
             self.app_vm.report_error("Open a photo and pick a style before saving")
             return
-        fmt = self.settings.text("photo/save_format", "jpg")
-        fmt = fmt if fmt in SAVE_FORMATS else "jpg"
-        folder = self.settings.folder("save") or (self.photo.source_path.parent if self.photo.source_path
-                                                  else Path.home())
+        prefs = self.app_vm.output
+        fmt = self.photo.default_format(prefs.format)
+        preferred = Path(prefs.folder) if prefs.folder and Path(prefs.folder).is_dir() else None
+        folder = preferred or self.settings.folder("save") or (self.photo.source_path.parent
+                                                                if self.photo.source_path else Path.home())
         filters = ";;".join(SAVE_FILTERS.values())
         suggested = str(folder / self.photo.suggested_name(fmt))
         name, chosen = QFileDialog.getSaveFileName(self, "Save painting as", suggested, filters, SAVE_FILTERS[fmt])
@@ -271,7 +272,6 @@ class MainWindow(QMainWindow):
         if dest.suffix.lower().lstrip(".").replace("jpeg", "jpg") not in SAVE_FORMATS:
             dest = dest.with_name(dest.name + "." + fmt)
         self.settings.set_folder("save", dest.parent)
-        self.settings.set_text("photo/save_format", dest.suffix.lower().lstrip(".").replace("jpeg", "jpg"))
         self.photo.save_as(dest)
 
     # ---------------------------------------------------------------------------- batch / cancel
@@ -337,10 +337,12 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------------------- dialogs
     def preferences(self) -> None:
-        dialog = PreferencesDialog(self.app_vm.device, self, self.app_vm.device_choices())
+        dialog = PreferencesDialog(self.app_vm.device, self, self.app_vm.device_choices(), self.app_vm.output)
         if dialog.exec() == PreferencesDialog.DialogCode.Accepted:
-            self.app_vm.set_device(dialog.chosen_device())
-            self.photo.refresh_preview()
+            self.app_vm.set_output(dialog.chosen_output())
+            if dialog.chosen_device() != self.app_vm.device:
+                self.app_vm.set_device(dialog.chosen_device())
+                self.photo.refresh_preview()
 
     def about(self) -> None:
         AboutDialog(about_markdown(), self).exec()

@@ -6,6 +6,8 @@ visible place and the status bar always tells which device ran the last job and 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import Signal
 
 from desktop_app.bridge import EngineBridge, JobHandle
@@ -13,6 +15,32 @@ from desktop_app.settings import AppSettings
 from desktop_app.viewmodels.properties import ObservableObject, Property
 from engine.errors import AtelierError
 from engine.messages import JobFailed, JobFinished, JobNotice, JobStarted
+
+OUTPUT_FORMATS = ("same", "jpg", "png", "webp")
+
+
+@dataclass(frozen=True)
+class OutputPrefs:
+    """How paintings are written (Preferences): used by Save and Batch alike."""
+
+    folder: str = ""              # "" = Save: beside the photo; Batch: a "stylized" folder in the input folder
+    format: str = "same"          # same (as the photo) | jpg | png | webp
+    jpeg_quality: int = 95
+    max_size: int | None = None   # long side in pixels; None = the photo's full resolution
+
+    @staticmethod
+    def load(settings: AppSettings) -> OutputPrefs:
+        fmt = settings.text("output/format", "same")
+        quality = int(settings.number("output/jpeg_quality", 95))
+        size = int(settings.number("output/max_size", 0))
+        return OutputPrefs(settings.text("output/folder"), fmt if fmt in OUTPUT_FORMATS else "same",
+                           min(100, max(1, quality)), size if size >= 16 else None)
+
+    def store(self, settings: AppSettings) -> None:
+        settings.set_text("output/folder", self.folder)
+        settings.set_text("output/format", self.format)
+        settings.set_value("output/jpeg_quality", self.jpeg_quality)
+        settings.set_value("output/max_size", self.max_size or 0)
 
 
 def describe_device(spec: str) -> str:
@@ -31,6 +59,7 @@ class AppViewModel(ObservableObject):
     last_run_text = Property("")       # e.g. "last run 1.2 s"
     error_text = Property("")          # shown in the banner until dismissed
     error_detail = Property("")        # technical detail for a bug report
+    output = Property(OutputPrefs())   # how paintings are written (Preferences)
     notice_posted = Signal(str)        # transient status-bar message
 
     def __init__(self, bridge: EngineBridge, settings: AppSettings) -> None:
@@ -39,6 +68,7 @@ class AppViewModel(ObservableObject):
         self.settings = settings
         self.device = settings.device
         self.device_text = describe_device(self.device)
+        self.output = OutputPrefs.load(settings)
         bridge.job_submitted.connect(self._follow)
 
     def _follow(self, job: JobHandle) -> None:
@@ -64,6 +94,10 @@ class AppViewModel(ObservableObject):
         if all(spec != "cpu" for spec, _ in choices):
             choices.append(("cpu", "CPU"))
         return choices
+
+    def set_output(self, prefs: OutputPrefs) -> None:
+        prefs.store(self.settings)
+        self.output = prefs
 
     def set_device(self, spec: str) -> None:
         self.settings.device = spec

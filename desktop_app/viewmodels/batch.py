@@ -86,7 +86,7 @@ class BatchViewModel(ObservableObject):
                 if folder is not None:
                     setattr(self, prop, str(folder))
             self.recursive = settings.flag("batch/recursive")
-            fmt = settings.text("batch/format", "same")
+            fmt = settings.text("batch/format", app.output.format)
             self.output_format = fmt if fmt in BATCH_FORMATS else "same"
 
     def remember(self) -> None:
@@ -106,8 +106,11 @@ class BatchViewModel(ObservableObject):
         return self.state in ("running", "paused")
 
     def effective_output(self) -> Path | None:
+        """The folder chosen here, else the one in Preferences, else a "stylized" folder in the input."""
         if self.output_dir.strip():
             return Path(self.output_dir.strip())
+        if self.app.output.folder:
+            return Path(self.app.output.folder)
         return Path(self.input_dir.strip()) / "stylized" if self.input_dir.strip() else None
 
     # ---------------------------------------------------------------------------- commands
@@ -130,8 +133,10 @@ class BatchViewModel(ObservableObject):
             self.app.report_error(str(exc))
             return False
         out = self.effective_output()
+        prefs = self.app.output
         request = StylizeFolder(inputs=(folder,), out_dir=out, style=look.style,
-                                options=look.options(output_format=self.output_format),
+                                options=look.options(output_format=self.output_format,
+                                                     jpeg_quality=prefs.jpeg_quality, max_size=prefs.max_size),
                                 recursive=self.recursive, device=self.app.device)
         self._total = total
         self.fraction = 0.0

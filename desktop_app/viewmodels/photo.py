@@ -24,9 +24,19 @@ from desktop_app.viewmodels.app import AppViewModel
 from desktop_app.viewmodels.gallery import GalleryViewModel
 from desktop_app.viewmodels.look import LookViewModel
 from desktop_app.viewmodels.properties import ObservableObject, Property
+from desktop_app.viewmodels.real_pixels import RealPixels
 from desktop_app.viewmodels.services import EngineServices
 from engine.errors import AtelierError
-from engine.messages import Event, JobCancelled, JobFinished, JobPreview, JobProgress, StylizeImage, StylizePreview
+from engine.messages import (
+    Event,
+    JobCancelled,
+    JobFinished,
+    JobPreview,
+    JobProgress,
+    StylizeImage,
+    StylizeOptions,
+    StylizePreview,
+)
 from engine.paths import user_home
 
 SAVE_FORMATS = ("jpg", "png", "webp")
@@ -51,6 +61,8 @@ class PhotoViewModel(ObservableObject):
     full_size = Property((0, 0))           # the photo's real size (what Save writes)
     busy = Property(False)                 # a preview is being computed
     saving = Property(False)               # a full-resolution save is running
+    save_fraction = Property(0.0)          # how far the running save is
+    last_saved = Property(None)            # Path of the last painting saved (for "Show in folder")
     state_text = Property("")              # short activity line under the photo
     saved = Signal(object)                 # Path of a finished save
 
@@ -62,7 +74,7 @@ class PhotoViewModel(ObservableObject):
         self.gallery = gallery
         self.services = services
         self.source_path: Path | None = None
-        self._full: np.ndarray | None = None  # full-resolution pixels of a pasted image only
+        self._full: np.ndarray | None = None  # the photo's full-resolution pixels
         self._work: np.ndarray | None = None
         self._serial = 0
         self._raw: dict[tuple[str, int, float], np.ndarray] = {}
@@ -74,6 +86,8 @@ class PhotoViewModel(ObservableObject):
         look.strength_changed.connect(lambda _v: self._remix())
         look.preserve_colors_changed.connect(lambda _v: self._remix())
         gallery.strokes_changed.connect(self._forget_style)
+        self.real = RealPixels(app, look, lambda raw, rgb, strength, preserve: mix(raw, rgb, strength, preserve,
+                                                                                     services.keep_colors))
 
     @property
     def has_photo(self) -> bool:
@@ -91,7 +105,6 @@ class PhotoViewModel(ObservableObject):
             self.app.report_error(f"Could not open the photo: {exc}")
             return False
         self.source_path = path
-        self._full = None
         self._set_pixels(image.rgb, path.name)
         return True
 
@@ -102,13 +115,14 @@ class PhotoViewModel(ObservableObject):
             return False
         rgb = qimage_to_rgb(image)
         self.source_path = None
-        self._full = rgb
         self._set_pixels(rgb, title)
         return True
 
     def _set_pixels(self, rgb: np.ndarray, title: str) -> None:
         self._serial = next(_serial)
         self._raw.clear()
+        self._full = rgb
+        self.real.set_photo(rgb, self._serial)
         self._work = working_copy(rgb)
         self.full_size = (rgb.shape[1], rgb.shape[0])
         self.title = title
@@ -133,7 +147,8 @@ class PhotoViewModel(ObservableObject):
         h, w = self._work.shape[:2]
         # full strength, the photo's colours untouched: the look's strength and colours are mixed here
         request = StylizePreview(pixels=self._work.tobytes(), width=w, height=h, style=style,
-                                 options=self.look.current().options(strength=1.0, preserve_colors=False),
+                                 options=self.look.current().options(strength=1.0, preserve_colors=False,
+                                                                     paint_size=self._preview_paint_size()),
                                  device=self.app.device)
         self.busy = True
         self.state_text = f"Painting in the style of {self.gallery.current_name}…"
@@ -142,8 +157,24 @@ class PhotoViewModel(ObservableObject):
         job.preview.connect(lambda event, k=key: self._on_preview(event, k))
         job.ended.connect(self._on_preview_ended)
 
+    def _preview_paint_size(self) -> int | None:
+        """Save paints a photo larger than `paint_size` at that size and carries the change onto the full
+        pixels, so its strokes cover the same share of the picture at any resolution. The working copy is
+        painted at the same share of its own size, so the preview shows the strokes Save will."""
+        paint_size = StylizeOptions.paint_size
+        full = max(self.full_size)
+        if paint_size is None or self._work is None or full <= paint_size:
+            return None  # Save paints every pixel: so does the preview
+        return max(64, round(paint_size * max(self._work.shape[:2]) / full))
+
+    def want_full_resolution(self) -> None:
+        """The view zoomed past the working copy: show the real pixels, painted as Save paints them."""
+        if self._full is not None and self._work is not None and self._full.shape != self._work.shape:
+            self.real.want()
+
     def _forget_style(self, slug: str) -> None:
         """The style was changed on disk (other brushstrokes): its cached previews are stale."""
+        self.real.forget_style(slug)
         for key in [k for k in self._raw if k[0] == slug]:
             del self._raw[key]
         if slug == self.look.style:
@@ -171,6 +202,14 @@ class PhotoViewModel(ObservableObject):
             self._remix()
 
     # ---------------------------------------------------------------------------- save
+    def default_format(self, preferred: str = "same") -> str:
+        """What Save offers first: the preferred format, else the photo's own (jpg, png or webp), else png
+        (a pasted picture, or a TIFF/BMP/GIF, keeps its quality)."""
+        if preferred in SAVE_FORMATS:
+            return preferred
+        suffix = self.source_path.suffix.lower().lstrip(".").replace("jpeg", "jpg") if self.source_path else ""
+        return suffix if suffix in SAVE_FORMATS else "png"
+
     def suggested_name(self, fmt: str) -> str:
         stem = self.source_path.stem if self.source_path else "pasted"
         return f"{stem}_{self.look.style or 'style'}.{fmt}"
@@ -191,8 +230,13 @@ class PhotoViewModel(ObservableObject):
         source = self.source_path or self._write_pasted()
         if source is None:
             return False
+        out = self.app.output
         request = StylizeImage(input=source, output=dest, style=self.look.style,
-                               options=self.look.current().options(output_format=fmt), device=self.app.device)
+                               options=self.look.current().options(output_format=fmt, jpeg_quality=out.jpeg_quality,
+                                                                   max_size=out.max_size),
+                               device=self.app.device)
+        self.save_fraction = 0.0
+        self.last_saved = None
         self.saving = True
         self.state_text = f"Saving {dest.name} at full resolution…"
         job = self.app.bridge.submit(request)
@@ -218,6 +262,7 @@ class PhotoViewModel(ObservableObject):
 
     # ---------------------------------------------------------------------------- engine events
     def _on_save_progress(self, event: JobProgress, dest: Path) -> None:
+        self.save_fraction = event.fraction
         self.state_text = f"Saving {dest.name}… {event.fraction:.0%}"
 
     def _on_preview_ended(self, _event: Event) -> None:
@@ -236,6 +281,7 @@ class PhotoViewModel(ObservableObject):
         self.state_text = ""
         if isinstance(event, JobFinished):
             self.app.post_notice(f"Saved {dest}")
+            self.last_saved = dest
             self.saved.emit(dest)
         elif isinstance(event, JobCancelled):
             self.app.post_notice("Save cancelled; nothing was written")

@@ -177,6 +177,7 @@ class BatchPanel(QWidget):
         vm.result_dir_changed.connect(lambda d: self.output_label.setText(f"Paintings go to: {d}" if d else ""))
         vm.failures_changed.connect(self._show_failures)
         vm.look.changed.connect(lambda _look: self._show_style())
+        vm.app.output_changed.connect(lambda _o: self._show_output_default())
         vm.painting_text_changed.connect(lambda _t: self._show_style())
         vm.input_dir_changed.connect(lambda _s: self._update_state(vm.state))
         # view-model -> view for what it remembered from last time
@@ -189,6 +190,7 @@ class BatchPanel(QWidget):
         self.recursive.setChecked(vm.recursive)
         self.format.setCurrentIndex(max(0, self.format.findData(vm.output_format)))
         self._show_style()
+        self._show_output_default()
 
     def _browse_input(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder with photos", self.input_edit.text())
@@ -205,6 +207,11 @@ class BatchPanel(QWidget):
         folder = self.vm.result_dir or str(self.vm.effective_output() or "")
         if folder and Path(folder).is_dir():
             QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+
+    def _show_output_default(self) -> None:
+        folder = self.vm.app.output.folder
+        self.output_edit.setPlaceholderText(f"Default: {folder} (Preferences)" if folder
+                                            else "Default: a “stylized” folder inside the input folder")
 
     def _show_style(self) -> None:
         """While a batch runs: the look it paints. Otherwise: the look the next batch will paint."""

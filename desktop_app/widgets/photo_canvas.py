@@ -2,6 +2,9 @@
 
 Painted by hand (not QGraphicsView) because the split needs two images clipped at one moving
 line, which is a few lines of QPainter and keeps both images perfectly aligned at any zoom.
+Zoomed past the working copy (e.g. at 100 % of a large photo) it asks for the real pixels
+(`wants_real_pixels`) and shows them once they are there: the photo's own, and the painting as Save
+paints it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ MIN_ZOOM, MAX_ZOOM = 0.02, 16.0
 
 class PhotoCanvas(QWidget):
     zoom_changed = Signal(float)  # 1.0 = 100 % of the photo's real pixels
+    wants_real_pixels = Signal()  # the working copy is shown enlarged: the full-resolution images would help
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,6 +43,8 @@ class PhotoCanvas(QWidget):
                         "Scroll to zoom, drag to move the photo.")
         self.before: QImage | None = None
         self.after: QImage | None = None
+        self.real_before: QImage | None = None  # the same pictures at full resolution, when painted
+        self.real_after: QImage | None = None
         self.full_width = 0          # real photo width; the images shown may be a smaller working copy
         self.split = 0.5             # fraction of the photo's width shown as "before"
         self.zoom = 1.0
@@ -53,6 +59,7 @@ class PhotoCanvas(QWidget):
     def set_before(self, image: QImage | None, full_width: int = 0) -> None:
         new_photo = image is not None and (self.before is None or image.size() != self.before.size())
         self.before = image
+        self.real_before = self.real_after = None
         self.full_width = full_width or (image.width() if image else 0)
         if new_photo:
             self.fit()
@@ -61,6 +68,22 @@ class PhotoCanvas(QWidget):
     def set_after(self, image: QImage | None) -> None:
         self.after = image
         self.update()
+
+    def set_real_before(self, image: QImage | None) -> None:
+        self.real_before = image
+        self.update()
+
+    def set_real_after(self, image: QImage | None) -> None:
+        self.real_after = image
+        self.update()
+
+    @property
+    def enlarged(self) -> bool:
+        """The working copy is drawn larger than its own pixels (so real pixels would show more)."""
+        return self.before is not None and self.zoom * self.full_width > self.before.width() * 1.01
+
+    def showing_real_pixels(self) -> bool:
+        return self.enlarged and self.real_before is not None and self.real_after is not None
 
     def set_busy_text(self, text: str) -> None:
         self.busy_text = text
@@ -88,6 +111,8 @@ class PhotoCanvas(QWidget):
         if abs(zoom - self.zoom) > 1e-9:
             self.zoom = zoom
             self.zoom_changed.emit(zoom)
+        if self.enlarged:
+            self.wants_real_pixels.emit()
         self.update()
 
     # ---------------------------------------------------------------------------- geometry
@@ -114,12 +139,14 @@ class PhotoCanvas(QWidget):
             self._paint_empty(p)
             return
         rect = self.image_rect()
-        p.drawImage(rect, self.before)
-        if self.after is not None:
+        real = self.enlarged and self.real_before is not None
+        p.drawImage(rect, self.real_before if real else self.before)
+        after = self.real_after if real and self.real_after is not None else self.after
+        if after is not None:
             sx = self.split_x()
             p.save()
             p.setClipRect(QRectF(sx, rect.top(), rect.right() - sx, rect.height()))
-            p.drawImage(rect, self.after)
+            p.drawImage(rect, after)
             p.restore()
             self._paint_split(p, rect, sx)
         if self.busy_text:

@@ -18,6 +18,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -232,6 +233,8 @@ class EngineRuntime:
 
         if request.resume:
             spec = spec_from_run(request.run_dir)
+            if request.minutes:  # train longer than the run already has (e.g. a finished style)
+                spec = replace(spec, more_minutes=request.minutes)
         else:
             base = self.catalog.find(request.base).path if request.base else None
             config = TrainConfig(architecture=request.size, content_weight=request.content_weight,

@@ -124,6 +124,20 @@ def test_session_exports_a_style_the_engine_loads_and_resumes(data, tmp_path):
     assert load_style(outcome2.style_path)[1].brush == STROKE_PRESETS["dabs"]
 
 
+def test_train_longer_continues_a_finished_run(data, tmp_path):
+    """A finished run's budget is spent: resuming it as it was ends at once. `more_minutes` gives it more."""
+    art, photos = data
+    out = tmp_path / "styles" / "longer.atelier-style"
+    spec = TrainSpec((art,), photos, "Longer", tmp_path / "run", out, TINY)
+    first = train_style(spec, resolve_device("cpu"), Progress(), log=lambda m: None)
+    assert first.steps == 4
+    logged: list[str] = []
+    longer = train_style(replace(spec_from_run(tmp_path / "run"), more_minutes=0.01), resolve_device("cpu"),
+                         Progress(), log=logged.append)
+    assert longer.steps > first.steps and longer.seconds > first.seconds
+    assert any(line.startswith("resuming") for line in logged)
+
+
 def test_finish_early_keeps_the_best_result(data, tmp_path):
     tr = _trainer(data, tmp_path / "run", replace(TINY, steps=1000))
     progress = Progress()

@@ -51,6 +51,7 @@ DEFAULT_MINUTES = 20
 SKIN_COLOUR_KEEP = 0.8  # share of their own colour faces keep when "Skin tones" is ticked (as the CLI default)
 ARCHITECTURE = "fast"  # Train.size default; a base style must have the same architecture
 RATE_WINDOW = 40  # progress reports the step time is measured over
+MORE_MINUTES = 10  # what "Train longer" adds by default
 
 
 def format_duration(seconds: float | None) -> str:
@@ -208,10 +209,53 @@ class TrainingViewModel(ObservableObject):
         fields.update(self.request_overrides)
         return Train(**fields)
 
-    def request_to_resume(self, run: ResumableRun, device: str = "auto") -> Train:
+    def request_to_resume(self, run: ResumableRun, device: str = "auto", more_minutes: float | None = None) -> Train:
+        """Resume an interrupted run; a finished one (its budget spent) trains `more_minutes` longer."""
         art = run.art_dirs[0] if run.art_dirs else run.run_dir
+        if more_minutes is None and run.finished:
+            more_minutes = self.request_overrides.get("minutes", MORE_MINUTES)  # tests keep runs short
         return Train(art_dir=art, photo_dir=run.photo_dir, name=run.name, run_dir=run.run_dir, resume=True,
-                     device=device)
+                     device=device, minutes=more_minutes)
+
+    def train_longer(self, minutes: float = MORE_MINUTES) -> bool:
+        """Continue the run that just finished for `minutes` more; the style file is replaced when done."""
+        last = self.request
+        if self.running or last is None or self.result is None:
+            return False
+        self.start(Train(art_dir=last.art_dir, photo_dir=last.photo_dir, name=last.name, run_dir=last.run_dir,
+                         resume=True, minutes=float(minutes), device=last.device))
+        return True
+
+    def explain(self) -> list[str]:
+        """The finished run in a few sentences a painter can act on (the last page shows them)."""
+        result = self.result
+        if result is None:
+            return []
+        history = [h for h in result.history if isinstance(h, dict) and "score" in h]
+        best = min(history, key=lambda h: h["score"]) if history else None
+        kept = f" and kept the best of its checks (step {int(best['step'])})" if best and "step" in best else ""
+        words = [f"Atelier trained for {format_duration(result.seconds)} ({result.steps} steps), checked the "
+                 f"paintings of your photos as it went{kept}."]
+        key = next((k for k in ("style", "texture") if best and k in best), None)
+        if best is not None and key is not None and len(history) >= 2 and history[0].get(key):
+            gain = 1.0 - best[key] / history[0][key]
+            if gain > 0.02:
+                words.append(f"Its paintings came {gain:.0%} closer to the style of your artworks than at the "
+                             "first check.")
+            else:
+                words.append("Its paintings were about as close to your artworks at the end as at the first "
+                             "check: more, or more varied, artworks may help more than training longer.")
+        ssim = best.get("ssim") if best else None
+        if isinstance(ssim, int | float):
+            if ssim >= 0.75:
+                words.append(f"Shapes and faces in your photos stay clear (structure kept: {ssim:.0%}).")
+            elif ssim >= 0.6:
+                words.append(f"Shapes are kept and details painted over (structure kept: {ssim:.0%}).")
+            else:
+                words.append(f"The paintings take liberties with shapes (structure kept: {ssim:.0%}); to keep "
+                             "more, train again with Keep content further right.")
+        words.append("Too faint? Train longer. Too strong? Lower Strength on the Photo tab: nothing needs retraining.")
+        return words
 
     # ------------------------------------------------------------------ the run
     def start(self, request: Train) -> None:

@@ -1,10 +1,14 @@
-"""A small live chart of the training losses, drawn with QPainter (no chart library needed).
+"""A small live chart of how training is going, in plain words, drawn with QPainter.
 
-Why these three: `texture` (distance to the painter's texture statistics) should fall, `struct` (how
-far the painting has moved from the palette-mapped photo: the "keep content" term) should settle
-rather than climb, and `d` (the discriminator) should hover instead of collapsing to zero. Together
-they tell a user whether training is healthy and still improving.
-Points are kept in full up to a cap, then thinned by half, so a long run stays cheap to paint.
+Two lines, both "lower is better", each as a share of where it started (100 % = the first steps):
+- "Distance to the artworks' style": the loss network's style distance to the painter's works
+  (`style`; `texture` in runs from before the loss network). It should fall.
+- "Change to your photo's content": how far the painting has moved from the photo (`perceptual`, else
+  `struct`). It rises a little as the style takes hold, then should settle rather than climb.
+The raw losses jump from step to step (each step sees other random crops), so each line is smoothed
+(an exponential moving average over about 20 steps) and the raw values are drawn faintly behind.
+The discriminator's loss is left out: it says nothing a user can act on. The legend sits above the
+plot, never over the lines. Points are kept in full up to a cap, then thinned by half.
 """
 
 from __future__ import annotations
@@ -13,17 +17,28 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-SERIES = (("texture", "style (texture)", QColor(60, 130, 220)), ("struct", "content change", QColor(60, 170, 90)),
-          ("d", "discriminator", QColor(220, 90, 60)))
+# (keys tried in order, words, colour)
+SERIES = ((("style", "texture"), "Distance to the artworks' style", QColor(60, 130, 220)),
+          (("perceptual", "struct"), "Change to your photo's content", QColor(60, 170, 90)))
 MAX_POINTS = 600
+SMOOTHING = 0.1  # EMA weight of a new point
+
+
+def smoothed(values: list[float], alpha: float = SMOOTHING) -> list[float]:
+    out: list[float] = []
+    for v in values:
+        out.append(v if not out else out[-1] + alpha * (v - out[-1]))
+    return out
 
 
 class LossChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.points: dict[str, list[tuple[float, float]]] = {key: [] for key, _, _ in SERIES}
-        self.setMinimumSize(260, 160)
+        self.points: dict[str, list[tuple[float, float]]] = {label: [] for _, label, _ in SERIES}
+        self.setMinimumSize(260, 140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setToolTip("Both lines are shares of their first value: the blue one should fall as the style takes "
+                        "hold; the green one may rise a little, then should settle. Smoothed over about 20 steps.")
 
     def clear(self) -> None:
         for v in self.points.values():
@@ -31,72 +46,97 @@ class LossChart(QWidget):
         self.update()
 
     def add(self, metrics: dict) -> None:
-        """Add one JobProgress.metrics dict (needs 'step'; missing losses are skipped)."""
+        """Add one JobProgress.metrics dict (needs 'step'; missing or all-zero losses are skipped)."""
         step = metrics.get("step")
         if step is None:
             return
-        for key, _, _ in SERIES:
-            value = metrics.get(key)
-            if isinstance(value, int | float):
-                pts = self.points[key]
-                if pts and step <= pts[-1][0]:
-                    continue
-                pts.append((float(step), float(value)))
-                if len(pts) > MAX_POINTS:
-                    del pts[1::2]
+        for keys, label, _ in SERIES:
+            value = next((metrics[k] for k in keys if isinstance(metrics.get(k), int | float) and metrics[k]), None)
+            if value is None:
+                continue
+            pts = self.points[label]
+            if pts and step <= pts[-1][0]:
+                continue
+            pts.append((float(step), float(value)))
+            if len(pts) > MAX_POINTS:
+                del pts[1::2]
         self.update()
 
     def point_count(self) -> int:
         return sum(len(v) for v in self.points.values())
+
+    def relative(self, label: str) -> list[tuple[float, float]]:
+        """The smoothed series as a share of its start (1.0 = as at the first steps)."""
+        pts = self.points[label]
+        if not pts:
+            return []
+        smooth = smoothed([v for _, v in pts])
+        start = smooth[min(len(smooth) - 1, 4)] or 1.0  # after a few points: the very first are noisy
+        return [(x, s / start) for (x, _), s in zip(pts, smooth, strict=True)]
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), self.palette().base())
         fm = p.fontMetrics()
-        plot = QRectF(44, 10, self.width() - 54, self.height() - 30 - fm.height())
+        legend_h = self._legend(p, QRectF(6, 4, self.width() - 12, fm.height() * 2 + 4))
+        plot = QRectF(48, 8 + legend_h, self.width() - 58, self.height() - 16 - legend_h - fm.height())
         p.setPen(QPen(self.palette().mid().color(), 1))
+        p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(plot)
-        all_pts = [pt for v in self.points.values() for pt in v]
+        series = {label: self.relative(label) for _, label, _ in SERIES}
+        all_pts = [pt for v in series.values() for pt in v]
         if len(all_pts) < 2:
             p.setPen(self.palette().text().color())
-            p.drawText(plot, Qt.AlignmentFlag.AlignCenter, "Losses appear here after the first steps")
+            p.drawText(plot, Qt.AlignmentFlag.AlignCenter, "The chart starts after the first steps")
             p.end()
             return
         x0, x1 = min(pt[0] for pt in all_pts), max(pt[0] for pt in all_pts)
-        ys = sorted(pt[1] for pt in all_pts)
-        y0, y1 = min(0.0, ys[0]), ys[min(len(ys) - 1, int(len(ys) * 0.98))]  # ignore the first spikes
-        y1 = y1 if y1 > y0 else y0 + 1.0
         x1 = x1 if x1 > x0 else x0 + 1.0
+        ys = [pt[1] for pt in all_pts]
+        y0, y1 = min(0.5, min(ys)), max(1.2, max(ys))
 
         def to_px(x: float, y: float) -> QPointF:
             y = min(max(y, y0), y1)
             return QPointF(plot.left() + (x - x0) / (x1 - x0) * plot.width(),
                            plot.bottom() - (y - y0) / (y1 - y0) * plot.height())
 
+        p.setPen(QPen(self.palette().mid().color(), 1, Qt.PenStyle.DotLine))
+        start_y = to_px(x0, 1.0).y()
+        p.drawLine(QPointF(plot.left(), start_y), QPointF(plot.right(), start_y))
         p.setPen(self.palette().text().color())
-        for frac in (0.0, 0.5, 1.0):
-            value = y0 + (y1 - y0) * frac
-            y = plot.bottom() - frac * plot.height()
-            p.drawText(QRectF(0, y - fm.height() / 2, 40, fm.height()),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{value:.2g}")
+        for value in (y0, 1.0, y1):
+            y = to_px(x0, value).y()
+            p.drawText(QRectF(0, y - fm.height() / 2, 44, fm.height()),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{value:.0%}")
         p.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), fm.height()),
                    Qt.AlignmentFlag.AlignLeft, f"step {x0:.0f}")
         p.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), fm.height()),
                    Qt.AlignmentFlag.AlignRight, f"step {x1:.0f}")
-        legend_x = plot.left() + 8
-        for key, label, colour in SERIES:
-            pts = self.points[key]
-            if len(pts) >= 2:
-                path = QPainterPath(to_px(*pts[0]))
-                for pt in pts[1:]:
-                    path.lineTo(to_px(*pt))
-                p.setPen(QPen(colour, 1.6))
-                p.setBrush(Qt.BrushStyle.NoBrush)
-                p.drawPath(path)
-            p.setPen(QPen(colour, 3))
-            p.drawLine(QPointF(legend_x, plot.top() + 10), QPointF(legend_x + 14, plot.top() + 10))
-            p.setPen(self.palette().text().color())
-            p.drawText(QPointF(legend_x + 18, plot.top() + 10 + fm.ascent() / 2 - 1), label)
-            legend_x += 18 + fm.horizontalAdvance(label) + 16
+        for _, label, colour in SERIES:
+            pts = series[label]
+            if len(pts) < 2:
+                continue
+            path = QPainterPath(to_px(*pts[0]))
+            for pt in pts[1:]:
+                path.lineTo(to_px(*pt))
+            p.setPen(QPen(colour, 2.0))
+            p.drawPath(path)
         p.end()
+
+    def _legend(self, p: QPainter, area: QRectF) -> float:
+        """Legend entries left to right, wrapping to a second row when narrow; returns the height used."""
+        fm = p.fontMetrics()
+        x, y = area.left(), area.top()
+        for _, label, colour in SERIES:
+            width = 22 + fm.horizontalAdvance(label)
+            if x > area.left() and x + width > area.right():
+                x, y = area.left(), y + fm.height() + 2
+            p.setPen(QPen(colour, 3))
+            p.drawLine(QPointF(x, y + fm.height() / 2), QPointF(x + 16, y + fm.height() / 2))
+            p.setPen(self.palette().text().color())
+            p.drawText(QRectF(x + 20, y, area.right() - x - 20, fm.height()),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                       fm.elidedText(label, Qt.TextElideMode.ElideRight, int(area.right() - x - 20)))
+            x += width + 16
+        return y + fm.height() - area.top() + 4

@@ -128,11 +128,6 @@ class RunPage(QWizardPage):
         return self.vm.running
 
     def initializePage(self) -> None:  # noqa: N802 (Qt name)
-        self.chart.clear()
-        self.log.clear()
-        self.log.hide()
-        self.first.set_image(None)
-        self.latest.set_image(None)
         self.wizard().start_training()
         # QWizard re-enables Back after initializePage returns; disable it once that has happened
         QTimer.singleShot(0, lambda: self._set_back_enabled(not self.vm.running))
@@ -150,9 +145,16 @@ class RunPage(QWizardPage):
 
     # ------------------------------------------------------------------ view-model -> view
     def _show_request(self, request) -> None:
+        """A new run (or a run continued): a fresh chart, log and previews."""
         if request is None:
             return
-        what = "Resuming" if request.resume else "Training"
+        self.chart.clear()
+        self.log.clear()
+        self.log.hide()
+        self.first.set_image(None)
+        self.latest.set_image(None)
+        what = ("Training longer:" if request.resume and request.minutes else
+                "Resuming" if request.resume else "Training")
         self.what.setText(f"{what} <b>{html.escape(request.name)}</b> from {html.escape(request.art_dir.name)} "
                           f"with the photos in {html.escape(request.photo_dir.name)}.")
 

@@ -50,6 +50,7 @@ class TrainingWizard(QWizard):
             self.setPage(page_id, page)
         self.setStartId(ARTWORKS)
         self.artworks.resume_requested.connect(self._resume)
+        self.done_page.train_longer_requested.connect(self._train_longer)
         vm.state_changed.connect(self._on_state)
 
     # ------------------------------------------------------------------ flow
@@ -71,6 +72,11 @@ class TrainingWizard(QWizard):
             self.vm.start(self.vm.request_to_resume(run, self.options.device()))
         else:
             self.vm.start(self.vm.request_for(self.options.choices()))
+
+    def _train_longer(self, minutes: float) -> None:
+        """From the last page back to the run page, continuing the same run."""
+        if self.vm.train_longer(minutes):
+            self.back()
 
     def _on_state(self, state: str) -> None:
         if state == "finished" and self.currentId() == RUN:

@@ -34,6 +34,7 @@ class TrainSpec:
     author: str = ""
     exclude_photos: tuple[str, ...] = ()
     strokes: str = "medium"  # engine.brushwork.STROKE_PRESETS: the brushwork the exported style carries
+    more_minutes: float | None = None  # resuming: train this much longer than the run already has
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,14 @@ def train_style(spec: TrainSpec, device: DeviceInfo, progress: Progress,
     if resuming:
         trainer.load_checkpoint()
         log(f"resuming {spec.run_dir.name} at step {trainer.step} ({trainer.seconds / 60:.1f} min trained)")
+        if spec.more_minutes:  # "Train longer": a finished run's budget is spent, so it gets a new one
+            config = replace(config, minutes=trainer.seconds / 60 + spec.more_minutes)
+            trainer.config = config
     else:
         _write_run_config(replace(spec, config=config))
     if config.minutes:
         sec = measure_step_seconds(trainer)
-        est = max(1, int(config.minutes * 60 / sec))
+        est = max(1, int((config.minutes * 60 - trainer.seconds) / sec))  # steps still to run
         trainer.config = config = replace(config, eval_every=max(25, est // 12))
         log(f"{sec:.2f} s per step on {device.spec} at {config.crop} px: about {est} steps in "
             f"{config.minutes:g} min")

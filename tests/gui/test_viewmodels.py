@@ -368,3 +368,19 @@ def test_gallery_cards_paint_the_open_photo_one_style_at_a_time_and_remember_it(
     models.gallery.show_photo(models.photo.before)  # the same photo again: from the cache, nothing sent
     qtbot.wait(50)
     assert len(models.sent(StylizePreview)) == 3 and index.data(CardCaptionRole) == "Your photo"
+
+
+def test_a_finished_run_offered_on_the_first_page_trains_longer(training, tmp_path):
+    from datetime import datetime
+
+    from desktop_app.viewmodels.training import MORE_MINUTES
+    from desktop_app.viewmodels.training_runs import ResumableRun
+
+    style = tmp_path / "done.atelier-style"
+    run = ResumableRun(tmp_path / "run", "Done", (tmp_path / "art",), tmp_path / "photos", style, datetime.now())
+    interrupted = training.request_to_resume(run)
+    assert interrupted.resume and interrupted.minutes is None  # goes on with the budget it had
+    style.write_bytes(b"x")  # its style file exists: the run finished
+    assert run.finished and "can train longer" in run.label()
+    longer = training.request_to_resume(run)
+    assert longer.resume and longer.minutes == MORE_MINUTES and longer.run_dir == run.run_dir

@@ -134,3 +134,74 @@ def test_data_check_failures_are_shown_on_the_pages(qtbot, bridge, tmp_path, pho
     wiz.artworks.set_folder(tmp_path / "does_not_exist")
     qtbot.waitUntil(lambda: wiz.vm.artworks.result is not None, timeout=30000)
     assert "does not exist" in wiz.artworks.status.text()
+
+
+def test_the_last_page_explains_the_result_and_trains_longer(qtbot, catalog, tmp_path, atelier_home, settings):
+    """Against a scripted engine: the result in words and pictures, then "Train longer" continues the run."""
+    from PySide6.QtWidgets import QLabel
+
+    from engine.messages import JobFinished, JobPreview, Train
+    from tests.conftest import make_style
+    from tests.gui.conftest import ScriptedRuntime
+
+    runtime = ScriptedRuntime()
+    bridge = make_bridge(catalog, runtime=runtime)
+    try:
+        art = image_folder(tmp_path / "art", 2, (160, 160), seed=20)
+        photos = image_folder(tmp_path / "my_photos", 4, (176, 144), seed=40)
+        wiz = make_wizard(qtbot, bridge, photos, settings)
+        wiz.artworks.set_folder(art)
+        qtbot.waitUntil(wiz.artworks.isComplete, timeout=30000)
+        wiz.next()
+        qtbot.waitUntil(wiz.photos.isComplete, timeout=30000)
+        wiz.next()
+        wiz.options.name_edit.setText("Scripted")
+        wiz.next()
+        assert wiz.currentId() == RUN
+        first = runtime.requests[-1]
+        assert isinstance(first, Train) and not first.resume
+
+        style = make_style(tmp_path / "scripted.atelier-style", "Scripted")
+        history = ({"step": 100.0, "style": 2.0, "ssim": 0.8, "score": 1.5},
+                   {"step": 200.0, "style": 1.5, "ssim": 0.72, "score": 1.2})
+        outcome = type("Outcome", (), {"style_path": style, "steps": 200, "seconds": 600.0, "score": 1.2,
+                                       "history": history})
+        runtime.send(JobPreview(first.job_id, bytes(8 * 4 * 3), 8, 4, "step 10"), JobFinished(first.job_id, outcome))
+        qtbot.waitUntil(lambda: wiz.currentId() == DONE, timeout=5000)
+        words = wiz.done_page.words.text()
+        assert "10 min 00 s (200 steps)" in words and "step 200" in words
+        assert "25% closer to the style of your artworks" in words
+        assert "Shapes are kept and details painted over (structure kept: 72%)" in words
+        assert wiz.done_page.after.image is not None  # the user's photos, painted: a picture, not a score
+        assert not any("lower is better" in w.text() for w in wiz.done_page.findChildren(QLabel))
+
+        wiz.done_page.longer_minutes.setValue(15)
+        wiz.done_page.longer_button.click()
+        assert wiz.currentId() == RUN
+        again = runtime.requests[-1]
+        assert isinstance(again, Train) and again.resume and again.minutes == 15.0
+        assert again.run_dir == first.run_dir and again.name == "Scripted"
+        assert wiz.vm.running and wiz.run_page.pause_button.isEnabled()
+    finally:
+        bridge.shutdown()
+
+
+def test_the_chart_plots_the_loss_networks_style_in_words_and_smoothed(qtbot):
+    """Runs with the loss network report texture 0: the chart follows 'style' (and content), as shares of
+    their start, smoothed; the discriminator is not drawn."""
+    from desktop_app.wizard.loss_chart import SERIES, LossChart
+
+    chart = LossChart()
+    qtbot.addWidget(chart)
+    noisy = [1.0, 1.4, 0.8, 1.3, 0.9, 1.1, 0.7, 1.0, 0.6, 0.9, 0.5, 0.8, 0.5, 0.7, 0.4, 0.6]
+    for step, value in enumerate(noisy, start=1):
+        chart.add({"step": step, "texture": 0.0, "style": value, "perceptual": 0.2, "d": 0.25})
+    style, content = (label for _, label, _ in SERIES)
+    assert style == "Distance to the artworks' style" and content == "Change to your photo's content"
+    line = [y for _, y in chart.relative(style)]
+    assert len(line) == len(noisy) and line[-1] < 0.9  # falling...
+    assert max(abs(b - a) for a, b in zip(line, line[1:], strict=False)) < 0.1  # ...without the raw jumps of 0.4+
+    assert all(abs(y - 1.0) < 1e-9 for _, y in chart.relative(content))
+    assert chart.point_count() == 2 * len(noisy)  # no discriminator series
+    chart.resize(300, 180)
+    chart.grab()  # paints without error at a narrow width (the legend wraps)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTabWidget,
@@ -40,6 +41,7 @@ from desktop_app.widgets.banner import ErrorBanner
 from desktop_app.widgets.batch_panel import BatchPanel
 from desktop_app.widgets.dialogs import AboutDialog, PreferencesDialog
 from desktop_app.widgets.gallery_panel import GalleryPanel
+from desktop_app.widgets.help import HelpDialog
 from desktop_app.widgets.photo_panel import PhotoPanel
 from desktop_app.wizard.training_wizard import TrainingWizard
 from engine.catalog import Catalog
@@ -177,6 +179,9 @@ class MainWindow(QMainWindow):
         self.live.show_stats_changed.connect(self.stats_action.setChecked)
 
         help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Quick guide and shortcuts", self.show_help, [QKeySequence.StandardKey.HelpContents,
+                                                                               "F1"],
+                     "Five steps from photo to painting, and every keyboard shortcut")
         self._action(help_menu, "&About Atelier", self.about)
 
     def _connect(self) -> None:
@@ -343,6 +348,12 @@ class MainWindow(QMainWindow):
             if dialog.chosen_device() != self.app_vm.device:
                 self.app_vm.set_device(dialog.chosen_device())
                 self.photo.refresh_preview()
+
+    def show_help(self) -> HelpDialog:
+        dialog = HelpDialog([a for m in self.menuBar().findChildren(QMenu) for a in m.actions()], self)
+        dialog.setModal(False)
+        dialog.show()
+        return dialog
 
     def about(self) -> None:
         AboutDialog(about_markdown(), self).exec()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from desktop_app.live.display import FrameDisplay
 from desktop_app.viewmodels.live import LiveViewModel, ShownFrame, SourceChoice
 from desktop_app.viewmodels.video_export import ExportProgress
+from desktop_app.widgets.hint_bar import LIVE, HintBar
 from desktop_app.widgets.look_bar import LookBar
 
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.m4v *.avi *.mkv *.webm);;All files (*)"
@@ -90,7 +91,9 @@ class LiveView(QWidget):
         bottom.addWidget(self.export_cancel)
         bottom.addWidget(self.export_button)
 
+        self.hint = HintBar(self.vm.app, LIVE)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.hint)
         layout.addLayout(top)
         layout.addLayout(look_row)
         layout.addWidget(self.display, 1)

@@ -95,6 +95,13 @@ class AppViewModel(ObservableObject):
             choices.append(("cpu", "CPU"))
         return choices
 
+    def hint_seen(self, key: str) -> bool:
+        """First-run hints (Batch, Live, training) show until the user says "Got it"."""
+        return self.settings.flag(f"hints/{key}")
+
+    def dismiss_hint(self, key: str) -> None:
+        self.settings.set_value(f"hints/{key}", True)
+
     def set_output(self, prefs: OutputPrefs) -> None:
         prefs.store(self.settings)
         self.output = prefs

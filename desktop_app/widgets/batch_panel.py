@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.viewmodels.batch import BATCH_FORMATS, BatchViewModel
+from desktop_app.widgets.folder_drop import FolderDrop
+from desktop_app.widgets.hint_bar import BATCH, HintBar
 from desktop_app.widgets.look_bar import LookBar
 
 FORMAT_LABELS = {"same": "Same as input", "jpg": "JPEG", "png": "PNG", "webp": "WebP"}
@@ -43,7 +45,7 @@ class BatchPanel(QWidget):
         self.vm = vm
 
         self.input_edit = QLineEdit()
-        self.input_edit.setPlaceholderText("Folder with your photos")
+        self.input_edit.setPlaceholderText("Folder with your photos (or drop one here)")
         self.input_edit.setToolTip("The folder whose photos will be painted. Originals are never changed.")
         self.input_browse = QPushButton("Browse…")
         self.recursive = QCheckBox("Include subfolders")
@@ -144,7 +146,9 @@ class BatchPanel(QWidget):
         lower.addWidget(latest_box, 0, Qt.AlignmentFlag.AlignTop)
         lower.addWidget(results_box, 1)
 
+        self.hint = HintBar(vm.app, BATCH)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.hint)
         layout.addWidget(options)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
@@ -153,6 +157,7 @@ class BatchPanel(QWidget):
 
         self._bind()
         self._update_state(vm.state)
+        self.folder_drop = FolderDrop(self, self.input_edit, self._dropped)
 
     def _bind(self) -> None:
         vm = self.vm
@@ -191,6 +196,10 @@ class BatchPanel(QWidget):
         self.format.setCurrentIndex(max(0, self.format.findData(vm.output_format)))
         self._show_style()
         self._show_output_default()
+
+    def _dropped(self, folder: Path) -> None:
+        if not self.vm.running:
+            self.input_edit.setText(str(folder))
 
     def _browse_input(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder with photos", self.input_edit.text())

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QListWidget, QListWidgetIt
 
 from desktop_app.viewmodels.training import TrainingViewModel
 from desktop_app.viewmodels.training_runs import ResumableRun
+from desktop_app.widgets.hint_bar import TRAINING, HintBar
 from desktop_app.wizard.folder_page import FolderPage
 
 RunRole = Qt.ItemDataRole.UserRole
@@ -31,6 +32,8 @@ class ArtworksPage(FolderPage):
         box_layout = QVBoxLayout(self.resume_box)
         box_layout.addLayout(row)
         self.layout().insertWidget(0, self.resume_box)
+        self.hint = HintBar(training.app, TRAINING)
+        self.layout().insertWidget(0, self.hint)
         self.runs_list.currentRowChanged.connect(self._on_row)
         self.runs_list.itemDoubleClicked.connect(lambda _: self._resume())
         self.resume_button.clicked.connect(self._resume)

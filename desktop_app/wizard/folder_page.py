@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.viewmodels.folder_check import THUMB, FolderCheck, FolderViewModel
+from desktop_app.widgets.folder_drop import FolderDrop
 
 
 def _dimmed(image: QImage) -> QPixmap:
@@ -48,7 +49,7 @@ class FolderPage(QWizardPage):
         self.role = vm.role
 
         self.path_edit = QLineEdit()
-        self.path_edit.setPlaceholderText(f"Folder with your {vm.role} images")
+        self.path_edit.setPlaceholderText(f"Folder with your {vm.role} images (or drop one here)")
         browse = QPushButton("Choose folder…")
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
@@ -81,6 +82,7 @@ class FolderPage(QWizardPage):
         vm.checking_changed.connect(lambda _c: self._show())
         vm.result_changed.connect(lambda _r: self._show())
         self.path_edit.setText(vm.folder)
+        self.folder_drop = FolderDrop(self, self.path_edit, self.set_folder)
         self._show()
 
     # ------------------------------------------------------------------ folder

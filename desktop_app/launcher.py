@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_gui(photo: Path | None = None) -> int:
-    """Start Qt with a qasync event loop (so view code may `await bridge.submit_async(...)`)."""
+    """Start Qt with a qasync event loop (so view-model code may `await bridge.submit(request)`)."""
     import asyncio
 
     import qasync

@@ -3,8 +3,10 @@
 
     python scripts/screenshots.py [--style FILE ...] [--out docs/screenshots]
 
-Starts the real main window on the real engine, opens the sample photo, waits for the painting,
-then runs a batch and captures it mid-way, and captures the empty-gallery state. Without a
+Starts the real main window on the real engine, opens a photo, waits for the painting and for every
+gallery card (the painter's work beside that photo in each style), zooms to 100 % on a large copy and
+waits for the full-resolution painting, shows Preferences, then runs a batch and captures it mid-way
+and at the end, and captures the empty-gallery state. Without a
 display it re-runs itself under `xvfb-run` (a real X server, so fonts, window sizes and styles are
 what a user sees). When no built-in style is installed yet (resources/styles/ empty), it makes
 placeholder styles with random weights in a temporary ATELIER_HOME and says so in its output:
@@ -66,12 +68,17 @@ def _placeholder_styles(home: Path, sample: Path) -> None:
 
 
 def _wait(app, predicate, timeout: float = 120.0) -> bool:
+    """Run the event loop until `predicate()` holds (a nested QEventLoop: PySide6 6.12's processEvents()
+    leaks a reference to None per call, and thousands of calls abort the interpreter)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        app.processEvents()
         if predicate():
             return True
-        time.sleep(0.02)
+        loop = QEventLoop()
+        QTimer.singleShot(20, loop.quit)
+        loop.exec()
     return False
 
 
@@ -107,6 +114,27 @@ def _batch_photos(folder: Path, count: int = 16) -> Path:
     return folder
 
 
+def _demo_photo(work: Path) -> Path:
+    """A photo with people from the shared set (the sample photo when it is not there)."""
+    shared = ROOT.parent / "shared" / "data" / "photos" / "cq100_pd_korean_dancer.jpg"
+    from engine.paths import sample_photo
+
+    return shared if shared.is_file() else sample_photo()
+
+
+def _large_copy(src: Path, work: Path) -> Path:
+    """Every shared photo is at most 1024 px; the 100 % shot needs one larger than the working copy, so it
+    uses this photo enlarged to 2.5x (Lanczos). Said in the README under the screenshot."""
+    from PIL import Image
+
+    with Image.open(src) as im:
+        im = im.convert("RGB")
+        big = im.resize((im.width * 5 // 2, im.height * 5 // 2), Image.Resampling.LANCZOS)
+    path = work / f"{src.stem}_large.jpg"
+    big.save(path, quality=95)
+    return path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -127,46 +155,69 @@ def main() -> int:
         (work / "home" / "styles").mkdir(parents=True, exist_ok=True)
         shutil.copy(extra, work / "home" / "styles" / extra.name)
 
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QPointF, QSettings
 
     from desktop_app.app import create_application
-    from desktop_app.bridge import EngineBridge
+    from desktop_app.composition import make_bridge
     from desktop_app.main_window import TAB_BATCH, MainWindow
     from desktop_app.settings import AppSettings
+    from desktop_app.widgets.dialogs import PreferencesDialog
     from engine.catalog import Catalog
 
     app = create_application([sys.argv[0]])
     settings = AppSettings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
     args.out.mkdir(parents=True, exist_ok=True)
 
-    # 1. the photo tab with a painting
-    window = MainWindow(settings=settings, open_path=sample)
+    # 1. the photo tab with a painting, and the gallery cards painting that photo in every style
+    window = MainWindow(settings=settings, open_path=_demo_photo(work))
     window.confirm_close_during_batch = lambda: True
     window.resize(*SIZE)
     window.move(40, 40)
     window.show()
     if not _wait(app, lambda: window.photo.after is not None):
         print("the preview did not arrive in time")
+    entries = window.gallery.model.entries
+    if not _wait(app, lambda: all(window.gallery.cards.card(e.slug) is not None for e in entries), 300):
+        print("the gallery cards did not arrive in time")
     _shoot(app, window, args.out / "main-window-photo.png")
 
-    # 2. a batch in progress
+    # 2. 100 %: the real pixels of a large photo, painted as Save paints them
+    window.photo.open_file(_large_copy(_demo_photo(work), work))
+    _wait(app, lambda: window.photo.after is not None and not window.photo.busy)
+    canvas = window.photo_panel.canvas
+    canvas.actual_size()
+    canvas.center = QPointF(0.42, 0.3)
+    canvas.update()
+    if not _wait(app, canvas.showing_real_pixels, 300):
+        print("the full-resolution painting did not arrive in time")
+    _shoot(app, window, args.out / "zoom-100.png")
+    canvas.fit()
+
+    # 3. Preferences
+    prefs = PreferencesDialog(window.app_vm.device, window, window.app_vm.device_choices(), window.app_vm.output)
+    prefs.show()
+    _shoot(app, prefs, args.out / "preferences.png")
+    prefs.close()
+
+    # 4. a batch in progress
     photos = _batch_photos(work / "photos")
     window.batch_panel.input_edit.setText(str(photos))
     window.batch_panel.output_edit.setText(str(work / "out"))
     window.tabs.setCurrentIndex(TAB_BATCH)
     window.start_batch()
     _wait(app, lambda: window.batch.fraction >= 0.35 and window.batch.thumbnail is not None, 300)
-    window.bridge.pause(window.batch.job)  # hold the engine still (the window keeps its running look)
+    job = window.batch.job
+    job.pause()  # hold the engine still (the window keeps its running look)
     _shoot(app, window, args.out / "batch-in-progress.png")
-    window.bridge.resume(window.batch.job)
+    job.resume()
     _wait(app, lambda: window.batch.state == "done", 300)
     _shoot(app, window, args.out / "batch-finished.png")
     window.close()
 
-    # 3. first start without any style installed
+    # 5. first start without any style installed
     empty = work / "empty"
     (empty / "a").mkdir(parents=True)
-    bare = MainWindow(EngineBridge(Catalog(empty / "a", empty / "b")), settings=settings)
+    bare = MainWindow(make_bridge(Catalog(empty / "a", empty / "b")), settings=settings)
     bare.resize(*SIZE)
     bare.move(40, 40)
     bare.show()

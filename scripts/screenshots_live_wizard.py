@@ -115,41 +115,59 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(2)
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.bridge import EngineBridge
+    from desktop_app.composition import engine_services, make_bridge
     from desktop_app.live.live_view import LiveView
+    from desktop_app.settings import AppSettings
+    from desktop_app.viewmodels.app import AppViewModel
+    from desktop_app.viewmodels.gallery import GalleryViewModel
+    from desktop_app.viewmodels.live import LiveViewModel
+    from desktop_app.viewmodels.look import LookViewModel
+    from desktop_app.viewmodels.training import TrainingViewModel
     from desktop_app.wizard.training_wizard import TrainingWizard
     from engine.catalog import Catalog
 
     app = QApplication(sys.argv)
     app.setStyle("Fusion")
     builtin, slug = live_styles_dir(tmp)
-    bridge = EngineBridge(Catalog(builtin, tmp / "home" / "styles"))
+    bridge = make_bridge(Catalog(builtin, tmp / "home" / "styles"))
+    services = engine_services()
+    settings = AppSettings(QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat))
+    settings.device = "cpu"
+    app_vm = AppViewModel(bridge, settings)
+    look = LookViewModel(settings)
+    gallery = GalleryViewModel(bridge.catalog, app_vm, look)
+    gallery.refresh(select=slug)
 
     # ------------------------------------------------------------------ live view
     video = demo_video(tmp / "pan.mp4")
-    view = LiveView(bridge)
+    live = LiveViewModel(app_vm, look, gallery, services)
+    view = LiveView(live)
     view.resize(1000, 680)
-    view.set_device("cpu")
-    view.set_style(slug)
     view.show()
     view.open_video(video)
-    wait(app, lambda: view.session.submitted > 20 and view.display.current_image() is not None, 120, "live frames")
+    wait(app, lambda: live.submitted > 20 and view.display.current_image() is not None, 120, "live frames")
     pause(app, 1.0)
     save(view, "live_view.png")
-    view.stop()
+    live.shutdown()
     view.close()
 
     # ------------------------------------------------------------------ wizard
-    wiz = TrainingWizard(bridge, default_photos_dir=DATA / "photos")
-    wiz.confirm_cancel = False
-    wiz.request_overrides = {"minutes": None, "steps": args.steps, "crop": 96}
+    def wizard() -> TrainingWizard:
+        vm = TrainingViewModel(app_vm, bridge.catalog, services, DATA / "photos")
+        vm.request_overrides = {"minutes": None, "steps": args.steps, "crop": 96}
+        made = TrainingWizard(vm)
+        made.confirm_cancel = False
+        return made
+
+    wiz = wizard()
     wiz.show()
     wiz.artworks.set_folder(DATA / "styles" / "cezanne")
     wait(app, wiz.artworks.isComplete, 120, "the artwork check")
     wiz.next()
-    wait(app, lambda: wiz.photos.result is not None, 300, "the photo check")
+    wait(app, lambda: wiz.vm.photos.result is not None, 300, "the photo check")
     pause(app, 0.3)
     save(wiz, "wizard_2_photos.png")
     wiz.next()
@@ -159,16 +177,17 @@ def main() -> int:
     save(wiz, "wizard_3_options.png")
     wiz.next()
     page = wiz.run_page
-    wait(app, lambda: page._preview_image is not None and page.chart.point_count() >= 30, 600, "previews and losses")
+    wait(app, lambda: wiz.vm.preview is not None and wiz.vm.preview is not wiz.vm.first_preview
+         and page.chart.point_count() >= 60 and "per step" in wiz.vm.eta_text, 900, "previews and losses")
     pause(app, 0.5)
     save(wiz, "wizard_4_training.png")
-    wait(app, lambda: wiz.outcome is not None, 900, "the end of training")
+    wait(app, lambda: wiz.vm.result is not None, 900, "the end of training")
     pause(app, 0.5)
     save(wiz, "wizard_5_done.png")
     wiz.close()
 
     # page 1 last, from a fresh wizard: the run just made is offered for resuming, as after a restart
-    wiz1 = TrainingWizard(bridge, default_photos_dir=DATA / "photos")
+    wiz1 = wizard()
     wiz1.show()
     wiz1.artworks.set_folder(DATA / "styles" / "cezanne")
     wait(app, wiz1.artworks.isComplete, 120, "the artwork check")

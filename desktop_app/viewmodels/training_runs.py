@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from desktop_app.viewmodels.services import EngineServices
+from engine.errors import AtelierError
 from engine.paths import runs_dir
 
 
@@ -50,6 +51,6 @@ def resumable_runs(services: EngineServices, root: Path | None = None) -> list[R
             found.append(ResumableRun(d, str(data["name"]), tuple(Path(a) for a in data["art_dirs"]),
                                       Path(data["photo_dir"]), Path(data["output"]),
                                       datetime.fromtimestamp(ckpt.stat().st_mtime)))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AtelierError):  # one unreadable run hides no other
             continue
     return sorted(found, key=lambda r: r.saved_at, reverse=True)

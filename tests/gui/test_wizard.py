@@ -96,7 +96,7 @@ def test_wizard_trains_a_style_and_resumes(qtbot, bridge, tmp_path, atelier_home
     assert meta.artwork_png and meta.description == "Learned from 2 artworks in art."  # the gallery card
     qtbot.waitUntil(lambda: wiz.currentId() == DONE, timeout=5000)
     assert wiz.run_page.chart.point_count() > 0  # losses arrived from JobProgress.metrics
-    assert "Wizard Test" in wiz.done_page.summary.text()
+    assert "Wizard Test" in wiz.done_page.details.text() and "steps" in wiz.done_page.words.text()
     assert any(e.slug == "wizard_test" for e in bridge.catalog.list())
 
     # after a "restart", the run is offered on the first page and resuming it goes straight to training

@@ -105,6 +105,12 @@ class JobHandle(QObject):
         if not self.done:
             self._bridge.finish_early(self.job_id)
 
+    def route(self, **slots: Callable[[Event], object]) -> JobHandle:
+        """Connect several of this job's signals at once: `job.route(progress=..., failed=...)`."""
+        for name, slot in slots.items():
+            getattr(self, name).connect(slot)
+        return self
+
     # ------------------------------------------------------------------ awaiting
     def __await__(self) -> Generator[Any, None, Event]:
         if self.outcome is not None:

@@ -21,7 +21,8 @@ from desktop_app.settings import AppSettings
 from desktop_app.viewmodels.app import AppViewModel
 from desktop_app.viewmodels.gallery import GalleryViewModel
 from desktop_app.viewmodels.look import Look, LookViewModel
-from desktop_app.viewmodels.properties import ObservableObject, Property
+from desktop_app.viewmodels.properties import Property
+from desktop_app.viewmodels.screen import LookScreen, pause_or_resume
 from desktop_app.viewmodels.services import EngineServices
 from engine.errors import AtelierError
 from engine.messages import JobCancelled, JobFailed, JobFinished, JobPreview, JobProgress, StylizeFolder
@@ -53,7 +54,7 @@ def format_eta(seconds: float | None) -> str:
     return f"about {s // 3600} h {s % 3600 // 60:02d} min left"
 
 
-class BatchViewModel(ObservableObject):
+class BatchViewModel(LookScreen):
     input_dir = Property("")
     recursive = Property(False)
     output_dir = Property("")            # empty: "<input>/stylized"
@@ -72,11 +73,7 @@ class BatchViewModel(ObservableObject):
 
     def __init__(self, app: AppViewModel, look: LookViewModel, gallery: GalleryViewModel,
                  services: EngineServices, settings: AppSettings | None = None) -> None:
-        super().__init__()
-        self.app = app
-        self.look = look
-        self.gallery = gallery
-        self.services = services
+        super().__init__(app, look, gallery, services)
         self.settings = settings
         self.job: JobHandle | None = None
         self._total = 0
@@ -151,26 +148,15 @@ class BatchViewModel(ObservableObject):
         self.painting_text = look.describe(self.gallery.current_name)
         self.state = "running"
         self.remember()
-        job = self.app.bridge.submit(request)
-        self.job = job
-        job.progress.connect(self._on_progress)
-        job.preview.connect(self._on_preview)
-        job.finished.connect(self._on_finished)
-        job.failed.connect(self._on_failed)
-        job.cancelled.connect(self._on_cancelled)
+        self.job = self.app.bridge.submit(request).route(
+            progress=self._on_progress, preview=self._on_preview, finished=self._on_finished,
+            failed=self._on_failed, cancelled=self._on_cancelled)
         return True
 
     def toggle_pause(self) -> None:
-        if self.job is None:
-            return
-        if self.state == "running":
-            self.job.pause()
-            self.state = "paused"
-            self.eta_text = "paused"
-        elif self.state == "paused":
-            self.job.resume()
-            self.state = "running"
-            self.eta_text = format_eta(None)
+        paused = pause_or_resume(self)
+        if paused is not None:
+            self.eta_text = "paused" if paused else format_eta(None)
 
     def cancel(self) -> bool:
         if self.job is None or not self.running:

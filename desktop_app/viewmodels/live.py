@@ -36,7 +36,8 @@ from desktop_app.media.sources import (
 from desktop_app.viewmodels.app import AppViewModel
 from desktop_app.viewmodels.gallery import GalleryViewModel
 from desktop_app.viewmodels.look import LookViewModel
-from desktop_app.viewmodels.properties import ObservableObject, Property
+from desktop_app.viewmodels.properties import Property
+from desktop_app.viewmodels.screen import LookScreen
 from desktop_app.viewmodels.services import EngineServices
 from desktop_app.viewmodels.snapshot import Snapshotter
 from desktop_app.viewmodels.video_export import ExportProgress, VideoExporter
@@ -84,7 +85,7 @@ def resolved_device_spec(spec: str) -> str:
         return "cpu"
 
 
-class LiveViewModel(ObservableObject):
+class LiveViewModel(LookScreen):
     running = Property(False)
     frame = Property(None)         # ShownFrame: the newest stylized frame
     placeholder = Property(IDLE)   # (title, sentence) shown while there is no frame
@@ -100,11 +101,7 @@ class LiveViewModel(ObservableObject):
 
     def __init__(self, app: AppViewModel, look: LookViewModel, gallery: GalleryViewModel,
                  services: EngineServices) -> None:
-        super().__init__()
-        self.app = app
-        self.look = look
-        self.gallery = gallery
-        self.services = services
+        super().__init__(app, look, gallery, services)
         self.governor = ResolutionGovernor(target_fps_for(resolved_device_spec(app.device)))
         self.source: FrameSource | None = None
         self.latest: CapturedFrame | None = None  # newest captured frame (snapshots use it at full size)

@@ -23,8 +23,9 @@ from desktop_app.imaging import qimage_to_rgb, rgb_to_qimage, working_copy
 from desktop_app.viewmodels.app import AppViewModel
 from desktop_app.viewmodels.gallery import GalleryViewModel
 from desktop_app.viewmodels.look import LookViewModel
-from desktop_app.viewmodels.properties import ObservableObject, Property
+from desktop_app.viewmodels.properties import Property
 from desktop_app.viewmodels.real_pixels import RealPixels
+from desktop_app.viewmodels.screen import LookScreen
 from desktop_app.viewmodels.services import EngineServices
 from engine.errors import AtelierError
 from engine.messages import (
@@ -54,7 +55,7 @@ def mix(raw: np.ndarray, original: np.ndarray, strength: float, preserve_colors:
     return np.clip(blend + 0.5, 0, 255).astype(np.uint8)
 
 
-class PhotoViewModel(ObservableObject):
+class PhotoViewModel(LookScreen):
     title = Property("")                   # file name, or "Pasted image"
     before = Property(None)                # QImage: the working copy
     after = Property(None)                 # QImage: stylized working copy in the current look
@@ -68,11 +69,7 @@ class PhotoViewModel(ObservableObject):
 
     def __init__(self, app: AppViewModel, look: LookViewModel, gallery: GalleryViewModel,
                  services: EngineServices) -> None:
-        super().__init__()
-        self.app = app
-        self.look = look
-        self.gallery = gallery
-        self.services = services
+        super().__init__(app, look, gallery, services)
         self.source_path: Path | None = None
         self._full: np.ndarray | None = None  # the photo's full-resolution pixels
         self._work: np.ndarray | None = None

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QPainter
 
 from desktop_app.bridge import JobHandle
 from desktop_app.imaging import bytes_to_qimage
@@ -28,20 +28,12 @@ from desktop_app.viewmodels.app import AppViewModel
 from desktop_app.viewmodels.folder_check import FolderViewModel
 from desktop_app.viewmodels.gallery import STROKE_LABELS
 from desktop_app.viewmodels.properties import ObservableObject, Property
+from desktop_app.viewmodels.screen import pause_or_resume
 from desktop_app.viewmodels.services import EngineServices
 from desktop_app.viewmodels.training_runs import ResumableRun, resumable_runs
+from engine import messages
 from engine.errors import StyleFileError
-from engine.messages import (
-    STROKES,
-    JobCancelled,
-    JobFailed,
-    JobFinished,
-    JobNotice,
-    JobPreview,
-    JobProgress,
-    JobStarted,
-    Train,
-)
+from engine.messages import STROKES, Train
 from engine.paths import base_model, runs_dir
 from engine.stylefile import read_meta, slugify, validate_name
 
@@ -65,6 +57,20 @@ def format_duration(seconds: float | None) -> str:
         return f"{minutes} min {s:02d} s"
     h, m = divmod(minutes, 60)
     return f"{h} h {m:02d} min"
+
+
+def compare(first: QImage, now: QImage) -> QImage:
+    """A training preview is the user's photos above their painting; this stacks the first preview
+    (photos, first painting) over the newest one's painting: the change since the start, row by row."""
+    if now is first or now.width() != first.width():
+        return first
+    half = now.height() // 2
+    out = QImage(first.width(), first.height() + now.height() - half, QImage.Format.Format_RGB888)
+    painter = QPainter(out)
+    painter.drawImage(0, 0, first)
+    painter.drawImage(0, first.height(), now, 0, half)
+    painter.end()
+    return out
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,7 @@ class TrainingViewModel(ObservableObject):
     status_text = Property("")     # one sentence: what is happening now
     preview = Property(None)       # QImage: the newest preview (the user's photos, then as painted)
     first_preview = Property(None)  # QImage: this run's first preview, to see what changed since
+    comparison = Property(None)    # QImage: your photos, their first painting and the newest, one above the other
     request = Property(None)       # the Train request being run
     result = Property(None)        # TrainingResult, once finished
     error_text = Property("")
@@ -268,32 +275,22 @@ class TrainingViewModel(ObservableObject):
         self.step = 0
         self.preview = None
         self.first_preview = None
+        self.comparison = None
         self.eta_text = ""
         self._steps.reset()
         self.status_text = "Resuming…" if request.resume else "Starting…"
         self.state = "running"
-        job = self.app.bridge.submit(request)
-        self.job = job
-        job.started.connect(self._on_started)
-        job.progress.connect(self._on_progress)
-        job.preview.connect(self._on_preview)
-        job.notice.connect(self._on_notice)
-        job.finished.connect(self._on_finished)
-        job.failed.connect(self._on_failed)
-        job.cancelled.connect(self._on_cancelled)
+        self.job = self.app.bridge.submit(request).route(
+            started=self._on_started, progress=self._on_progress, preview=self._on_preview, notice=self._on_notice,
+            finished=self._on_finished, failed=self._on_failed, cancelled=self._on_cancelled)
 
     def toggle_pause(self) -> None:
-        if self.job is None:
-            return
-        if self.state == "running":
-            self.job.pause()
-            self.state = "paused"
+        paused = pause_or_resume(self)
+        if paused:
             self.status_text = "Paused. Nothing is lost while paused; press Resume to go on."
             self.eta_text = "paused"
-        elif self.state == "paused":
-            self.job.resume()
+        elif paused is False:
             self._steps.reset()  # the pause is no step time
-            self.state = "running"
             self.status_text = f"Training — step {self.step}"
             self.eta_text = "measuring the speed again…"
 
@@ -313,10 +310,10 @@ class TrainingViewModel(ObservableObject):
             self.job.cancel()
 
     # ------------------------------------------------------------------ events of the job
-    def _on_started(self, event: JobStarted) -> None:
+    def _on_started(self, event: messages.JobStarted) -> None:
         self.status_text = f"Training on {event.device}"
 
-    def _on_progress(self, event: JobProgress) -> None:
+    def _on_progress(self, event: messages.JobProgress) -> None:
         self.fraction = event.fraction
         if event.metrics:
             if "step" in event.metrics:
@@ -339,16 +336,17 @@ class TrainingViewModel(ObservableObject):
         left = max(0.0, total - self.step) * per_step
         return f"about {format_duration(left)} left · {per_step:.2f} s per step"
 
-    def _on_preview(self, event: JobPreview) -> None:
+    def _on_preview(self, event: messages.JobPreview) -> None:
         image = bytes_to_qimage(event.pixels, event.width, event.height)
         if self.first_preview is None:
             self.first_preview = image
         self.preview = image
+        self.comparison = compare(self.first_preview, image)
 
-    def _on_notice(self, event: JobNotice) -> None:
+    def _on_notice(self, event: messages.JobNotice) -> None:
         self.logged.emit(event.message)
 
-    def _on_finished(self, event: JobFinished) -> None:
+    def _on_finished(self, event: messages.JobFinished) -> None:
         self.job = None
         outcome = event.result
         self.fraction = 1.0
@@ -373,7 +371,7 @@ class TrainingViewModel(ObservableObject):
         return TrainingResult(path, name, author, int(outcome.steps), float(outcome.seconds), outcome.score,
                               thumb, tuple(getattr(outcome, "history", ()) or ()))
 
-    def _on_failed(self, event: JobFailed) -> None:
+    def _on_failed(self, event: messages.JobFailed) -> None:
         self.job = None
         self.error_text = event.message
         self.status_text = f"Training failed: {event.message}"
@@ -382,7 +380,7 @@ class TrainingViewModel(ObservableObject):
         if event.detail:
             self.logged.emit(event.detail)
 
-    def _on_cancelled(self, _event: JobCancelled) -> None:
+    def _on_cancelled(self, _event: messages.JobCancelled) -> None:
         self.job = None
         self.status_text = "Training was cancelled. Its progress is saved: resume it from the first page."
         self.eta_text = ""

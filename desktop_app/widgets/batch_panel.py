@@ -55,8 +55,7 @@ class BatchPanel(QWidget):
         self.output_edit.setToolTip("Where the paintings go. Photos already painted there are skipped, "
                                     "so a stopped batch resumes.")
         self.output_browse = QPushButton("Browse…")
-        self.style_label = QLabel()
-        self.style_label.setWordWrap(True)
+        self.style_label = QLabel()  # one line: a wrapped label in a form row was clipped to its first line
         self.style_label.setToolTip("Pick the style in the gallery on the left; the batch paints what the "
                                     "Photo tab previews")
         self.look_bar = LookBar(vm.look)

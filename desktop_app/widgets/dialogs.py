@@ -11,10 +11,8 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QSpinBox,
     QTextBrowser,
     QVBoxLayout,
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.viewmodels.app import OutputPrefs
+from desktop_app.widgets.folder_drop import folder_row
 
 FORMAT_CHOICES = (("same", "Same as the photo"), ("jpg", "JPEG"), ("png", "PNG (lossless)"), ("webp", "WebP"))
 
@@ -45,11 +44,7 @@ class PreferencesDialog(QDialog):
         self.folder = QLineEdit(output.folder)
         self.folder.setPlaceholderText("Beside each photo (Batch: a “stylized” folder in the input folder)")
         self.folder.setToolTip("Where Save as… starts and where a batch writes when it names no folder")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        folder_row = QHBoxLayout()
-        folder_row.addWidget(self.folder, 1)
-        folder_row.addWidget(browse)
+        row = folder_row(self.folder, "Browse…", self._browse)
         self.format = QComboBox()
         for key, label in FORMAT_CHOICES:
             self.format.addItem(label, key)
@@ -71,7 +66,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Device", self.device)
         form.addRow("", hint)
         form.addRow(QLabel("<b>Saved paintings</b>"))
-        form.addRow("Folder", folder_row)
+        form.addRow("Folder", row)
         form.addRow("Format", self.format)
         form.addRow("JPEG quality", self.quality)
         form.addRow("Largest side", self.max_size)

@@ -1,4 +1,5 @@
-"""Dropping a folder from the file manager onto a field: accepted, with the field lit up meanwhile.
+"""Folder fields: a path with a browse button, and a folder dropped from the file manager taken, with the
+field lit up while it is dragged over.
 
 `FolderDrop(area, field, on_folder)` watches `area` (a whole tab or page, so the drop need not be
 aimed) and highlights `field` (the folder field that will change) while a folder is dragged over it.
@@ -12,9 +13,19 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QMimeData, QObject
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QWidget
 
 HIGHLIGHT = "border: 2px dashed palette(highlight); background: palette(alternate-base);"
+
+
+def folder_row(edit: QLineEdit, browse_text: str, on_browse: Callable[[], None]) -> QHBoxLayout:
+    """The folder field and its browse button side by side, the field taking the width."""
+    button = QPushButton(browse_text)
+    button.clicked.connect(on_browse)
+    row = QHBoxLayout()
+    row.addWidget(edit, 1)
+    row.addWidget(button)
+    return row
 
 
 def dropped_folder(mime: QMimeData | None) -> Path | None:

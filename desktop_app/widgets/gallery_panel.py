@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QFont, QImage, QPainter, QPalette
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QImage, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -47,7 +47,7 @@ EMPTY_TEXT = (
     "<p>Import a <i>.atelier-style</i> file that someone shared with you, "
     "or teach Atelier a new style from your own artworks with <b>+ New style</b>.</p>"
 )
-CARD_W, CARD_H = 268, 158
+CARD_W, CARD_H = 268, 174
 PICTURE_H = 100
 
 
@@ -61,6 +61,18 @@ def _swatch(p: QPainter, rect: QRectF, name: str) -> None:
     p.setFont(font)
     p.setPen(QColor(255, 255, 255))
     p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "".join(w[0] for w in name.split()[:2]).upper() or "?")
+
+
+def _two_lines(text: str, fm: QFontMetrics, width: int) -> list[str]:
+    """The words of `text` on at most two lines of `width`, the second elided if it must be."""
+    first: list[str] = []
+    words = text.split()
+    while words and fm.horizontalAdvance(" ".join([*first, words[0]])) <= width:
+        first.append(words.pop(0))
+    if not first and words:  # one word wider than the card
+        return [fm.elidedText(text, Qt.TextElideMode.ElideRight, width)]
+    rest = " ".join(words)
+    return [" ".join(first)] + ([fm.elidedText(rest, Qt.TextElideMode.ElideRight, width)] if rest else [])
 
 
 class StyleCardDelegate(QStyledItemDelegate):
@@ -100,11 +112,10 @@ class StyleCardDelegate(QStyledItemDelegate):
         self._picture(p, right, index.data(CardRole), name, str(index.data(CardCaptionRole) or ""))
         p.setFont(option.font)
         p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-        line = str(index.data(DescriptionRole) or "")
         fm = p.fontMetrics()
-        p.drawText(QRectF(inner.left(), top + PICTURE_H + 3, inner.width(), fm.height()),
-                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                   fm.elidedText(line, Qt.TextElideMode.ElideRight, int(inner.width())))
+        for i, text in enumerate(_two_lines(str(index.data(DescriptionRole) or ""), fm, int(inner.width()))):
+            p.drawText(QRectF(inner.left(), top + PICTURE_H + 3 + i * fm.height(), inner.width(), fm.height()),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         p.restore()
 
     @staticmethod

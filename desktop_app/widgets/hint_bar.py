@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QWidget
 
 from desktop_app.viewmodels.app import AppViewModel
 
@@ -33,7 +33,10 @@ class HintBar(QFrame):
         self.got_it.clicked.connect(self.dismiss)
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 6, 10, 6)
-        row.addWidget(QLabel("💡"))
+        icon = QLabel()
+        side = self.label.fontMetrics().height() + 4
+        icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation).pixmap(side, side))
+        row.addWidget(icon)
         row.addWidget(self.label, 1)
         row.addWidget(self.got_it)
         self.setVisible(not app.hint_seen(self.key))

@@ -10,7 +10,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWizardPage
 
 from desktop_app.viewmodels.training import MORE_MINUTES, TrainingResult, TrainingViewModel
-from desktop_app.wizard.run_page import PreviewPane
+from desktop_app.wizard.run_page import COMPARISON_CAPTION, PreviewPane
 
 
 class DonePage(QWizardPage):
@@ -21,8 +21,7 @@ class DonePage(QWizardPage):
         self.setTitle("Your style is ready")
         self.setSubTitle("It is in the gallery now: use it on photos, folders and the live view.")
         self.vm = vm
-        self.before = PreviewPane("Your photos at the start of training", "")
-        self.after = PreviewPane("…and at the end", "")
+        self.previews = PreviewPane(COMPARISON_CAPTION + " (at the end of training)", "")
         self.thumb = QLabel()
         self.thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.thumb.setToolTip("The style's painting of the sample photo, as the gallery shows it")
@@ -41,9 +40,6 @@ class DonePage(QWizardPage):
         self.longer_button.setToolTip("Continue this training where it stopped; the style is updated when done")
         self.longer_button.clicked.connect(lambda: self.train_longer_requested.emit(float(self.longer_minutes.value())))
 
-        pictures = QHBoxLayout()
-        pictures.addWidget(self.before, 1)
-        pictures.addWidget(self.after, 1)
         longer = QHBoxLayout()
         longer.addStretch(1)
         longer.addWidget(QLabel("Not there yet?"))
@@ -54,7 +50,7 @@ class DonePage(QWizardPage):
         text.addWidget(self.thumb)
         text.addWidget(self.words, 1)
         layout = QVBoxLayout(self)
-        layout.addLayout(pictures, 1)
+        layout.addWidget(self.previews, 1)
         layout.addLayout(text)
         layout.addWidget(self.details)
         layout.addLayout(longer)
@@ -63,8 +59,7 @@ class DonePage(QWizardPage):
         self.show_result(self.vm.result)
 
     def show_result(self, result: TrainingResult | None) -> None:
-        self.before.set_image(self.vm.first_preview)
-        self.after.set_image(self.vm.preview)
+        self.previews.set_image(self.vm.comparison)
         if result is None:
             self.words.setText("No style was made.")
             self.details.setText("")

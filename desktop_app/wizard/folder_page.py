@@ -14,19 +14,17 @@ from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QVBoxLayout,
     QWizardPage,
 )
 
 from desktop_app.viewmodels.folder_check import THUMB, FolderCheck, FolderViewModel
-from desktop_app.widgets.folder_drop import FolderDrop
+from desktop_app.widgets.folder_drop import FolderDrop, folder_row
 
 
 def _dimmed(image: QImage) -> QPixmap:
@@ -50,11 +48,7 @@ class FolderPage(QWizardPage):
 
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText(f"Folder with your {vm.role} images (or drop one here)")
-        browse = QPushButton("Choose folder…")
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.path_edit, 1)
-        row.addWidget(browse)
+        row = folder_row(self.path_edit, "Choose folder…", self._browse)
 
         self.grid = QListWidget()
         self.grid.setViewMode(QListView.ViewMode.IconMode)

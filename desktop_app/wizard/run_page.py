@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 from desktop_app.viewmodels.training import TrainingViewModel
 from desktop_app.wizard.loss_chart import LossChart
 
+COMPARISON_CAPTION = "Your photos · painted at the start · painted now"
+
 
 class PreviewPane(QWidget):
     """A caption over an image scaled to fit, kept sharp on resize."""
@@ -69,8 +71,8 @@ class RunPage(QWizardPage):
     def __init__(self, vm: TrainingViewModel) -> None:
         super().__init__()
         self.setTitle("Training")
-        self.setSubTitle("Each preview shows your photos (top row) and how the new style paints them "
-                         "(bottom row). Watch the bottom row take on the artworks' look.")
+        self.setSubTitle("Your photos (top row), how the new style painted them at the start (middle) and now "
+                         "(bottom). Watch the bottom row take on the artworks' look.")
         self.setCommitPage(True)  # once a style exists, going back makes no sense
         self.vm = vm
 
@@ -81,8 +83,7 @@ class RunPage(QWizardPage):
         self.time_left = QLabel("")
         self.state = QLabel("")
         self.state.setWordWrap(True)
-        self.first = PreviewPane("At the start", "The first preview appears after a few seconds.")
-        self.latest = PreviewPane("Now", "")
+        self.previews = PreviewPane(COMPARISON_CAPTION, "The first preview appears after a few seconds.")
         self.chart = LossChart()
         self.chart.setMaximumHeight(190)
         self.log = QPlainTextEdit()
@@ -95,9 +96,6 @@ class RunPage(QWizardPage):
         bar = QHBoxLayout()
         bar.addWidget(self.progress_bar, 1)
         bar.addWidget(self.time_left)
-        previews = QHBoxLayout()
-        previews.addWidget(self.first, 1)
-        previews.addWidget(self.latest, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.state, 1)
         buttons.addWidget(self.pause_button)
@@ -105,7 +103,7 @@ class RunPage(QWizardPage):
         layout = QVBoxLayout(self)
         layout.addWidget(self.what)
         layout.addLayout(bar)
-        layout.addLayout(previews, 3)
+        layout.addWidget(self.previews, 3)
         layout.addWidget(self.chart, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.log)
@@ -117,8 +115,7 @@ class RunPage(QWizardPage):
         vm.eta_text_changed.connect(self.time_left.setText)
         vm.status_text_changed.connect(self._show_status)
         vm.state_changed.connect(self._on_state)
-        vm.first_preview_changed.connect(self._show_first)
-        vm.preview_changed.connect(self.latest.set_image)
+        vm.comparison_changed.connect(self.previews.set_image)
         vm.metrics_added.connect(self.chart.add)
         vm.logged.connect(self._log)
 
@@ -151,8 +148,7 @@ class RunPage(QWizardPage):
         self.chart.clear()
         self.log.clear()
         self.log.hide()
-        self.first.set_image(None)
-        self.latest.set_image(None)
+        self.previews.set_image(None)
         what = ("Training longer:" if request.resume and request.minutes else
                 "Resuming" if request.resume else "Training")
         self.what.setText(f"{what} <b>{html.escape(request.name)}</b> from {html.escape(request.art_dir.name)} "
@@ -164,11 +160,6 @@ class RunPage(QWizardPage):
                                f"{html.escape(self.vm.error_text)}</span>")
         else:
             self.state.setText(html.escape(text))
-
-    def _show_first(self, image: QImage | None) -> None:
-        self.first.set_image(image)
-        if image is not None and self.latest.image is None:
-            self.latest.set_image(image)
 
     def _on_state(self, state: str) -> None:
         active = state in ("running", "paused")

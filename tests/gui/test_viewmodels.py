@@ -22,22 +22,7 @@ from desktop_app.viewmodels.live import LiveViewModel
 from desktop_app.viewmodels.look import LookViewModel
 from desktop_app.viewmodels.photo import PhotoViewModel
 from desktop_app.viewmodels.training import TrainingChoices, TrainingViewModel
-from engine.messages import (
-    FrameResult,
-    JobCancelled,
-    JobFailed,
-    JobFinished,
-    JobNotice,
-    JobPreview,
-    JobProgress,
-    JobStarted,
-    Pause,
-    Resume,
-    StylizeFolder,
-    StylizeFrame,
-    StylizePreview,
-    Train,
-)
+from engine import messages as m
 from tests.gui.conftest import ScriptedRuntime
 
 pytestmark = pytest.mark.gui
@@ -75,16 +60,16 @@ def rgb_bytes(w: int, h: int, value: int) -> bytes:
 
 # ----------------------------------------------------------------------------- the bridge's handles
 def test_each_handle_gets_only_its_own_jobs_events(models, qtbot):
-    a = models.bridge.submit(StylizePreview(pixels=rgb_bytes(4, 4, 0), width=4, height=4, style="tiny"))
-    b = models.bridge.submit(StylizePreview(pixels=rgb_bytes(4, 4, 0), width=4, height=4, style="tiny"))
+    a = models.bridge.submit(m.StylizePreview(pixels=rgb_bytes(4, 4, 0), width=4, height=4, style="tiny"))
+    b = models.bridge.submit(m.StylizePreview(pixels=rgb_bytes(4, 4, 0), width=4, height=4, style="tiny"))
     seen_a, seen_b = [], []
     a.progress.connect(seen_a.append)
     b.progress.connect(seen_b.append)
-    models.runtime.send(JobProgress(b.job_id, 0.5, "half", None), JobFinished(b.job_id, None, 1.0))
+    models.runtime.send(m.JobProgress(b.job_id, 0.5, "half", None), m.JobFinished(b.job_id, None, 1.0))
     qtbot.waitUntil(lambda: b.done, timeout=5000)
     assert seen_a == [] and [e.fraction for e in seen_b] == [0.5]
-    assert not a.done and isinstance(b.outcome, JobFinished)
-    models.runtime.send(JobProgress(b.job_id, 0.9, "late", None))  # after the end: nobody hears it
+    assert not a.done and isinstance(b.outcome, m.JobFinished)
+    models.runtime.send(m.JobProgress(b.job_id, 0.9, "late", None))  # after the end: nobody hears it
     qtbot.wait(50)
     assert len(seen_b) == 1
 
@@ -92,13 +77,13 @@ def test_each_handle_gets_only_its_own_jobs_events(models, qtbot):
 def test_a_handle_can_be_awaited_and_controls_its_own_job(models, qapp):
     import qasync
 
-    job = models.bridge.submit(StylizeFolder(inputs=(Path("x"),), out_dir=Path("y"), style="tiny"))
+    job = models.bridge.submit(m.StylizeFolder(inputs=(Path("x"),), out_dir=Path("y"), style="tiny"))
     job.pause()
     job.resume()
-    assert [(type(r), r.target) for r in models.runtime.requests[1:]] == [(Pause, job.job_id), (Resume, job.job_id)]
+    assert [(type(r), r.target) for r in models.runtime.requests[1:]] == [(m.Pause, job.job_id), (m.Resume, job.job_id)]
 
     async def wait_for_it():
-        models.runtime.send(JobCancelled(job.job_id))
+        models.runtime.send(m.JobCancelled(job.job_id))
         return await job
 
     loop = qasync.QEventLoop(qapp, already_running=False)
@@ -106,16 +91,16 @@ def test_a_handle_can_be_awaited_and_controls_its_own_job(models, qapp):
         outcome = loop.run_until_complete(asyncio.wait_for(wait_for_it(), 5))
     finally:
         loop.close()
-    assert isinstance(outcome, JobCancelled) and outcome.job_id == job.job_id
+    assert isinstance(outcome, m.JobCancelled) and outcome.job_id == job.job_id
 
 
 def test_every_job_reaches_the_status_bar_and_the_banner(models, qtbot):
-    job = models.bridge.submit(StylizePreview(pixels=rgb_bytes(4, 4, 0), width=4, height=4, style="tiny"))
+    job = models.bridge.submit(m.StylizePreview(pixels=rgb_bytes(4, 4, 0), width=4, height=4, style="tiny"))
     notices = []
     models.app.notice_posted.connect(notices.append)
-    models.runtime.send(JobStarted(job.job_id, "StylizePreview", "cuda:0: Fake GPU"),
-                        JobNotice(job.job_id, "retrying with smaller tiles"),
-                        JobFailed(job.job_id, "out of memory", "trace"))
+    models.runtime.send(m.JobStarted(job.job_id, "m.StylizePreview", "cuda:0: Fake GPU"),
+                        m.JobNotice(job.job_id, "retrying with smaller tiles"),
+                        m.JobFailed(job.job_id, "out of memory", "trace"))
     qtbot.waitUntil(lambda: models.app.error_text != "", timeout=5000)
     assert models.app.device_text == "cuda:0: Fake GPU"
     assert notices == ["retrying with smaller tiles"] and models.app.error_text == "Out of memory."
@@ -141,7 +126,7 @@ def test_a_batch_paints_the_look_the_photo_tab_previews(models, photo_dir):
     models.batch.input_dir = str(photo_dir)
     models.batch.output_format = "png"
     assert models.batch.start()
-    request = models.sent(StylizeFolder)[0]
+    request = models.sent(m.StylizeFolder)[0]
     assert request.style == models.look.style == "tiny"
     options = request.options
     assert (options.strength, options.brushwork, options.preserve_colors) == (0.6, 0.25, True)
@@ -157,25 +142,25 @@ def test_clicking_another_style_during_a_batch_never_relabels_it(models, photo_d
     models.look.strength = 0.2
     assert models.batch.painting.style == "tiny" and models.batch.painting_text.startswith("Tiny ·")
     assert "strength 100 %" in models.batch.painting_text
-    models.runtime.send(JobPreview(job.job_id, rgb_bytes(8, 6, 9), 8, 6, "p0_tiny.jpg"))
+    models.runtime.send(m.JobPreview(job.job_id, rgb_bytes(8, 6, 9), 8, 6, "p0_tiny.jpg"))
     qtbot.waitUntil(lambda: models.batch.thumbnail_caption == "p0_tiny.jpg", timeout=5000)
-    assert [r.style for r in models.sent(StylizeFolder)] == ["tiny"]  # nothing was re-sent
+    assert [r.style for r in models.sent(m.StylizeFolder)] == ["tiny"]  # nothing was re-sent
 
 
 # ----------------------------------------------------------------------------- photo
 def test_the_painting_stays_on_screen_while_the_next_style_renders(models, photo_file, qtbot):
     models.photo.open_file(photo_file)
-    first = models.sent(StylizePreview)[0]
-    models.runtime.send(JobPreview(first.job_id, rgb_bytes(first.width, first.height, 200), first.width,
-                                   first.height, "Tiny"), JobFinished(first.job_id))
+    first = models.sent(m.StylizePreview)[0]
+    models.runtime.send(m.JobPreview(first.job_id, rgb_bytes(first.width, first.height, 200), first.width,
+                                   first.height, "Tiny"), m.JobFinished(first.job_id))
     qtbot.waitUntil(lambda: models.photo.after is not None and not models.photo.busy, timeout=5000)
     painted = models.photo.after
     models.gallery.select("tiny_two")
-    assert models.sent(StylizePreview)[-1].style == "tiny_two" and models.photo.busy
+    assert models.sent(m.StylizePreview)[-1].style == "tiny_two" and models.photo.busy
     assert models.photo.after is painted  # no flash back to the bare photo
     assert "Tiny Two" in models.photo.state_text
-    second = models.sent(StylizePreview)[-1]
-    models.runtime.send(JobFailed(second.job_id, "broken style"))
+    second = models.sent(m.StylizePreview)[-1]
+    models.runtime.send(m.JobFailed(second.job_id, "broken style"))
     qtbot.waitUntil(lambda: not models.photo.busy, timeout=5000)
     assert models.photo.after is None  # never another style's painting under this style's name
 
@@ -208,15 +193,15 @@ def test_training_turns_scripted_events_into_what_the_run_page_shows(models, tra
     training.metrics_added.connect(metrics.append)
     training.style_created.connect(created.append)
     training.start(request)
-    job = models.sent(Train)[0].job_id
+    job = models.sent(m.Train)[0].job_id
     assert training.state == "running" and training.status_text == "Starting…"
 
     send = models.runtime.send
-    send(JobStarted(job, "Train", "cpu: Test CPU"))
+    send(m.JobStarted(job, "m.Train", "cpu: Test CPU"))
     qtbot.waitUntil(lambda: training.status_text == "Training on cpu: Test CPU", timeout=5000)
     def step_to(step: int, fraction: float, seconds: float = 2.0, **losses: float) -> None:
         training.clock.now += seconds
-        send(JobProgress(job, fraction, "training", 999.0, {"step": step, **losses}))
+        send(m.JobProgress(job, fraction, "training", 999.0, {"step": step, **losses}))
         qtbot.waitUntil(lambda: training.step == step, timeout=5000)
 
     for step in range(1, 6):  # 2 s per step, and a tenth of the budget per step
@@ -225,13 +210,15 @@ def test_training_turns_scripted_events_into_what_the_run_page_shows(models, tra
     assert training.eta_text == "about 10 s left · 2.00 s per step"  # measured, not the engine's 999 s
     assert training.status_text == "Training — step 5"
 
-    send(JobPreview(job, rgb_bytes(8, 4, 10), 8, 4, "step 5"), JobPreview(job, rgb_bytes(8, 4, 90), 8, 4, "step 9"))
+    send(m.JobPreview(job, rgb_bytes(8, 4, 10), 8, 4, "step 5"), m.JobPreview(job, rgb_bytes(8, 4, 90), 8, 4, "step 9"))
     qtbot.waitUntil(lambda: training.preview is not None and training.preview.pixelColor(0, 0).red() == 90,
                     timeout=5000)
     assert training.first_preview.pixelColor(0, 0).red() == 10  # the first stays, to compare with
+    rows = training.comparison  # photos and first painting (the first preview), then the newest painting
+    assert rows.height() == 6 and [rows.pixelColor(0, y).red() for y in (0, 3, 5)] == [10, 10, 90]
 
     training.toggle_pause()
-    assert isinstance(models.runtime.requests[-1], Pause) and training.state == "paused"
+    assert isinstance(models.runtime.requests[-1], m.Pause) and training.state == "paused"
     training.clock.now += 600  # a long pause is no training time
     training.toggle_pause()
     step_to(6, 0.6)
@@ -245,7 +232,7 @@ def test_training_turns_scripted_events_into_what_the_run_page_shows(models, tra
 
     make_style(style, "My Style")
     outcome = type("Outcome", (), {"style_path": style, "steps": 7, "seconds": 14.0, "score": 0.5, "history": ()})
-    send(JobFinished(job, outcome, 14.0))
+    send(m.JobFinished(job, outcome, 14.0))
     qtbot.waitUntil(lambda: training.state == "finished", timeout=5000)
     assert created == [style] and training.result.name == "My Style" and training.result.steps == 7
 
@@ -253,9 +240,9 @@ def test_training_turns_scripted_events_into_what_the_run_page_shows(models, tra
 def test_a_failed_training_says_why_and_offers_the_way_back(models, training, qtbot):
     logged = []
     training.logged.connect(logged.append)
-    training.start(Train(art_dir=Path("a"), photo_dir=Path("p"), name="X", run_dir=Path("r")))
-    job = models.sent(Train)[0].job_id
-    models.runtime.send(JobFailed(job, "too few artwork images", "Traceback ..."))
+    training.start(m.Train(art_dir=Path("a"), photo_dir=Path("p"), name="X", run_dir=Path("r")))
+    job = models.sent(m.Train)[0].job_id
+    models.runtime.send(m.JobFailed(job, "too few artwork images", "Traceback ..."))
     qtbot.waitUntil(lambda: training.state == "failed", timeout=5000)
     assert training.error_text == "too few artwork images" and logged == ["Traceback ..."]
     assert not training.running
@@ -274,17 +261,17 @@ def test_live_paints_the_look_one_frame_at_a_time(models, qtbot):
     models.look.strength = 0.5
     source = ScriptedSource()
     models.live.use_source(source)
-    qtbot.waitUntil(lambda: bool(models.sent(StylizeFrame)), timeout=5000)
+    qtbot.waitUntil(lambda: bool(models.sent(m.StylizeFrame)), timeout=5000)
     qtbot.wait(100)  # many frames were captured meanwhile...
-    frames = models.sent(StylizeFrame)
+    frames = models.sent(m.StylizeFrame)
     assert len(frames) == 1  # ...but only one is in flight
     sent = frames[0]
     assert (sent.style, sent.strength) == ("tiny", 0.5)
-    models.runtime.send(FrameResult(sent.job_id, rgb_bytes(sent.width, sent.height, 30), sent.width, sent.height,
+    models.runtime.send(m.FrameResult(sent.job_id, rgb_bytes(sent.width, sent.height, 30), sent.width, sent.height,
                                     "tiny", 40.0, 30.0, sent.captured_at))
     qtbot.waitUntil(lambda: models.live.frame is not None, timeout=5000)
     assert models.live.frame.style_name == "Tiny"
-    qtbot.waitUntil(lambda: len(models.sent(StylizeFrame)) == 2, timeout=5000)  # the next frame goes out
+    qtbot.waitUntil(lambda: len(models.sent(m.StylizeFrame)) == 2, timeout=5000)  # the next frame goes out
     assert models.live.stats.device == "cpu"
     models.live.stop()
     assert not source.active
@@ -308,10 +295,10 @@ def test_live_keeps_the_photos_colours_when_the_look_says_so(models, qtbot):
     for preserve in (False, True):
         models.look.preserve_colors = preserve  # applied to the answer, so also to the frame in flight
         qtbot.waitUntil(lambda: models.live.in_flight is not None, timeout=5000)
-        sent = next(r for r in models.sent(StylizeFrame) if r.job_id == models.live.in_flight)
+        sent = next(r for r in models.sent(m.StylizeFrame) if r.job_id == models.live.in_flight)
         grey = rgb_bytes(sent.width, sent.height, 120)  # the "painting" the engine sends back is grey
         before = len(shown)
-        models.runtime.send(FrameResult(sent.job_id, grey, sent.width, sent.height, "tiny", 1.0, 1.0, 0.0))
+        models.runtime.send(m.FrameResult(sent.job_id, grey, sent.width, sent.height, "tiny", 1.0, 1.0, 0.0))
         qtbot.waitUntil(lambda b=before: len(shown) > b, timeout=5000)
     plain, kept = shown[-2].pixelColor(5, 5), shown[-1].pixelColor(5, 5)
     assert plain.red() == plain.green() == 120  # the painting's own (grey) colour
@@ -323,8 +310,8 @@ def test_a_live_failure_stops_and_says_why(models, qtbot):
     from tests.gui.test_live_view import ScriptedSource
 
     models.live.use_source(ScriptedSource())
-    qtbot.waitUntil(lambda: bool(models.sent(StylizeFrame)), timeout=5000)
-    models.runtime.send(JobFailed(models.sent(StylizeFrame)[0].job_id, "the style file is damaged"))
+    qtbot.waitUntil(lambda: bool(models.sent(m.StylizeFrame)), timeout=5000)
+    models.runtime.send(m.JobFailed(models.sent(m.StylizeFrame)[0].job_id, "the style file is damaged"))
     qtbot.waitUntil(lambda: not models.live.running, timeout=5000)
     assert models.live.placeholder == ("The live view stopped", "the style file is damaged")
 
@@ -343,20 +330,20 @@ def test_gallery_cards_paint_the_open_photo_one_style_at_a_time_and_remember_it(
     assert index.data(CardCaptionRole) == "Sample photo"  # before any photo: the style's own sample
     models.photo.open_file(photo_file)
     models.gallery.show_photo(models.photo.before)  # (the window connects photo.before_changed to this)
-    qtbot.waitUntil(lambda: len(models.sent(StylizePreview)) == 2, timeout=5000)
-    own, card = models.sent(StylizePreview)
+    qtbot.waitUntil(lambda: len(models.sent(m.StylizePreview)) == 2, timeout=5000)
+    own, card = models.sent(m.StylizePreview)
     assert own.job_id < card.job_id and (own.width, card.width) == (400, 192)  # the Photo preview went first
     assert card.style == "tiny" and max(card.width, card.height) <= 192
     qtbot.wait(50)
-    assert len(models.sent(StylizePreview)) == 2  # one card at a time
+    assert len(models.sent(m.StylizePreview)) == 2  # one card at a time
 
     def answer(request, value):
-        models.runtime.send(JobPreview(request.job_id, rgb_bytes(request.width, request.height, value),
-                                       request.width, request.height, ""), JobFinished(request.job_id, None, 0.1))
+        models.runtime.send(m.JobPreview(request.job_id, rgb_bytes(request.width, request.height, value),
+                                       request.width, request.height, ""), m.JobFinished(request.job_id, None, 0.1))
 
     answer(card, 50)
-    qtbot.waitUntil(lambda: len(models.sent(StylizePreview)) == 3, timeout=5000)
-    answer(models.sent(StylizePreview)[2], 70)
+    qtbot.waitUntil(lambda: len(models.sent(m.StylizePreview)) == 3, timeout=5000)
+    answer(models.sent(m.StylizePreview)[2], 70)
     qtbot.waitUntil(lambda: index.data(CardCaptionRole) == "Your photo", timeout=5000)
     assert index.data(CardRole).pixelColor(0, 0).red() == 70
     assert models.app.last_run_text == ""  # background work does not pose as the user's last run
@@ -367,7 +354,7 @@ def test_gallery_cards_paint_the_open_photo_one_style_at_a_time_and_remember_it(
     assert index.data(CardCaptionRole) == "Sample photo"
     models.gallery.show_photo(models.photo.before)  # the same photo again: from the cache, nothing sent
     qtbot.wait(50)
-    assert len(models.sent(StylizePreview)) == 3 and index.data(CardCaptionRole) == "Your photo"
+    assert len(models.sent(m.StylizePreview)) == 3 and index.data(CardCaptionRole) == "Your photo"
 
 
 def test_a_finished_run_offered_on_the_first_page_trains_longer(training, tmp_path):

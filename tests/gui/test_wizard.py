@@ -172,7 +172,7 @@ def test_the_last_page_explains_the_result_and_trains_longer(qtbot, catalog, tmp
         assert "10 min 00 s (200 steps)" in words and "step 200" in words
         assert "25% closer to the style of your artworks" in words
         assert "Shapes are kept and details painted over (structure kept: 72%)" in words
-        assert wiz.done_page.after.image is not None  # the user's photos, painted: a picture, not a score
+        assert wiz.done_page.previews.image is not None  # the user's photos, painted: a picture, not a score
         assert not any("lower is better" in w.text() for w in wiz.done_page.findChildren(QLabel))
 
         wiz.done_page.longer_minutes.setValue(15)

@@ -55,6 +55,8 @@ class LiveView(QWidget):
         self.start_button = QPushButton("Start")
         self.start_button.setCheckable(True)
         self.start_button.setToolTip("Start or stop the live picture (Space)")
+        self.style_label = QLabel()
+        self.style_label.setToolTip("Choose the style in the gallery on the left (or with ← and →)")
         self.mirror_box = QCheckBox("Mirror")
         self.mirror_box.setToolTip("Show the picture like a mirror (M)")
         self.look_bar = LookBar(self.vm.look)
@@ -69,6 +71,9 @@ class LiveView(QWidget):
         top.addWidget(QLabel("Source"))
         top.addWidget(self.source_box, 1)
         top.addWidget(self.start_button)
+        top.addSpacing(12)
+        top.addWidget(self.style_label)
+        top.addSpacing(12)
         top.addWidget(self.mirror_box)
         look_row = QHBoxLayout()
         look_row.addWidget(self.look_bar, 1)
@@ -122,6 +127,8 @@ class LiveView(QWidget):
         vm.exporting_changed.connect(self._show_exporting)
         vm.export_progress_changed.connect(self._show_export_progress)
         vm.look.style_changed.connect(lambda _s: self._update_buttons())
+        vm.look.style_changed.connect(lambda _s: self._show_style())
+        self._show_style()
         self.mirror_box.setChecked(vm.mirror)
         self.display.set_overlay(vm.show_stats)
 
@@ -132,6 +139,10 @@ class LiveView(QWidget):
             QShortcut(QKeySequence(key), self, slot, context=ctx)
         for n in range(1, 10):
             QShortcut(QKeySequence(str(n)), self, lambda n=n: vm.select_style_index(n - 1), context=ctx)
+
+    def _show_style(self) -> None:
+        name = self.vm.gallery.current_name
+        self.style_label.setText(f"Style: <b>{name}</b>" if name else "No style yet: import or train one")
 
     # ------------------------------------------------------------------ sources
     def _show_sources(self, sources: tuple[SourceChoice, ...]) -> None:

@@ -112,7 +112,7 @@ def test_style_switches_mid_stream(qtbot, view, video):
         view.vm.step_style(1)
     assert view.vm.gallery.current == "tiny_two"  # the gallery follows: one style for every tab
     qtbot.waitUntil(lambda: styles[-1:] == ["Tiny Two"], timeout=60000)
-    assert view.vm.running
+    assert view.vm.running and "Tiny Two" in view.style_label.text()
 
 
 def test_stop_releases_the_source(qtbot, view, video):

@@ -77,17 +77,18 @@ if ! "${PIP[@]}" "${TORCH_SOURCE[@]}" > "$WORK/pip-torch.log" 2>&1; then
   echo "error: no torch $TORCH_WANT from $FROM (details: $WORK/pip-torch.log); pass TORCH_WHEEL=/path/to/torch-$TORCH_WANT-cp311-cp311-manylinux_2_28_x86_64.whl" >&2
   trap - EXIT; exit 1  # keep the work folder: the log is in it
 fi
+GOT=$("$PY" -c "import importlib.metadata as m; print(m.version('torch'))")
+if [ "$GOT" != "$TORCH_WANT" ]; then
+  echo "error: that gave torch $GOT, not $TORCH_WANT: pass TORCH_WHEEL=<a torch-$TORCH_WANT wheel> (or TORCH_VERSION=${GOT%+*} to bundle $GOT instead of the pin)" >&2
+  exit 1
+fi
 mapfile -t DEPS < <("$PY" "$SRC/packaging/project.py" runtime)
 "${PIP[@]}" "${DEPS[@]}"
-"$PY" - "$TORCH_VARIANT" "$TORCH_WANT" <<'EOF'
+"$PY" - "$TORCH_VARIANT" <<'EOF'
 import sys, torch
-variant, want = sys.argv[1:]
 print(f"torch {torch.__version__} (CUDA {torch.version.cuda or 'none'})")
-if variant == "cpu" and torch.version.cuda:
+if sys.argv[1] == "cpu" and torch.version.cuda:
     sys.exit("error: a CUDA torch got into the CPU build venv; refusing to build a 3 GB bundle")
-if torch.__version__ != want:
-    sys.exit(f"error: the build venv has torch {torch.__version__}, not {want}: pass TORCH_WHEEL=<a torch-{want} wheel>"
-             f" (or TORCH_VERSION={torch.__version__.split('+')[0]} to bundle this one instead of the pin)")
 EOF
 
 stamp "pyinstaller"

@@ -110,7 +110,8 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------------------- construction
     def _build_status_bar(self) -> None:
         self.device_label = QLabel()
-        self.device_label.setToolTip("The device that paints (change it in Preferences)")
+        self.device_label.setToolTip(f"The device that paints (change it in Preferences).\n"
+                                     f"This installation runs {self.app_vm.build_text}.")
         self.last_run_label = QLabel("Last run: —")
         self.last_run_label.setToolTip("How long the last job took")
         metrics = self.last_run_label.fontMetrics()

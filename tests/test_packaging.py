@@ -328,3 +328,45 @@ def test_cli_launcher_passes_arguments_output_and_exit_status(capfd):
              "os.environ['PYINSTALLER_RESET_ENVIRONMENT']); sys.exit(3)"]
     assert launcher.run(["--self-test", "--max-size", "64"], command=child) == 3
     assert "child got ['--self-test', '--max-size', '64'] 1" in capfd.readouterr().out
+
+
+# ------------------------------------------------------------------ workflow, scripts and README agree
+def _readme_artefacts() -> set[str]:
+    import re
+
+    text = (ROOT / "packaging" / "README.md").read_text(encoding="utf-8")
+    names = set(re.findall(r"`(Atelier-[^`]*<version>[^`]*\.(?:exe|bin|dmg|tar\.gz))`", text))
+    return {n.replace("<version>", "0.1.0").replace("*", "1") for n in names}
+
+
+def _release_globs() -> list[str]:
+    import re
+
+    text = (ROOT / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8")
+    globs = set(re.findall(r"(dist/Atelier(?:[^\s'\")$]|\$\{\{ matrix\.variant \}\})+)", text))
+    return sorted({g.replace("${{ matrix.variant }}", v) for g in globs for v in ("cpu", "cuda")})
+
+
+def test_release_uploads_exactly_the_files_the_readme_names():
+    import fnmatch
+
+    names, globs = _readme_artefacts(), _release_globs()
+    assert {"Atelier-Setup-0.1.0-cpu.exe", "Atelier-Setup-0.1.0-cuda.exe", "Atelier-Setup-0.1.0-cuda-1.bin",
+            "Atelier-0.1.0-macos-arm64.dmg", "Atelier-0.1.0-linux-x86_64.tar.gz"} <= names
+    for name in names:
+        assert any(fnmatch.fnmatch(f"dist/{name}", g) for g in globs), f"release.yml never uploads {name}"
+    for glob in globs:
+        if "-cpu-" not in glob:  # the CPU installer has no .bin slices
+            assert any(fnmatch.fnmatch(f"dist/{n}", glob) for n in names), f"README never names {glob}"
+
+
+def test_minimum_os_versions_agree():
+    import plistlib
+
+    plist = plistlib.loads((ROOT / "packaging" / "macos" / "Info.additions.plist").read_bytes())
+    readmes = (ROOT / "README.md").read_text(encoding="utf-8") + (ROOT / "packaging" / "README.md").read_text(
+        encoding="utf-8")
+    assert plist["LSMinimumSystemVersion"] == "14.0" and "macOS 14" in readmes and "12.3" not in readmes
+    workflow = (ROOT / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8")
+    assert 'MAX_GLIBC: "2.35"' in workflow and "glibc 2.35 or newer" in readmes
+    assert "Open Anyway" in readmes  # macOS 15 Gatekeeper: right-click -> Open no longer works

@@ -3,10 +3,12 @@
 Why not QMediaPlayer -> QVideoSink for reading here: the player is clock-driven and skips frames the
 consumer is too slow for, which is right for a live preview and wrong for an export that must keep
 every frame. Why not QMediaRecorder for writing: it records from a camera or screen capture, it
-cannot take raw frames. So both ends use the ffmpeg binary that the `imageio-ffmpeg` wheel ships
-(no system ffmpeg needed on Windows or macOS): a reader thread decodes frames into a short queue, a
-writer thread encodes H.264 (and copies the source's audio track back in), and the GUI thread only
-moves frames between them and the engine.
+cannot take raw frames. So both ends run an ffmpeg program through `imageio-ffmpeg`: a reader thread
+decodes frames into a short queue, a writer thread encodes H.264 (and copies the source's audio track
+back in), and the GUI thread only moves frames between them and the engine. Windows and macOS
+installers ship the wheel's ffmpeg; the Linux one uses the distribution's (Qt's own FFmpeg libraries
+have no software H.264 encoder there, and a second copy would be 165 MiB), so a missing program is
+reported before anything starts.
 
 Each frame goes through the same single-slot StylizeFrame path as the camera, one in flight, so the
 engine's temporal stabilization (smoothed norm statistics, motion-aware blending) applies to the
@@ -37,6 +39,21 @@ class ExportProgress:
     done: int
     total: int  # estimated from duration x fps (0 if unknown)
     eta_s: float | None
+
+
+FFMPEG_MISSING = ("Stylizing a video file needs the FFmpeg program, which was not found: install your "
+                  "system's ffmpeg package (for example: sudo apt install ffmpeg), then try again.")
+
+
+def ffmpeg_missing() -> str | None:
+    """The message for the user when no ffmpeg program can be found, else None."""
+    import imageio_ffmpeg
+
+    try:
+        imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError:
+        return FFMPEG_MISSING
+    return None
 
 
 def partial_path(dest: Path) -> Path:
@@ -163,6 +180,10 @@ class VideoExporter(QObject):
             return
         if not dest.parent.is_dir() or not os.access(dest.parent, os.W_OK):
             self.failed.emit(f"Cannot write into {dest.parent}: the folder is missing or read-only.")
+            return
+        missing = ffmpeg_missing()
+        if missing:
+            self.failed.emit(missing)
             return
         self._job = {"source": source, "dest": dest, "tmp": partial_path(dest), "style": style,
                      "strength": strength, "device": device, "short_side": short_side}

@@ -15,6 +15,12 @@ from engine.errors import AtelierError
 from engine.messages import JobFailed, JobFinished, JobNotice, JobStarted
 
 
+def torch_build() -> str:
+    from engine.devices import torch_build as build
+
+    return build()
+
+
 def describe_device(spec: str) -> str:
     """What the status bar shows before any job ran: the device a request with `spec` would get."""
     from engine.devices import resolve_device
@@ -39,6 +45,7 @@ class AppViewModel(ObservableObject):
         self.settings = settings
         self.device = settings.device
         self.device_text = describe_device(self.device)
+        self.build_text = torch_build()  # fixed for the life of the process
         bridge.started.connect(self._on_started)
         bridge.finished.connect(self._on_finished)
         bridge.notice.connect(self._on_notice)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -30,7 +31,7 @@ def device_choices() -> list[tuple[str, str]]:
 
 class PreferencesDialog(QDialog):
     def __init__(self, current: str, parent: QWidget | None = None,
-                 choices: list[tuple[str, str]] | None = None) -> None:
+                 choices: list[tuple[str, str]] | None = None, check_updates: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         self.device = QComboBox()
@@ -42,8 +43,12 @@ class PreferencesDialog(QDialog):
         self.device.setCurrentIndex(self.device.findData(current))
         hint = QLabel("The status bar always shows the device that ran the last job.")
         hint.setWordWrap(True)
+        self.check_updates = QCheckBox("Look for a newer version when Atelier starts")
+        self.check_updates.setToolTip("Reads the project's release page only; nothing is downloaded or installed")
+        self.check_updates.setChecked(check_updates)
         form = QFormLayout()
         form.addRow("Device", self.device)
+        form.addRow("Updates", self.check_updates)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine import __version__
+from engine import __version__, limits
 from engine.errors import AtelierError, Cancelled
 from engine.messages import STROKES, StylizeOptions
 from engine.progress import Progress, ProgressUpdate
@@ -50,12 +50,6 @@ class ProgressBar:
     def close(self) -> None:
         if self.tty:
             sys.stderr.write("\n")
-
-
-def _require_range(option: str, value: float, high: float, unit: str = "") -> None:
-    """Refuse a value outside 0..high with a message naming the option (before any data is read)."""
-    if not 0 <= value <= high:
-        raise AtelierError(f"{option} must be between 0 and {high:g}{unit}, not {value:g}")
 
 
 def _install_sigint(progress: Progress) -> None:
@@ -120,6 +114,9 @@ def cmd_stylize(args: argparse.Namespace) -> int:
     from engine.messages import StylizeOptions
     from engine.models.host import ModelHost
 
+    limits.check_flags([(limits.STRENGTH, args.strength), (limits.BRUSHWORK, args.brushwork),
+                        (limits.TILE_SIZE, args.tile), (limits.MAX_SIZE, args.max_size),
+                        (limits.PAINT_SIZE, args.paint_size or None)])
     options = StylizeOptions(strength=args.strength, preserve_colors=args.preserve_colors,
                              max_size=args.max_size, tile_size=args.tile, output_format=args.format,
                              paint_size=args.paint_size or None, brushwork=args.brushwork)
@@ -163,6 +160,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     from engine.training.session import TrainSpec, spec_from_run, train_style
     from engine.training.trainer import TrainConfig
 
+    limits.check_flags([(limits.TRAIN_MINUTES, args.minutes), (limits.TRAIN_STEPS, args.steps),
+                        (limits.CONTENT_WEIGHT, args.content_weight), (limits.SKIN_COLOUR_KEEP, args.skin_colour_keep),
+                        (limits.PALETTE_HUE_LIMIT, args.palette_hue_limit),
+                        (limits.PALETTE_CHROMA_KEEP, args.palette_chroma_keep),
+                        (limits.SKIN_COLOUR_HOLD, args.skin_colour_hold), (limits.TRAIN_CROP, args.crop),
+                        (limits.TRAIN_SEED, args.seed)])
     device = resolve_device(args.device)
     cat = Catalog()
     if args.resume:
@@ -182,10 +185,6 @@ def cmd_train(args: argparse.Namespace) -> int:
             base = None
         else:
             base = cat.find(args.base).path
-        _require_range("--skin-colour-keep", args.skin_colour_keep, 1)
-        _require_range("--palette-hue-limit", args.palette_hue_limit, 180, " degrees")
-        _require_range("--palette-chroma-keep", args.palette_chroma_keep, 1)
-        _require_range("--skin-colour-hold", args.skin_colour_hold, 20)
         config = TrainConfig(architecture=args.size, content_weight=args.content_weight,
                              skin_colour_keep=args.skin_colour_keep, palette_hue_limit=args.palette_hue_limit,
                              palette_chroma_keep=args.palette_chroma_keep, w_skin_chroma=args.skin_colour_hold,

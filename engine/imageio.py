@@ -113,15 +113,34 @@ def load_image(path: Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     return LoadedImage(rgb=rgb, alpha=alpha, icc_profile=icc, exif=exif, source_format=fmt)
 
 
-def _exif_with_orientation_reset(exif: bytes | None) -> bytes | None:
-    """Pixels are already upright, so the written EXIF must say orientation 1."""
-    if not exif:
-        return None
+def peek_alpha(path: Path) -> bool:
+    """Whether a PNG/WebP/GIF/TIFF has an alpha channel or transparency, from its header only
+    (the output type depends on it). Any problem reads as "no": load_image reports it properly."""
+    if path.suffix.lower() not in (".png", ".webp", ".gif", ".tif", ".tiff"):
+        return False
     try:
-        e = Image.Exif()
-        e.load(exif)
-        e[0x0112] = 1
-        return e.tobytes()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # size limits are load_image's to enforce, with a clear message
+            with Image.open(path) as im:
+                return im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
+    except Exception:
+        return False
+
+
+def _exif_for_output(exif: bytes | None, software: str | None) -> bytes | None:
+    """The photo's EXIF with orientation reset (the pixels are already upright), and `software`
+    (Atelier's mark, engine.provenance) in the Software tag."""
+    e = Image.Exif()
+    if exif:
+        try:
+            e.load(exif)
+            e[0x0112] = 1
+        except Exception:
+            e = Image.Exif()
+    if software:
+        e[0x0131] = software
+    try:
+        return e.tobytes() if len(e) else None
     except Exception:
         return None
 
@@ -142,8 +161,11 @@ def to_pil(rgb: np.ndarray, alpha: np.ndarray | None) -> Image.Image:
 
 def save_image_atomic(path: Path, rgb: np.ndarray, alpha: np.ndarray | None = None,
                       icc_profile: bytes | None = None, exif: bytes | None = None,
-                      jpeg_quality: int = 95) -> Path:
-    """Encode to a temporary file beside `path`, fsync, then rename into place."""
+                      jpeg_quality: int = 95, software: str | None = None) -> Path:
+    """Encode to a temporary file beside `path`, fsync, then rename into place.
+
+    `software` goes into the EXIF Software tag with the pixels, so a mark (engine.provenance) and the
+    image it describes always arrive together."""
     path = Path(path)
     fmt = output_format_for(path)
     img = to_pil(rgb, alpha)
@@ -152,7 +174,7 @@ def save_image_atomic(path: Path, rgb: np.ndarray, alpha: np.ndarray | None = No
     params: dict[str, object] = {}
     if icc_profile:
         params["icc_profile"] = icc_profile
-    exif_out = _exif_with_orientation_reset(exif)
+    exif_out = _exif_for_output(exif, software)
     if exif_out and fmt in ("JPEG", "PNG", "WEBP", "TIFF"):
         params["exif"] = exif_out
     if fmt == "JPEG":

@@ -24,6 +24,7 @@ from engine.messages import StylizeOptions
 from engine.models.host import LoadedModel, ModelHost
 from engine.pixels import to_tensor
 from engine.progress import Progress
+from engine.provenance import mark_for
 from engine.tiling import run_tiled
 
 MIN_TILE = 256
@@ -152,7 +153,9 @@ def output_path_for(input_path: Path, out_dir: Path, style_slug: str, fmt: str, 
 
 def stylize_file(host: ModelHost, style_path: Path, model: LoadedModel, input_path: Path, output: Path,
                  options: StylizeOptions, progress: Progress | None = None,
-                 notice: Notice = lambda _m: None) -> StylizeResult:
+                 notice: Notice = lambda _m: None, style_slug: str = "") -> StylizeResult:
+    """Paint one photo into `output`, marked as Atelier's painting of it with this style
+    (engine.provenance; `style_slug` defaults to the style's own)."""
     input_path, output = Path(input_path), Path(output)
     if output.exists() and output.resolve() == input_path.resolve():
         from engine.errors import OutputError
@@ -160,5 +163,6 @@ def stylize_file(host: ModelHost, style_path: Path, model: LoadedModel, input_pa
         raise OutputError(f"refusing to overwrite the original {input_path.name}")
     image = load_image(input_path)
     out, alpha, model = stylize_loaded(host, style_path, model, image, options, progress, notice)
-    save_image_atomic(output, out, alpha, image.icc_profile, image.exif, options.jpeg_quality)
+    mark = mark_for(input_path, output, style_slug or model.meta.slug())
+    save_image_atomic(output, out, alpha, image.icc_profile, image.exif, options.jpeg_quality, mark)
     return StylizeResult(output, out.shape[1], out.shape[0], model.device.spec)

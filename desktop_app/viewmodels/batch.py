@@ -169,6 +169,10 @@ class BatchViewModel(ObservableObject):
                 parts.append(f"{skipped} already done")
             if report.failed:
                 parts.append(f"{len(report.failed)} failed")
+            if report.renamed:  # a name was taken (by an original, or another photo's painting)
+                parts.append(f"{len(report.renamed)} under a new name ({report.renamed[0]['why']})")
+            if report.left_alone:
+                parts.append(f"{len(report.left_alone)} earlier paintings left as they are")
             self.summary = ", ".join(parts) + f" in {report.seconds:.1f} s"
             cancelled = report.cancelled
         else:

@@ -123,6 +123,15 @@ def _place(source: Path, plain: Path, style_slug: str, claimed: set[str]) -> Pla
     raise ImageReadError(f"{source.name}: no free output name beside {plain.name} in {plain.parent}")
 
 
+def _folder_for(f: Path, inputs: InputSet, out_dir: Path | None) -> Path:
+    return f.parent / "stylized" if out_dir is None else out_dir / inputs.rel_dirs.get(f, Path())
+
+
+def output_folders(inputs: InputSet, out_dir: Path | None) -> list[Path]:
+    """Every folder the batch may write into (known before anything on disk is looked at)."""
+    return sorted({_folder_for(f, inputs, out_dir) for f in inputs.files})
+
+
 def plan_batch(inputs: InputSet, out_dir: Path | None, style_slug: str, fmt: str) -> Plan:
     """One distinct output per photo (see the module's rules); looks at the disk, writes nothing."""
     sources: list[Path] = []
@@ -134,8 +143,7 @@ def plan_batch(inputs: InputSet, out_dir: Path | None, style_slug: str, fmt: str
             sources.append(f)
     plains = {}
     for f in sources:
-        folder = f.parent / "stylized" if out_dir is None else out_dir / inputs.rel_dirs.get(f, Path())
-        plains[f] = output_path_for(f, folder, style_slug, fmt, peek_alpha(f))
+        plains[f] = output_path_for(f, _folder_for(f, inputs, out_dir), style_slug, fmt, peek_alpha(f))
     # Inputs of the output's own type choose first, so `x.png` keeps `x_monet.png` beside `x.jpg`.
     order = sorted(sources, key=lambda f: _ext(f) != plains[f].suffix)
     claimed: set[str] = set()

@@ -6,6 +6,7 @@ so a corrupt or hostile file never reaches the gallery.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,10 +76,11 @@ class Catalog:
         dest = self.user_dir / f"{slug}{SUFFIX}"
         if dest.exists() and not overwrite:
             raise StyleFileError(f"a style called {meta.name!r} is already installed")
-        self.user_dir.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.partial")
-        shutil.copyfile(path, tmp)
-        tmp.replace(dest)
+        try:
+            self.user_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StyleFileError(f"cannot create your styles folder {self.user_dir}: {exc.strerror or exc}") from exc
+        _copy_atomic(path, dest)
         return StyleEntry(slug, dest, meta, False)
 
     def export(self, name: str, dest: Path) -> Path:
@@ -86,9 +88,7 @@ class Catalog:
         dest = Path(dest)
         if dest.is_dir():
             dest = dest / f"{entry.slug}{SUFFIX}"
-        tmp = dest.with_name(f".{dest.name}.partial")
-        shutil.copyfile(entry.path, tmp)
-        tmp.replace(dest)
+        _copy_atomic(entry.path, dest)
         return dest
 
     def remove(self, name: str) -> StyleEntry:
@@ -115,3 +115,20 @@ class Catalog:
 
     def user_path_for(self, name: str) -> Path:
         return self.user_dir / f"{slugify(name)}{SUFFIX}"
+
+
+def _copy_atomic(src: Path, dest: Path) -> None:
+    """Copy under a temporary name, then rename: the destination is a whole style file or untouched.
+    A destination that cannot be written is one clear line (a missing folder was a traceback)."""
+    folder = dest.parent
+    if not folder.is_dir():
+        what = "is a file" if folder.exists() else "does not exist"
+        raise StyleFileError(f"cannot write {dest.name}: the folder {folder} {what}")
+    tmp = dest.with_name(f".{dest.name}.partial")
+    try:
+        shutil.copyfile(src, tmp)
+        tmp.replace(dest)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise StyleFileError(f"cannot write {dest}: {exc.strerror or exc}") from exc

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from engine.errors import ImageReadError, OutputError
+from engine.pids import pid_alive
 
 MAX_PIXELS = 200_000_000  # ~ a 16k x 12k photo; anything larger is refused as a likely bomb
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".heic"}
@@ -187,7 +189,7 @@ def save_image_atomic(path: Path, rgb: np.ndarray, alpha: np.ndarray | None = No
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"cannot create output folder {folder}: {exc.strerror or exc}") from exc
-    tmp = folder / f".{path.stem}.{uuid.uuid4().hex[:8]}.partial{path.suffix}"
+    tmp = partial_path(path)
     try:
         with open(tmp, "wb") as f:
             img.save(f, format=fmt, **params)
@@ -204,11 +206,26 @@ def save_image_atomic(path: Path, rgb: np.ndarray, alpha: np.ndarray | None = No
     return path
 
 
+def partial_path(path: Path, pid: int | None = None) -> Path:
+    """The temporary name `path` is written under: hidden, unique, and naming the writing process,
+    so that a cleanup can tell a killed run's leftovers from a file a live batch is still writing."""
+    pid = os.getpid() if pid is None else pid
+    return path.parent / f".{path.stem}.{pid}-{uuid.uuid4().hex[:8]}.partial{path.suffix}"
+
+
+_PARTIAL_PID = re.compile(r"\.(\d+)-[0-9a-f]{8}\.partial")
+
+
 def cleanup_partials(folder: Path) -> int:
-    """Remove temp files left by a killed run (they are never valid outputs)."""
+    """Remove temp files left by killed runs (they are never valid outputs). A temp file whose writer
+    is still running (another batch, the Photo tab saving) is left alone; one without a writer's id
+    (older versions) counts as left behind."""
     n = 0
     if folder.is_dir():
         for p in folder.glob(".*.partial*"):
+            m = _PARTIAL_PID.search(p.name)
+            if m and pid_alive(int(m.group(1))):
+                continue
             with contextlib.suppress(OSError):
                 p.unlink()
                 n += 1

@@ -12,13 +12,12 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from engine.batchplan import InputSet, Plan, collect_inputs, output_folders, plan_batch
+from engine.batchreport import REPORT_NAME, BatchReport, write_report
 from engine.catalog import StyleEntry
 from engine.devices import DeviceInfo
 from engine.errors import AtelierError, Cancelled
@@ -26,42 +25,11 @@ from engine.folderlock import claim_output_folders
 from engine.imageio import cleanup_partials
 from engine.messages import StylizeOptions
 from engine.models.host import LoadedModel, ModelHost
+from engine.printable import printable
 from engine.progress import Progress
 from engine.stylize import Notice, stylize_file
 
 __all__ = ["REPORT_NAME", "BatchReport", "InputSet", "collect_inputs", "run_batch"]
-
-REPORT_NAME = "atelier-report.json"
-
-
-@dataclass
-class BatchReport:
-    style: str
-    device: str
-    done: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    failed: list[dict[str, str]] = field(default_factory=list)
-    cancelled: bool = False
-    seconds: float = 0.0
-    report_path: Path | None = None
-    out_dirs: list[str] = field(default_factory=list)
-    renamed: list[dict[str, str]] = field(default_factory=list)  # file, output, why: not the plain name
-    left_alone: list[str] = field(default_factory=list)  # earlier paintings found among the inputs
-
-    def summary(self) -> str:
-        rate = len(self.done) / self.seconds if self.seconds > 0 else 0.0
-        lines = [f"{len(self.done)} stylized, {len(self.skipped)} already done, {len(self.failed)} failed"
-                 f" in {self.seconds:.1f} s ({rate:.2f} images/s)" + (" - stopped" if self.cancelled else "")]
-        if self.left_alone:
-            lines.append(f"  {len(self.left_alone)} earlier painting(s) in the input folders left as they are")
-        lines += [f"  {Path(r['file']).name} -> {Path(r['output']).name}: {r['why']}" for r in self.renamed]
-        lines += [f"  failed: {f['file']}: {f['reason']}" for f in self.failed]
-        return "\n".join(lines)
-
-    def to_json(self) -> str:
-        d = asdict(self)
-        d["report_path"] = None
-        return json.dumps(d, indent=2, ensure_ascii=False)
 
 
 def run_batch(host: ModelHost, style: StyleEntry, device: DeviceInfo, inputs: InputSet, out_dir: Path | None,
@@ -84,7 +52,7 @@ def run_batch(host: ModelHost, style: StyleEntry, device: DeviceInfo, inputs: In
         except Cancelled:
             report.cancelled = True
         report.seconds = time.perf_counter() - started
-        _write_report(report, out_dir)
+        write_report(report, out_dir or (plan.out_dirs[0] if plan.out_dirs else None), notice)
     return report
 
 
@@ -94,7 +62,7 @@ def _paint(host: ModelHost, style: StyleEntry, model: LoadedModel, plan: Plan, o
     total = len(plan.items)
     for i, item in enumerate(plan.items):
         file, target = item.source, item.target
-        progress.report(i / total, f"{i}/{total} {file.name}",
+        progress.report(i / total, f"{i}/{total} {printable(file.name)}",
                         {"done": len(report.done), "failed": len(report.failed)}, force=True)
         if item.done and not overwrite:
             report.skipped.append(str(file))
@@ -114,15 +82,3 @@ def _paint(host: ModelHost, style: StyleEntry, model: LoadedModel, plan: Plan, o
             on_output(result.output)
     progress.report(1.0, f"{total}/{total}", {"done": len(report.done), "failed": len(report.failed)},
                     force=True)
-
-
-def _write_report(report: BatchReport, out_dir: Path | None) -> None:
-    report_dir = out_dir or (Path(report.out_dirs[0]) if report.out_dirs else None)
-    if report_dir is not None:
-        try:
-            report_dir.mkdir(parents=True, exist_ok=True)
-            path = report_dir / REPORT_NAME
-            path.write_text(report.to_json(), encoding="utf-8")
-            report.report_path = path
-        except OSError:
-            pass

@@ -17,6 +17,7 @@ from pathlib import Path
 from engine import __version__, limits
 from engine.errors import AtelierError, Cancelled
 from engine.messages import STROKES, StylizeOptions
+from engine.printable import printable
 from engine.progress import Progress, ProgressUpdate
 
 
@@ -142,9 +143,9 @@ def cmd_stylize(args: argparse.Namespace) -> int:
         bar.close()
         print(f"{entry.name}: {report.summary()}")
         for out in report.done:
-            print(f"  wrote {out}")
+            print(f"  wrote {printable(out)}")
         if report.report_path:
-            print(f"report: {report.report_path}")
+            print(f"report: {printable(str(report.report_path))}")
         if report.cancelled:
             return 130
         if report.failed:

@@ -24,6 +24,10 @@ from engine.errors import ImageReadError, OutputError
 from engine.pids import pid_alive
 
 MAX_PIXELS = 200_000_000  # ~ a 16k x 12k photo; anything larger is refused as a likely bomb
+# Pillow's own bomb limit (89.5 MP by default) refused 108 MP phone photos that Atelier's limit allows.
+# One limit for both: Pillow's warns above it and refuses above twice it; `load_image` refuses above
+# its `max_pixels` with a clear message before decoding, and keeps Pillow's raw warning from the user.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".heic"}
 _FORMAT_BY_SUFFIX = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP",
                      ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
@@ -78,7 +82,8 @@ def load_image(path: Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
         raise ImageReadError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # The size is checked just below against `max_pixels`, whatever Pillow's global limit says.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 w, h = img.size
                 if w * h > max_pixels:
@@ -91,7 +96,7 @@ def load_image(path: Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
                 img = ImageOps.exif_transpose(img)
     except ImageReadError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except Image.DecompressionBombError as exc:  # above twice Pillow's limit: refused whatever ours is
         raise ImageReadError(f"{name}: refused, the image is too large (possible decompression bomb)") from exc
     except UnidentifiedImageError as exc:
         raise ImageReadError(f"{name}: not an image Atelier can read") from exc

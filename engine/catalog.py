@@ -14,7 +14,8 @@ from pathlib import Path
 from engine.brushwork import stroke_preset
 from engine.errors import StyleFileError
 from engine.paths import builtin_styles_dir, user_styles_dir
-from engine.stylefile import SUFFIX, StyleMeta, load_style, read_meta, set_brush, slugify
+from engine.stylefile import SUFFIX, StyleMeta, load_style, read_meta, set_brush, slugify, validate_name
+from engine.styleprobe import probe_generator
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Catalog:
         return list(entries.values())
 
     def find(self, name: str) -> StyleEntry:
-        """By slug, display name (case-insensitive) or a path to a style file."""
+        """By slug, display name (in any case or character width) or a path to a style file."""
         p = Path(name)
         if p.suffix == SUFFIX and p.exists():
             meta = read_meta(p)
@@ -62,18 +63,29 @@ class Catalog:
         key = slugify(name)
         styles = self.list()
         for e in styles:
-            if e.slug == key or e.name.lower() == name.strip().lower():
+            if key in (e.slug, slugify(e.name)):
                 return e
         known = ", ".join(e.slug for e in styles) or "none installed"
         raise StyleFileError(f"no style named {name!r}; available: {known}")
 
     def import_file(self, path: Path, overwrite: bool = False) -> StyleEntry:
+        """Validate the whole file (format, a name every system can store, a generator that paints)
+        and install it; a name that is an installed style's in another spelling counts as taken."""
         path = Path(path)
-        _, meta = load_style(path)  # full validation: shapes, dtypes, finite values
+        generator, meta = load_style(path)  # full validation: shapes, dtypes, finite values
+        validate_name(meta.name)
+        probe_generator(generator, path.name)
         slug = meta.slug()
-        if any(e.slug == slug and e.builtin for e in self.list()):
-            raise StyleFileError(f"a built-in style is already called {meta.name!r}; rename it first")
         dest = self.user_dir / f"{slug}{SUFFIX}"
+        for e in self.list():
+            if slug not in (e.slug, slugify(e.name)):
+                continue
+            if e.builtin:
+                raise StyleFileError(f"a built-in style is already called {e.name!r}; rename it first")
+            if not overwrite:
+                raise StyleFileError(f"a style called {e.name!r} is already installed (names that differ only "
+                                     "in case or character width count as the same)")
+            dest = e.path  # replaced where it is: one style, not two spellings of it
         if dest.exists() and not overwrite:
             raise StyleFileError(f"a style called {meta.name!r} is already installed")
         try:
@@ -81,7 +93,7 @@ class Catalog:
         except OSError as exc:
             raise StyleFileError(f"cannot create your styles folder {self.user_dir}: {exc.strerror or exc}") from exc
         _copy_atomic(path, dest)
-        return StyleEntry(slug, dest, meta, False)
+        return StyleEntry(dest.name[: -len(SUFFIX)], dest, meta, False)
 
     def export(self, name: str, dest: Path) -> Path:
         entry = self.find(name)

@@ -67,6 +67,10 @@ def test_wizard_trains_a_style_and_resumes(qtbot, bridge, tmp_path, atelier_home
     assert not wiz.options.isComplete()  # a name is needed first
     wiz.options.name_edit.setText("Tiny")
     assert "already exists" in wiz.options.name_error.text() and not wiz.options.isComplete()
+    wiz.options.name_edit.setText("ＴＩＮＹ")  # the same name in full-width letters
+    assert "already exists" in wiz.options.name_error.text() and not wiz.options.isComplete()
+    wiz.options.name_edit.setText("Con")  # a device name on Windows: no file can have it
+    assert "reserved" in wiz.options.name_error.text() and not wiz.options.isComplete()
     wiz.options.name_edit.setText("Wizard Test")
     wiz.options.author_edit.setText("pytest")
     assert wiz.options.minutes.value() == 20

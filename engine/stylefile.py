@@ -14,7 +14,6 @@ import base64
 import io
 import json
 import math
-import os
 import re
 import struct
 import unicodedata
@@ -27,6 +26,7 @@ from PIL import Image
 from safetensors import safe_open
 from safetensors.torch import save as safetensors_save
 
+from engine.atomicfile import write_bytes_atomic
 from engine.brushwork import DEFAULT_BRUSH, Brush
 from engine.errors import StyleFileError
 from engine.models.generator import ARCHITECTURES, Generator, GeneratorConfig, known_layouts
@@ -128,15 +128,9 @@ def save_style(path: Path, generator: Generator, meta: StyleMeta, half: bool = T
         metadata["brush"] = json.dumps(meta.brush.to_dict())
     data = safetensors_save(tensors, metadata=metadata)
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.partial")
     try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        write_bytes_atomic(path, data)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise StyleFileError(f"could not write style file {path}: {exc.strerror or exc}") from exc
 
 

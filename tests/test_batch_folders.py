@@ -18,16 +18,9 @@ from engine.errors import OutputError
 from engine.messages import StylizeOptions
 from engine.models.host import ModelHost
 from engine.progress import Progress
-from tests.conftest import make_style, photo
+from tests.conftest import photo
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def style(atelier_home, tmp_path) -> str:
-    path = make_style(tmp_path / "mine.atelier-style", "Mine")
-    assert main(["styles", "import", str(path)]) == 0
-    return "mine"
 
 
 def _photos(folder: Path, n: int = 3) -> Path:

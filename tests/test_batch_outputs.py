@@ -10,14 +10,7 @@ import pytest
 from PIL import Image
 
 from engine.cli import main
-from tests.conftest import make_style, photo
-
-
-@pytest.fixture
-def style(atelier_home, tmp_path) -> str:
-    path = make_style(tmp_path / "mine.atelier-style", "Mine")
-    assert main(["styles", "import", str(path)]) == 0
-    return "mine"
+from tests.conftest import photo
 
 
 def _sha(folder: Path) -> dict[str, str]:

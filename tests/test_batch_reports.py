@@ -13,14 +13,7 @@ from PIL import Image
 
 from engine.batch import REPORT_NAME
 from engine.cli import main
-from tests.conftest import make_style, photo
-
-
-@pytest.fixture
-def style(atelier_home, tmp_path) -> str:
-    path = make_style(tmp_path / "mine.atelier-style", "Mine")
-    assert main(["styles", "import", str(path)]) == 0
-    return "mine"
+from tests.conftest import photo
 
 
 def _stylize(src: Path, out: Path) -> int:

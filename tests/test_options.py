@@ -11,10 +11,14 @@ from engine.messages import StylizeOptions, Train
 from tests.conftest import make_style, photo
 
 
+@pytest.fixture(scope="module")
+def style_file(tmp_path_factory) -> str:
+    """One style file for the module, used by path (`--style FILE`): nothing to import per test."""
+    return str(make_style(tmp_path_factory.mktemp("style") / "mine.atelier-style", "Mine"))
+
+
 @pytest.fixture
 def env(atelier_home, tmp_path):
-    style = make_style(tmp_path / "mine.atelier-style", "Mine")
-    assert main(["styles", "import", str(style)]) == 0
     Image.fromarray(photo(120, 80)).save(tmp_path / "p.jpg")
     return tmp_path
 
@@ -32,9 +36,9 @@ def _one_error_line(err: str, *words: str) -> None:
     ("--max-size", "0"), ("--max-size", "-5"), ("--paint-size", "-1"), ("--paint-size", "10"),
     ("--strength", "nan"), ("--brushwork", "-0.5"),
 ])
-def test_stylize_refuses_bad_numbers_before_any_work(env, capsys, flag, value):
+def test_stylize_refuses_bad_numbers_before_any_work(env, style_file, capsys, flag, value):
     out = env / "o"
-    code = main(["stylize", str(env / "p.jpg"), "--style", "mine", "--out", str(out), "--device", "cpu",
+    code = main(["stylize", str(env / "p.jpg"), "--style", style_file, "--out", str(out), "--device", "cpu",
                  flag, value])
     assert code == 2
     _one_error_line(capsys.readouterr().err, flag)
@@ -80,14 +84,14 @@ def test_train_request_refuses_bad_numbers(tmp_path, kwargs, words):
         Train(**base, **kwargs)
 
 
-def test_a_valid_tile_size_still_paints(env, capsys):
+def test_a_valid_tile_size_still_paints(env, style_file, capsys):
     """The smallest allowed tile really tiles (the old `--tile 16` painted a flat grey picture)."""
     import numpy as np
 
     from engine.limits import TILE_SIZE
 
-    Image.fromarray(photo(600, 400)).save(env / "big.png")
-    assert main(["stylize", str(env / "big.png"), "--style", "mine", "--out", str(env / "o"), "--device", "cpu",
+    Image.fromarray(photo(320, 288)).save(env / "big.png")  # 2 x 2 tiles
+    assert main(["stylize", str(env / "big.png"), "--style", style_file, "--out", str(env / "o"), "--device", "cpu",
                  "--paint-size", "0", "--tile", str(int(TILE_SIZE.low))]) == 0
     out = np.asarray(Image.open(env / "o" / "big_mine.png"), dtype=np.float32)
     assert out.std() > 10  # a picture, not a flat grey field

@@ -112,6 +112,12 @@ class StylizeFrame(Request):
     brushwork: float = 0.0  # 0..1 as StylizeOptions.brushwork; off by default live (it costs frame rate on a CPU)
     captured_at: float = 0.0
 
+    def __post_init__(self) -> None:
+        limits.STRENGTH.check(self.strength)
+        limits.BRUSHWORK.check(self.brushwork)
+        if self.run_short_side < 0:
+            raise limits.OptionError(f"run short side must be 0 (frame size) or more, not {self.run_short_side}")
+
 
 @dataclass(frozen=True)
 class Train(Request):

@@ -105,3 +105,13 @@ def test_run_tiled_refuses_a_tile_no_larger_than_its_overlap():
 
     with pytest.raises(ValueError, match="tile"):
         run_tiled(None, np.zeros((100, 100, 3), np.uint8), tile=32)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kwargs,words", [({"strength": 1.5}, "strength"), ({"brushwork": -1}, "brushwork"),
+                                          ({"run_short_side": -8}, "run short side")])
+def test_live_frames_refuse_bad_numbers(kwargs, words):
+    from engine.messages import StylizeFrame
+
+    StylizeFrame(b"\0" * 12, 2, 2, "mine")  # the defaults are valid
+    with pytest.raises(ValueError, match=words):
+        StylizeFrame(b"\0" * 12, 2, 2, "mine", **kwargs)

@@ -6,8 +6,10 @@
   "done" and is skipped (or repainted with `overwrite`), so a stopped or killed batch resumes.
 - Each output is written to a temporary name and renamed into place (`save_image_atomic`), so a
   kill leaves either a complete output or none; stale temporary files are cleaned on the next run.
-- An unreadable input is recorded (file and reason) and the batch goes on. A JSON report is written
-  to the output folder at the end (and on cancel).
+- The output folders are created and locked before anything else (engine.folderlock): a folder
+  that cannot take the paintings, or that another batch is writing into, stops the batch at once.
+- An unreadable input is recorded (file and reason) and the batch goes on. Each run's JSON report
+  is kept in the output folder at the end (and on cancel; engine.batchreport).
 """
 
 from __future__ import annotations

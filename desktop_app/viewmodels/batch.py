@@ -27,6 +27,7 @@ from engine.messages import (
     StylizeFolder,
     StylizeOptions,
 )
+from engine.printable import printable
 
 BATCH_FORMATS = ("same", "jpg", "png", "webp")
 _COUNT = re.compile(r"^(\d+)/(\d+)\s*(.*)$")
@@ -160,7 +161,7 @@ class BatchViewModel(ObservableObject):
         report = event.result
         self.job = None
         if isinstance(report, BatchReport):
-            self.failures = tuple((Path(f["file"]).name, f["reason"]) for f in report.failed)
+            self.failures = tuple((printable(Path(f["file"]).name), printable(f["reason"])) for f in report.failed)
             if report.out_dirs:
                 self.result_dir = report.out_dirs[0] if len(report.out_dirs) == 1 else self.result_dir
             done, skipped = len(report.done), len(report.skipped)
@@ -169,6 +170,10 @@ class BatchViewModel(ObservableObject):
                 parts.append(f"{skipped} already done")
             if report.failed:
                 parts.append(f"{len(report.failed)} failed")
+            if report.renamed:  # a name was taken (by an original, or another photo's painting)
+                parts.append(f"{len(report.renamed)} under a new name ({report.renamed[0]['why']})")
+            if report.left_alone:
+                parts.append(f"{len(report.left_alone)} earlier paintings left as they are")
             self.summary = ", ".join(parts) + f" in {report.seconds:.1f} s"
             cancelled = report.cancelled
         else:

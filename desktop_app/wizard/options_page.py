@@ -173,7 +173,7 @@ class OptionsPage(QWizardPage):
             return str(exc)
         slug = slugify(name)
         try:
-            taken = any(e.slug == slug for e in self.catalog.list())
+            taken = any(slug in (e.slug, slugify(e.name)) for e in self.catalog.list())
         except Exception:
             taken = False
         if taken or self.catalog.user_path_for(name).exists():

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from engine.errors import AtelierError
 from engine.paths import runs_dir
 from engine.training.session import read_run_config
 from engine.training.trainer import CHECKPOINT
@@ -51,6 +52,6 @@ def resumable_runs(root: Path | None = None) -> list[ResumableRun]:
             found.append(ResumableRun(d, str(data["name"]), tuple(Path(a) for a in data["art_dirs"]),
                                       Path(data["photo_dir"]), Path(data["output"]),
                                       datetime.fromtimestamp(ckpt.stat().st_mtime)))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AtelierError):
             continue
     return sorted(found, key=lambda r: r.saved_at, reverse=True)

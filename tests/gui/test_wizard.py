@@ -67,6 +67,10 @@ def test_wizard_trains_a_style_and_resumes(qtbot, bridge, tmp_path, atelier_home
     assert not wiz.options.isComplete()  # a name is needed first
     wiz.options.name_edit.setText("Tiny")
     assert "already exists" in wiz.options.name_error.text() and not wiz.options.isComplete()
+    wiz.options.name_edit.setText("ＴＩＮＹ")  # the same name in full-width letters
+    assert "already exists" in wiz.options.name_error.text() and not wiz.options.isComplete()
+    wiz.options.name_edit.setText("Con")  # a device name on Windows: no file can have it
+    assert "reserved" in wiz.options.name_error.text() and not wiz.options.isComplete()
     wiz.options.name_edit.setText("Wizard Test")
     wiz.options.author_edit.setText("pytest")
     assert wiz.options.minutes.value() == 20
@@ -130,3 +134,24 @@ def test_data_check_failures_are_shown_on_the_pages(qtbot, bridge, tmp_path, pho
     wiz.artworks.set_folder(tmp_path / "does_not_exist")
     qtbot.waitUntil(lambda: wiz.artworks.result is not None, timeout=30000)
     assert "does not exist" in wiz.artworks.status.text()
+
+
+def test_every_value_the_options_page_offers_makes_a_valid_request(qtbot, bridge):
+    """The spin box and slider ranges lie inside the engine's limits (engine.limits): whatever the
+    user can pick builds a Train request, and the request itself refuses what the GUI cannot offer."""
+    from engine.limits import OptionError
+
+    wiz = TrainingWizard(bridge)
+    qtbot.addWidget(wiz)
+    o = wiz.options
+    o.name_edit.setText("Range check")
+    for minutes in (o.minutes.minimum(), o.minutes.maximum()):
+        for content in (o.content.minimum(), o.content.maximum()):
+            o.minutes.setValue(minutes)
+            o.content.setValue(content)
+            o.keep_skin.setChecked(content == 0)
+            request = wiz.build_request()
+            assert request.minutes == minutes and request.content_weight == content / 100
+    with pytest.raises(OptionError, match="training time"):
+        wiz.request_overrides = {"minutes": 0.0}
+        wiz.build_request()

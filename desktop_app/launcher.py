@@ -40,6 +40,7 @@ def run_gui(photo: Path | None = None) -> int:
     import asyncio
 
     import qasync
+    from PySide6.QtCore import QTimer
 
     from desktop_app.app import create_application
     from desktop_app.main_window import MainWindow
@@ -51,6 +52,7 @@ def run_gui(photo: Path | None = None) -> int:
     app.aboutToQuit.connect(closed.set)
     window = MainWindow(open_path=photo)
     window.show()
+    QTimer.singleShot(0, window.offer_update_check)  # once the window is up: asks the first time only
     with loop:
         loop.run_until_complete(closed.wait())
     return 0

@@ -29,6 +29,7 @@ from desktop_app.bridge import EngineBridge
 from desktop_app.composition import engine_services, make_bridge
 from desktop_app.live.live_view import LiveView
 from desktop_app.settings import AppSettings
+from desktop_app.updates import RELEASE_FEED, Release, UpdateChecker
 from desktop_app.viewmodels.app import AppViewModel, about_markdown
 from desktop_app.viewmodels.batch import BatchViewModel
 from desktop_app.viewmodels.gallery import GalleryViewModel, describe_style
@@ -56,9 +57,10 @@ TAB_PHOTO, TAB_BATCH, TAB_LIVE = 0, 1, 2
 class MainWindow(QMainWindow):
     def __init__(self, bridge: EngineBridge | None = None, catalog: Catalog | None = None,
                  settings: AppSettings | None = None, open_path: Path | None = None,
-                 services: EngineServices | None = None) -> None:
+                 services: EngineServices | None = None, update_feed: str = RELEASE_FEED) -> None:
         super().__init__()
         self.settings = settings or AppSettings()
+        self.update_checker = UpdateChecker(update_feed, parent=self)
         self.bridge = bridge or make_bridge(catalog)
         self.services = services or engine_services()
         self._closing = False
@@ -112,12 +114,17 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------------------- construction
     def _build_status_bar(self) -> None:
         self.device_label = QLabel()
-        self.device_label.setToolTip("The device that paints (change it in Preferences)")
+        self.device_label.setToolTip(f"The device that paints (change it in Preferences).\n"
+                                     f"This installation runs {self.app_vm.build_text}.")
         self.last_run_label = QLabel("Last run: —")
         self.last_run_label.setToolTip("How long the last job took")
         metrics = self.last_run_label.fontMetrics()
         self.last_run_label.setMinimumWidth(metrics.horizontalAdvance("Last run: 00 min 00 s"))
+        self.update_label = QLabel()  # the non-modal update notice: a link to the release page
+        self.update_label.setOpenExternalLinks(True)
+        self.update_label.hide()
         bar = self.statusBar()
+        bar.addPermanentWidget(self.update_label)
         bar.addPermanentWidget(self.last_run_label)
         bar.addPermanentWidget(self.device_label)
         self._show_device(self.app_vm.device_text)
@@ -189,6 +196,7 @@ class MainWindow(QMainWindow):
         self.app_vm.last_run_text_changed.connect(self.last_run_label.setText)
         self.app_vm.notice_posted.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self.look.style_changed.connect(self._on_style)
+        self.update_checker.available.connect(self._show_update)
         self.gallery_panel.import_requested.connect(self.import_style)
         self.gallery_panel.new_style_requested.connect(self.open_wizard)
         self.photo.before_changed.connect(self.gallery.show_photo)  # the cards paint the open photo
@@ -342,9 +350,11 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------------------- dialogs
     def preferences(self) -> None:
-        dialog = PreferencesDialog(self.app_vm.device, self, self.app_vm.device_choices(), self.app_vm.output)
+        dialog = PreferencesDialog(self.app_vm.device, self, self.app_vm.device_choices(), self.app_vm.output,
+                                   check_updates=bool(self.settings.update_consent))
         if dialog.exec() == PreferencesDialog.DialogCode.Accepted:
             self.app_vm.set_output(dialog.chosen_output())
+            self.settings.update_consent = dialog.check_updates.isChecked()
             if dialog.chosen_device() != self.app_vm.device:
                 self.app_vm.set_device(dialog.chosen_device())
                 self.photo.refresh_preview()
@@ -354,6 +364,29 @@ class MainWindow(QMainWindow):
         dialog.setModal(False)
         dialog.show()
         return dialog
+
+    # ---------------------------------------------------------------------------- updates
+    def offer_update_check(self, ask=None) -> None:
+        """At start-up: ask once whether Atelier may check for updates, then check only if allowed."""
+        allowed = self.settings.update_consent
+        if allowed is None:
+            allowed = bool((ask or self.ask_update_consent)())
+            self.settings.update_consent = allowed
+        if allowed:
+            self.update_checker.check()
+
+    def ask_update_consent(self) -> bool:
+        answer = QMessageBox.question(
+            self, "Check for updates?",
+            "May Atelier look online for a newer version each time it starts?\n\n"
+            "It only reads the project's release page. Nothing is sent about you or your pictures, and "
+            "nothing is downloaded or installed: a new version is shown as a link in the status bar. "
+            "You can change this in Preferences.")
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _show_update(self, release: Release) -> None:
+        self.update_label.setText(f'Atelier {release.version} is available: <a href="{release.url}">download page</a>')
+        self.update_label.show()
 
     def about(self) -> None:
         AboutDialog(about_markdown(), self).exec()

@@ -31,6 +31,16 @@ class AppSettings:
     def device(self, spec: str) -> None:
         self._set("engine/device", spec)
 
+    # whether Atelier may read its release feed at start-up: None until the user has been asked
+    @property
+    def update_consent(self) -> bool | None:
+        text = self._str("updates/allowed").lower()
+        return None if text not in ("true", "false") else text == "true"
+
+    @update_consent.setter
+    def update_consent(self, allowed: bool) -> None:
+        self._set("updates/allowed", "true" if allowed else "false")
+
     def folder(self, name: str) -> Path | None:
         """A remembered folder (`photo`, `save`, `batch_in`, `batch_out`, `style`) if it still exists."""
         text = self._str(f"folders/{name}")

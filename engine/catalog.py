@@ -6,6 +6,7 @@ so a corrupt or hostile file never reaches the gallery.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,8 @@ from pathlib import Path
 from engine.brushwork import stroke_preset
 from engine.errors import StyleFileError
 from engine.paths import builtin_styles_dir, user_styles_dir
-from engine.stylefile import SUFFIX, StyleMeta, load_style, read_meta, set_brush, slugify
+from engine.stylefile import SUFFIX, StyleMeta, load_style, read_meta, set_brush, slugify, validate_name
+from engine.styleprobe import probe_generator
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class Catalog:
         return list(entries.values())
 
     def find(self, name: str) -> StyleEntry:
-        """By slug, display name (case-insensitive) or a path to a style file."""
+        """By slug, display name (in any case or character width) or a path to a style file."""
         p = Path(name)
         if p.suffix == SUFFIX and p.exists():
             meta = read_meta(p)
@@ -61,34 +63,44 @@ class Catalog:
         key = slugify(name)
         styles = self.list()
         for e in styles:
-            if e.slug == key or e.name.lower() == name.strip().lower():
+            if key in (e.slug, slugify(e.name)):
                 return e
         known = ", ".join(e.slug for e in styles) or "none installed"
         raise StyleFileError(f"no style named {name!r}; available: {known}")
 
     def import_file(self, path: Path, overwrite: bool = False) -> StyleEntry:
+        """Validate the whole file (format, a name every system can store, a generator that paints)
+        and install it; a name that is an installed style's in another spelling counts as taken."""
         path = Path(path)
-        _, meta = load_style(path)  # full validation: shapes, dtypes, finite values
+        generator, meta = load_style(path)  # full validation: shapes, dtypes, finite values
+        validate_name(meta.name)
+        probe_generator(generator, path.name)
         slug = meta.slug()
-        if any(e.slug == slug and e.builtin for e in self.list()):
-            raise StyleFileError(f"a built-in style is already called {meta.name!r}; rename it first")
         dest = self.user_dir / f"{slug}{SUFFIX}"
+        for e in self.list():
+            if slug not in (e.slug, slugify(e.name)):
+                continue
+            if e.builtin:
+                raise StyleFileError(f"a built-in style is already called {e.name!r}; rename it first")
+            if not overwrite:
+                raise StyleFileError(f"a style called {e.name!r} is already installed (names that differ only "
+                                     "in case or character width count as the same)")
+            dest = e.path  # replaced where it is: one style, not two spellings of it
         if dest.exists() and not overwrite:
             raise StyleFileError(f"a style called {meta.name!r} is already installed")
-        self.user_dir.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.partial")
-        shutil.copyfile(path, tmp)
-        tmp.replace(dest)
-        return StyleEntry(slug, dest, meta, False)
+        try:
+            self.user_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StyleFileError(f"cannot create your styles folder {self.user_dir}: {exc.strerror or exc}") from exc
+        _copy_atomic(path, dest)
+        return StyleEntry(dest.name[: -len(SUFFIX)], dest, meta, False)
 
     def export(self, name: str, dest: Path) -> Path:
         entry = self.find(name)
         dest = Path(dest)
         if dest.is_dir():
             dest = dest / f"{entry.slug}{SUFFIX}"
-        tmp = dest.with_name(f".{dest.name}.partial")
-        shutil.copyfile(entry.path, tmp)
-        tmp.replace(dest)
+        _copy_atomic(entry.path, dest)
         return dest
 
     def remove(self, name: str) -> StyleEntry:
@@ -115,3 +127,20 @@ class Catalog:
 
     def user_path_for(self, name: str) -> Path:
         return self.user_dir / f"{slugify(name)}{SUFFIX}"
+
+
+def _copy_atomic(src: Path, dest: Path) -> None:
+    """Copy under a temporary name, then rename: the destination is a whole style file or untouched.
+    A destination that cannot be written is one clear line (a missing folder was a traceback)."""
+    folder = dest.parent
+    if not folder.is_dir():
+        what = "is a file" if folder.exists() else "does not exist"
+        raise StyleFileError(f"cannot write {dest.name}: the folder {folder} {what}")
+    tmp = dest.with_name(f".{dest.name}.partial")
+    try:
+        shutil.copyfile(src, tmp)
+        tmp.replace(dest)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise StyleFileError(f"cannot write {dest}: {exc.strerror or exc}") from exc

@@ -7,16 +7,22 @@ Ctrl-C stops cleanly: a batch keeps finished outputs and resumes later; training
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import shlex
 import signal
+import subprocess
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 
-from engine import __version__
+from engine import __version__, limits
 from engine.errors import AtelierError, Cancelled
 from engine.messages import STROKES, StylizeOptions
+from engine.printable import printable
 from engine.progress import Progress, ProgressUpdate
 
 
@@ -52,20 +58,37 @@ class ProgressBar:
             sys.stderr.write("\n")
 
 
-def _require_range(option: str, value: float, high: float, unit: str = "") -> None:
-    """Refuse a value outside 0..high with a message naming the option (before any data is read)."""
-    if not 0 <= value <= high:
-        raise AtelierError(f"{option} must be between 0 and {high:g}{unit}, not {value:g}")
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")  # Ctrl-C, shutdown, closing the terminal / logging out
 
 
-def _install_sigint(progress: Progress) -> None:
-    """First Ctrl-C cancels at the next progress point; a second one exits at once."""
-    def handler(_sig, _frm):
+@contextlib.contextmanager
+def _stop_on_signals(progress: Progress) -> Iterator[None]:
+    """Ctrl-C, a shutdown (SIGTERM) or a logout (SIGHUP) stop the job at its next progress point, so
+    a batch keeps its paintings and writes its report and training saves a checkpoint (SIGTERM used to
+    kill training on the spot). A second signal exits at once. The previous handlers come back after."""
+    def handler(signum: int, _frame: FrameType | None) -> None:
         if progress.token.cancelled:
             raise KeyboardInterrupt
-        print("\nstopping after the current step (Ctrl-C again to force)...", file=sys.stderr)
+        why = "" if signum == signal.SIGINT else f" ({signal.Signals(signum).name})"
+        print(f"\nstopping after the current step{why} (Ctrl-C again to force)...", file=sys.stderr)
         progress.token.cancel()
-    signal.signal(signal.SIGINT, handler)
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():  # only the main thread may set handlers
+        for name in STOP_SIGNALS:
+            sig = getattr(signal, name, None)
+            if sig is not None:
+                previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _shell_quote(path: Path) -> str:
+    """A path as it must be typed in this system's shell (spaces, quotes)."""
+    return subprocess.list2cmdline([str(path)]) if sys.platform == "win32" else shlex.quote(str(path))
 
 
 # ------------------------------------------------------------------------------------- commands
@@ -120,6 +143,9 @@ def cmd_stylize(args: argparse.Namespace) -> int:
     from engine.messages import StylizeOptions
     from engine.models.host import ModelHost
 
+    limits.check_flags([(limits.STRENGTH, args.strength), (limits.BRUSHWORK, args.brushwork),
+                        (limits.TILE_SIZE, args.tile), (limits.MAX_SIZE, args.max_size),
+                        (limits.PAINT_SIZE, args.paint_size or None)])
     options = StylizeOptions(strength=args.strength, preserve_colors=args.preserve_colors,
                              max_size=args.max_size, tile_size=args.tile, output_format=args.format,
                              paint_size=args.paint_size or None, brushwork=args.brushwork)
@@ -138,16 +164,16 @@ def cmd_stylize(args: argparse.Namespace) -> int:
     for entry in entries:
         bar = ProgressBar(f"{entry.slug}")
         progress = Progress(bar, min_interval_s=0.2)
-        _install_sigint(progress)
         print(f"{len(inputs.files)} image(s), style {entry.name!r}, device {device.describe()}", file=sys.stderr)
-        report = run_batch(host, entry, device, inputs, out_dir, options, progress,
-                           notice=lambda m: print(f"\nnote: {m}", file=sys.stderr), overwrite=args.overwrite)
+        with _stop_on_signals(progress):
+            report = run_batch(host, entry, device, inputs, out_dir, options, progress,
+                               notice=lambda m: print(f"\nnote: {m}", file=sys.stderr), overwrite=args.overwrite)
         bar.close()
         print(f"{entry.name}: {report.summary()}")
         for out in report.done:
-            print(f"  wrote {out}")
+            print(f"  wrote {printable(out)}")
         if report.report_path:
-            print(f"report: {report.report_path}")
+            print(f"report: {printable(str(report.report_path))}")
         if report.cancelled:
             return 130
         if report.failed:
@@ -163,6 +189,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     from engine.training.session import TrainSpec, spec_from_run, train_style
     from engine.training.trainer import TrainConfig
 
+    limits.check_flags([(limits.TRAIN_MINUTES, args.minutes), (limits.TRAIN_STEPS, args.steps),
+                        (limits.CONTENT_WEIGHT, args.content_weight), (limits.SKIN_COLOUR_KEEP, args.skin_colour_keep),
+                        (limits.PALETTE_HUE_LIMIT, args.palette_hue_limit),
+                        (limits.PALETTE_CHROMA_KEEP, args.palette_chroma_keep),
+                        (limits.SKIN_COLOUR_HOLD, args.skin_colour_hold), (limits.TRAIN_CROP, args.crop),
+                        (limits.TRAIN_SEED, args.seed)])
     device = resolve_device(args.device)
     cat = Catalog()
     if args.resume:
@@ -182,10 +214,6 @@ def cmd_train(args: argparse.Namespace) -> int:
             base = None
         else:
             base = cat.find(args.base).path
-        _require_range("--skin-colour-keep", args.skin_colour_keep, 1)
-        _require_range("--palette-hue-limit", args.palette_hue_limit, 180, " degrees")
-        _require_range("--palette-chroma-keep", args.palette_chroma_keep, 1)
-        _require_range("--skin-colour-hold", args.skin_colour_hold, 20)
         config = TrainConfig(architecture=args.size, content_weight=args.content_weight,
                              skin_colour_keep=args.skin_colour_keep, palette_hue_limit=args.palette_hue_limit,
                              palette_chroma_keep=args.palette_chroma_keep, w_skin_chroma=args.skin_colour_hold,
@@ -193,17 +221,18 @@ def cmd_train(args: argparse.Namespace) -> int:
                              **({"crop": args.crop} if args.crop else {}),
                              **({"seed": args.seed} if args.seed is not None else {}))
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        run_dir = Path(args.run_dir) if args.run_dir else runs_dir() / f"{slugify(args.name)}-{stamp}"
-        output = Path(args.output) if args.output else cat.user_path_for(args.name)
+        # Absolute from here on: run.json and the resume command must work from any folder.
+        run_dir = (Path(args.run_dir) if args.run_dir else runs_dir() / f"{slugify(args.name)}-{stamp}").absolute()
+        output = (Path(args.output) if args.output else cat.user_path_for(args.name)).absolute()
         exclude = ()
         if args.exclude_photos:
             exclude = tuple(line.strip() for line in Path(args.exclude_photos).read_text().splitlines()
                             if line.strip() and not line.startswith("#"))
-        spec = TrainSpec(tuple(Path(a) for a in args.art), Path(args.photos), args.name, run_dir, output,
+        spec = TrainSpec(tuple(Path(a).absolute() for a in args.art), Path(args.photos).absolute(), args.name,
+                         run_dir, output,
                          config, base, False, args.author, exclude, args.strokes)
     bar = ProgressBar(spec.name)
     progress = Progress(bar, min_interval_s=0.5)
-    _install_sigint(progress)
     print(f"training {spec.name!r} on {device.describe()}; run folder {spec.run_dir}", file=sys.stderr)
     preview_dir = spec.run_dir / "previews"
 
@@ -213,10 +242,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         Image.fromarray(img).save(preview_dir / "latest.png")
 
     try:
-        outcome = train_style(spec, device, progress, on_preview, log=lambda m: print(m, file=sys.stderr))
+        with _stop_on_signals(progress):
+            outcome = train_style(spec, device, progress, on_preview, log=lambda m: print(m, file=sys.stderr))
     except Cancelled:
         bar.close()
-        print(f"stopped; checkpoint saved. Resume with: atelier train --resume {spec.run_dir}")
+        print(f"stopped; checkpoint saved. Resume with: atelier train --resume {_shell_quote(spec.run_dir)}")
         return 130
     bar.close()
     print(f"style {spec.name!r} written to {outcome.style_path} ({outcome.steps} steps, "

@@ -121,6 +121,22 @@ def resolve_device(spec: str = "auto", notice=None) -> DeviceInfo:
     return _probe("mps")
 
 
+def torch_build() -> str:
+    """Which torch this installation runs and what it was built for, e.g. "torch 2.14.1+cu126 (CUDA 12.6)".
+
+    The status bar shows it so a user can tell the CPU installer from the NVIDIA one: a CPU-only torch
+    never lists a GPU, however good the card.
+    """
+    mps = getattr(torch.backends, "mps", None)
+    if torch.version.cuda:
+        built_for = f"CUDA {torch.version.cuda}"
+    elif mps is not None and mps.is_built():
+        built_for = "Apple GPU"
+    else:
+        built_for = "CPU only"
+    return f"torch {torch.__version__} ({built_for})"
+
+
 def is_out_of_memory(exc: BaseException) -> bool:
     """True for the out-of-memory errors of any backend (CUDA, MPS, CPU allocator)."""
     if isinstance(exc, torch.cuda.OutOfMemoryError | MemoryError):

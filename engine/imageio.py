@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -20,8 +21,13 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from engine.errors import ImageReadError, OutputError
+from engine.pids import pid_alive
 
 MAX_PIXELS = 200_000_000  # ~ a 16k x 12k photo; anything larger is refused as a likely bomb
+# Pillow's own bomb limit (89.5 MP by default) refused 108 MP phone photos that Atelier's limit allows.
+# One limit for both: Pillow's warns above it and refuses above twice it; `load_image` refuses above
+# its `max_pixels` with a clear message before decoding, and keeps Pillow's raw warning from the user.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".heic"}
 _FORMAT_BY_SUFFIX = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP",
                      ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
@@ -76,7 +82,8 @@ def load_image(path: Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
         raise ImageReadError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # The size is checked just below against `max_pixels`, whatever Pillow's global limit says.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 w, h = img.size
                 if w * h > max_pixels:
@@ -86,10 +93,10 @@ def load_image(path: Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
                 icc = img.info.get("icc_profile")
                 exif = img.info.get("exif")
                 fmt = img.format
-                img = ImageOps.exif_transpose(img)
+                ImageOps.exif_transpose(img, in_place=True)  # no copy: a 108 MP photo is 324 MB of pixels
     except ImageReadError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except Image.DecompressionBombError as exc:  # above twice Pillow's limit: refused whatever ours is
         raise ImageReadError(f"{name}: refused, the image is too large (possible decompression bomb)") from exc
     except UnidentifiedImageError as exc:
         raise ImageReadError(f"{name}: not an image Atelier can read") from exc
@@ -109,19 +116,40 @@ def load_image(path: Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
         img = img.convert("RGBA")
         a = np.asarray(img.getchannel("A"))
         alpha = None if a.min() == 255 else a.copy()
-    rgb = np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
-    return LoadedImage(rgb=rgb, alpha=alpha, icc_profile=icc, exif=exif, source_format=fmt)
+    img = img if img.mode == "RGB" else img.convert("RGB")
+    pixels = np.asarray(img, dtype=np.uint8)  # a read-only view of a copy of the pixels
+    del img  # the decoded image goes before the writable copy is made: two photo-sized buffers at most
+    return LoadedImage(rgb=pixels.copy(), alpha=alpha, icc_profile=icc, exif=exif, source_format=fmt)
 
 
-def _exif_with_orientation_reset(exif: bytes | None) -> bytes | None:
-    """Pixels are already upright, so the written EXIF must say orientation 1."""
-    if not exif:
-        return None
+def peek_alpha(path: Path) -> bool:
+    """Whether a PNG/WebP/GIF/TIFF has an alpha channel or transparency, from its header only
+    (the output type depends on it). Any problem reads as "no": load_image reports it properly."""
+    if path.suffix.lower() not in (".png", ".webp", ".gif", ".tif", ".tiff"):
+        return False
     try:
-        e = Image.Exif()
-        e.load(exif)
-        e[0x0112] = 1
-        return e.tobytes()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # size limits are load_image's to enforce, with a clear message
+            with Image.open(path) as im:
+                return im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
+    except Exception:
+        return False
+
+
+def _exif_for_output(exif: bytes | None, software: str | None) -> bytes | None:
+    """The photo's EXIF with orientation reset (the pixels are already upright), and `software`
+    (Atelier's mark, engine.provenance) in the Software tag."""
+    e = Image.Exif()
+    if exif:
+        try:
+            e.load(exif)
+            e[0x0112] = 1
+        except Exception:
+            e = Image.Exif()
+    if software:
+        e[0x0131] = software
+    try:
+        return e.tobytes() if len(e) else None
     except Exception:
         return None
 
@@ -142,8 +170,11 @@ def to_pil(rgb: np.ndarray, alpha: np.ndarray | None) -> Image.Image:
 
 def save_image_atomic(path: Path, rgb: np.ndarray, alpha: np.ndarray | None = None,
                       icc_profile: bytes | None = None, exif: bytes | None = None,
-                      jpeg_quality: int = 95) -> Path:
-    """Encode to a temporary file beside `path`, fsync, then rename into place."""
+                      jpeg_quality: int = 95, software: str | None = None) -> Path:
+    """Encode to a temporary file beside `path`, fsync, then rename into place.
+
+    `software` goes into the EXIF Software tag with the pixels, so a mark (engine.provenance) and the
+    image it describes always arrive together."""
     path = Path(path)
     fmt = output_format_for(path)
     img = to_pil(rgb, alpha)
@@ -152,7 +183,7 @@ def save_image_atomic(path: Path, rgb: np.ndarray, alpha: np.ndarray | None = No
     params: dict[str, object] = {}
     if icc_profile:
         params["icc_profile"] = icc_profile
-    exif_out = _exif_with_orientation_reset(exif)
+    exif_out = _exif_for_output(exif, software)
     if exif_out and fmt in ("JPEG", "PNG", "WEBP", "TIFF"):
         params["exif"] = exif_out
     if fmt == "JPEG":
@@ -165,7 +196,7 @@ def save_image_atomic(path: Path, rgb: np.ndarray, alpha: np.ndarray | None = No
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"cannot create output folder {folder}: {exc.strerror or exc}") from exc
-    tmp = folder / f".{path.stem}.{uuid.uuid4().hex[:8]}.partial{path.suffix}"
+    tmp = partial_path(path)
     try:
         with open(tmp, "wb") as f:
             img.save(f, format=fmt, **params)
@@ -182,11 +213,26 @@ def save_image_atomic(path: Path, rgb: np.ndarray, alpha: np.ndarray | None = No
     return path
 
 
+def partial_path(path: Path, pid: int | None = None) -> Path:
+    """The temporary name `path` is written under: hidden, unique, and naming the writing process,
+    so that a cleanup can tell a killed run's leftovers from a file a live batch is still writing."""
+    pid = os.getpid() if pid is None else pid
+    return path.parent / f".{path.stem}.{pid}-{uuid.uuid4().hex[:8]}.partial{path.suffix}"
+
+
+_PARTIAL_PID = re.compile(r"\.(\d+)-[0-9a-f]{8}\.partial")
+
+
 def cleanup_partials(folder: Path) -> int:
-    """Remove temp files left by a killed run (they are never valid outputs)."""
+    """Remove temp files left by killed runs (they are never valid outputs). A temp file whose writer
+    is still running (another batch, the Photo tab saving) is left alone; one without a writer's id
+    (older versions) counts as left behind."""
     n = 0
     if folder.is_dir():
         for p in folder.glob(".*.partial*"):
+            m = _PARTIAL_PID.search(p.name)
+            if m and pid_alive(int(m.group(1))):
+                continue
             with contextlib.suppress(OSError):
                 p.unlink()
                 n += 1

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine import limits
+
 _ids = itertools.count(1)
 
 
@@ -44,14 +46,14 @@ class StylizeOptions:
     jpeg_quality: int = 95
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.strength <= 1.0:
-            raise ValueError(f"strength must be between 0 and 1, got {self.strength}")
-        if not 0.0 <= self.brushwork <= 1.0:
-            raise ValueError(f"brushwork must be between 0 and 1, got {self.brushwork}")
-        if self.max_size is not None and self.max_size < 16:
-            raise ValueError(f"max size must be at least 16 pixels, got {self.max_size}")
-        if self.paint_size is not None and self.paint_size < 64:
-            raise ValueError(f"paint size must be at least 64 pixels, got {self.paint_size}")
+        limits.STRENGTH.check(self.strength)
+        limits.BRUSHWORK.check(self.brushwork)
+        limits.TILE_SIZE.check(self.tile_size)
+        limits.JPEG_QUALITY.check(self.jpeg_quality)
+        if self.max_size is not None:
+            limits.MAX_SIZE.check(self.max_size)
+        if self.paint_size is not None:
+            limits.PAINT_SIZE.check(self.paint_size)
         if self.output_format not in ("same", "jpg", "png", "webp"):
             raise ValueError(f"unknown output format {self.output_format!r}; use same, jpg, png or webp")
 
@@ -110,6 +112,12 @@ class StylizeFrame(Request):
     brushwork: float = 0.0  # 0..1 as StylizeOptions.brushwork; off by default live (it costs frame rate on a CPU)
     captured_at: float = 0.0
 
+    def __post_init__(self) -> None:
+        limits.STRENGTH.check(self.strength)
+        limits.BRUSHWORK.check(self.brushwork)
+        if self.run_short_side < 0:
+            raise limits.OptionError(f"run short side must be 0 (frame size) or more, not {self.run_short_side}")
+
 
 @dataclass(frozen=True)
 class Train(Request):
@@ -128,6 +136,21 @@ class Train(Request):
     author: str = ""
     size: str = "fast"
     crop: int | None = None
+
+    def __post_init__(self) -> None:
+        """Checked where the request is made (the GUI thread), so nothing bad is ever queued."""
+        if self.minutes is not None:
+            limits.TRAIN_MINUTES.check(self.minutes)
+        if self.steps is not None:
+            limits.TRAIN_STEPS.check(self.steps)
+        if self.crop is not None:
+            limits.TRAIN_CROP.check(self.crop)
+        limits.CONTENT_WEIGHT.check(self.content_weight)
+        limits.SKIN_COLOUR_KEEP.check(self.skin_colour_keep)
+        if self.strokes not in STROKES:
+            raise ValueError(f"unknown brushstrokes {self.strokes!r}; use one of {', '.join(STROKES)}")
+        if self.size not in ("fast", "quality"):
+            raise ValueError(f"unknown generator size {self.size!r}; use fast or quality")
 
 
 @dataclass(frozen=True)

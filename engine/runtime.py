@@ -187,7 +187,7 @@ class EngineRuntime:
             entry = self.catalog.find(request.style)
             model = self.host.get(entry.path, device)
             return stylize_file(self.host, entry.path, model, request.input, request.output, request.options,
-                                progress, self._notice(job))
+                                progress, self._notice(job), style_slug=entry.slug)
         if isinstance(request, StylizePreview):
             from engine.imageio import LoadedImage
             from engine.stylize import stylize_loaded

@@ -16,9 +16,9 @@ import base64
 import io
 import json
 import math
-import os
 import re
 import struct
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from PIL import Image
 from safetensors import safe_open
 from safetensors.torch import save as safetensors_save
 
+from engine.atomicfile import write_bytes_atomic
 from engine.brushwork import DEFAULT_BRUSH, Brush
 from engine.errors import StyleFileError
 from engine.models.generator import ARCHITECTURES, Generator, GeneratorConfig, known_layouts
@@ -38,6 +39,8 @@ MAX_FILE_BYTES = 64 * 2**20  # the largest real style is a few MB; anything far 
 MAX_HEADER_BYTES = 4 * 2**20
 MAX_THUMBNAIL_BYTES = 1 * 2**20
 _NAME = re.compile(r"^[\w][\w .'()+-]{0,63}$", re.UNICODE)
+WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                              *(f"lpt{i}" for i in range(10))})
 
 
 @dataclass(frozen=True)
@@ -62,16 +65,29 @@ class StyleMeta:
 
 
 def slugify(name: str) -> str:
-    s = re.sub(r"[^\w]+", "_", name.strip().lower(), flags=re.UNICODE).strip("_")
+    """The style's file name and identity. NFKC + case folding first, so names that read the same
+    (`Monet`, `ＭＯＮＥＴ`, `MONET`; `Straße`, `STRASSE`) are one style, never two files side by side."""
+    folded = unicodedata.normalize("NFKC", name).strip().casefold()
+    s = re.sub(r"[^\w]+", "_", folded, flags=re.UNICODE).strip("_")
     return s or "style"
 
 
-def validate_name(name: str) -> str:
+def check_name_syntax(name: str) -> str:
+    """The characters a style name may have (any style file, old or new)."""
     name = name.strip()
     if not _NAME.match(name):
         raise StyleFileError(
             f"style name {name!r} is not allowed: use 1-64 letters, digits, spaces or . ' ( ) + - _"
         )
+    return name
+
+
+def validate_name(name: str) -> str:
+    """A name for a new or imported style: allowed characters, and a file name every system can
+    store (`con.atelier-style` cannot exist on Windows: CON is a device there, whatever follows)."""
+    name = check_name_syntax(name)
+    if slugify(name) in WINDOWS_RESERVED:
+        raise StyleFileError(f"style name {name!r} is reserved by Windows for a device; choose another name")
     return name
 
 
@@ -96,7 +112,7 @@ def decode_thumbnail(data: bytes) -> Image.Image | None:
 
 def save_style(path: Path, generator: Generator, meta: StyleMeta, half: bool = True) -> None:
     """Write atomically (temp name, then rename) so a crash never leaves half a style file."""
-    validate_name(meta.name)
+    check_name_syntax(meta.name)
     dtype = torch.float16 if half else torch.float32
     tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in generator.state_dict().items()}
     metadata = {
@@ -117,15 +133,9 @@ def save_style(path: Path, generator: Generator, meta: StyleMeta, half: bool = T
         metadata["brush"] = json.dumps(meta.brush.to_dict())
     data = safetensors_save(tensors, metadata=metadata)
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.partial")
     try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        write_bytes_atomic(path, data)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise StyleFileError(f"could not write style file {path}: {exc.strerror or exc}") from exc
 
 
@@ -178,7 +188,7 @@ def _parse_meta(raw: dict[str, str], label: str) -> StyleMeta:
             raise StyleFileError(f"{label} has malformed training metadata")
         brush = _parse_brush(raw.get("brush"), label)
         return StyleMeta(
-            name=validate_name(raw["name"]),
+            name=check_name_syntax(raw["name"]),
             architecture=arch,
             author=raw.get("author", "")[:200],
             description=raw.get("description", "")[:2000],

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 from engine.brushwork import apply_brushwork_on
@@ -24,7 +23,9 @@ from engine.messages import StylizeOptions
 from engine.models.host import LoadedModel, ModelHost
 from engine.pixels import to_tensor
 from engine.progress import Progress
+from engine.provenance import mark_for
 from engine.tiling import run_tiled
+from engine.upscale import add_change_in_bands
 
 MIN_TILE = 256
 Notice = Callable[[str], None]
@@ -103,8 +104,8 @@ def finish_painting(painted: np.ndarray, model: LoadedModel, amount: float) -> n
 
 
 def paint_at_scale(host: ModelHost, style_path: Path, model: LoadedModel, rgb: np.ndarray, paint_size: int,
-                   tile: int, progress: Progress | None, notice: Notice,
-                   brushwork: float = 0.0) -> tuple[np.ndarray, LoadedModel]:
+                   options: StylizeOptions, progress: Progress | None,
+                   notice: Notice) -> tuple[np.ndarray, LoadedModel]:
     """Paint a large photo at `paint_size` and carry the painting's changes onto the full photo.
 
     A style's brushstrokes have the size they were trained at (photos of about 1024 px). Painted
@@ -112,17 +113,18 @@ def paint_at_scale(host: ModelHost, style_path: Path, model: LoadedModel, rgb: n
     Here the generator runs on a copy at `paint_size` on the long side, and what it changed there
     (output minus input, smooth at that scale) is upscaled onto the full-resolution photo: strokes
     keep their size, the photo keeps its resolution and sharp detail, and the model runs on ~1/10
-    of the pixels. Brushwork is painted on at that scale too, for the same reason. Returns float32
-    HxWx3 in [-1, 1] like `run_tiled`.
+    of the pixels. Brushwork is painted on at that scale too, for the same reason. The full-size
+    result is made and finished (strength, colour keeping) a band of rows at a time
+    (engine.upscale), so memory stays near the photo's own size even at 108 MP. Returns uint8.
     """
-    h, w = rgb.shape[:2]
     small, _ = _fit(rgb, None, paint_size)
-    painted, model = run_with_recovery(host, style_path, model, small, tile, progress, notice)
-    painted = finish_painting(painted, model, brushwork)
+    painted, model = run_with_recovery(host, style_path, model, small, options.tile_size, progress, notice)
+    painted = finish_painting(painted, model, options.brushwork)
     change = torch.from_numpy(painted).permute(2, 0, 1)[None] - to_tensor(small)
-    change = F.interpolate(change, size=(h, w), mode="bicubic", align_corners=False)
-    out = to_tensor(rgb).add_(change).clamp_(-1.0, 1.0)
-    return np.ascontiguousarray(out[0].permute(1, 2, 0).numpy()), model
+    del painted, small
+    out = add_change_in_bands(rgb, change, lambda band, photo: finish(band, photo, options.strength,
+                                                                      options.preserve_colors))
+    return out, model
 
 
 def stylize_loaded(host: ModelHost, style_path: Path, model: LoadedModel, image: LoadedImage,
@@ -130,11 +132,10 @@ def stylize_loaded(host: ModelHost, style_path: Path, model: LoadedModel, image:
                    notice: Notice = lambda _m: None) -> tuple[np.ndarray, np.ndarray | None, LoadedModel]:
     rgb, alpha = _fit(image.rgb, image.alpha, options.max_size)
     if options.paint_size and max(rgb.shape[:2]) > options.paint_size:
-        raw, model = paint_at_scale(host, style_path, model, rgb, options.paint_size, options.tile_size,
-                                    progress, notice, options.brushwork)
-    else:
-        raw, model = run_with_recovery(host, style_path, model, rgb, options.tile_size, progress, notice)
-        raw = finish_painting(raw, model, options.brushwork)
+        out, model = paint_at_scale(host, style_path, model, rgb, options.paint_size, options, progress, notice)
+        return out, alpha, model
+    raw, model = run_with_recovery(host, style_path, model, rgb, options.tile_size, progress, notice)
+    raw = finish_painting(raw, model, options.brushwork)
     return finish(raw, rgb, options.strength, options.preserve_colors), alpha, model
 
 
@@ -152,7 +153,9 @@ def output_path_for(input_path: Path, out_dir: Path, style_slug: str, fmt: str, 
 
 def stylize_file(host: ModelHost, style_path: Path, model: LoadedModel, input_path: Path, output: Path,
                  options: StylizeOptions, progress: Progress | None = None,
-                 notice: Notice = lambda _m: None) -> StylizeResult:
+                 notice: Notice = lambda _m: None, style_slug: str = "") -> StylizeResult:
+    """Paint one photo into `output`, marked as Atelier's painting of it with this style
+    (engine.provenance; `style_slug` defaults to the style's own)."""
     input_path, output = Path(input_path), Path(output)
     if output.exists() and output.resolve() == input_path.resolve():
         from engine.errors import OutputError
@@ -160,5 +163,6 @@ def stylize_file(host: ModelHost, style_path: Path, model: LoadedModel, input_pa
         raise OutputError(f"refusing to overwrite the original {input_path.name}")
     image = load_image(input_path)
     out, alpha, model = stylize_loaded(host, style_path, model, image, options, progress, notice)
-    save_image_atomic(output, out, alpha, image.icc_profile, image.exif, options.jpeg_quality)
+    mark = mark_for(input_path, output, style_slug or model.meta.slug())
+    save_image_atomic(output, out, alpha, image.icc_profile, image.exif, options.jpeg_quality, mark)
     return StylizeResult(output, out.shape[1], out.shape[0], model.device.spec)

@@ -92,11 +92,13 @@ def run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progress
 
     `tile` is the core each pass keeps; the pass itself sees up to `tile + 2 * context` pixels.
     """
+    overlap = overlap if overlap is not None else max(32, tile // 16)
+    if overlap >= tile:  # no step forward between tiles: the ramps would blend everything to grey
+        raise ValueError(f"tile size {tile} must be larger than the tiles' overlap ({overlap} pixels)")
     h, w = rgb.shape[:2]
     if h <= tile and w <= tile:
         return run_whole(model, rgb)
     g = model.generator
-    overlap = overlap if overlap is not None else max(32, tile // 16)
     context = context if context is not None else min(128, tile // 4)
     ys, xs = tile_grid(h, tile, overlap), tile_grid(w, tile, overlap)
     out = np.zeros((h, w, 3), dtype=np.float32)

@@ -13,9 +13,14 @@
 #   --archive   also write dist/Atelier-<version>-linux-x86_64.tar.gz (what the release uploads)
 # Environment:
 #   PYTHON           interpreter for the venv (default python3.11)
-#   TORCH_WHEEL      a local torch wheel to install (e.g. /opt/wheels/torch-2.13.0+cpu-...whl)
+#   TORCH_VERSION    torch to bundle (default: the pin, `torch` under [tool.atelier.packaging] in pyproject.toml)
+#   TORCH_WHEEL      a local wheel of exactly that torch, for a machine that cannot reach the PyTorch index
+#                    (e.g. /opt/wheels/torch-2.14.1+cpu-cp311-cp311-manylinux_2_28_x86_64.whl)
 #   TORCH_INDEX_URL  where to get torch otherwise (default https://download.pytorch.org/whl/cpu)
 #   TORCH_VARIANT    cpu (default) or cuda: cuda installs torch from PyPI (CUDA build, ~3 GB more)
+#   BUDGET_MIB       fail when the bundle is larger, unpacked (default 680 for cpu; none for cuda)
+#   MAX_GLIBC        fail when a bundled file needs a newer glibc (the release sets the promised 2.35;
+#                    default: only report it, since a newer build system raises it)
 #   WORK_DIR         build folder (default: a temp dir, removed afterwards unless KEEP_WORK=1)
 #   DIST_DIR         where the bundle goes (default <repo>/dist)
 set -euo pipefail
@@ -31,11 +36,12 @@ for arg in "$@"; do
   case $arg in
     --worktree) MODE=worktree ;;
     --archive) ARCHIVE=1 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "unknown option $arg" >&2; exit 2 ;;
   esac
 done
 
+command -v strip >/dev/null || { echo "error: strip not found: install binutils (the spec strips libtorch)" >&2; exit 2; }
 START=$(date +%s)
 stamp() { echo "[$(( $(date +%s) - START ))s] $*"; }
 WORK=${WORK_DIR:-$(mktemp -d /tmp/atelier-build.XXXXXX)}
@@ -50,34 +56,39 @@ else
   (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - --no-recursion) | tar -x -C "$SRC"
 fi
 
-stamp "venv ($PYTHON, torch $TORCH_VARIANT)"
+TORCH_VERSION=${TORCH_VERSION:-$("$PYTHON" "$SRC/packaging/project.py" torch)}
+TORCH_WANT=$TORCH_VERSION; [ "$TORCH_VARIANT" = cpu ] && TORCH_WANT=$TORCH_VERSION+cpu
+stamp "venv ($PYTHON, torch $TORCH_WANT)"
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 PY=$VENV/bin/python
 PIP=("$PY" -m pip install --quiet --disable-pip-version-check)
+# The exact version with its local label: `torch==2.14.1+cpu` matches CPU wheels only, wherever pip looks
+# (the index below, and any find-links or extra index in the machine's pip config, which may offer a
+# CUDA torch of the same version: plain `torch` once picked that one silently).
 if [ -n "${TORCH_WHEEL:-}" ]; then
-  "${PIP[@]}" "$TORCH_WHEEL"
+  TORCH_SOURCE=("$TORCH_WHEEL")
 elif [ "$TORCH_VARIANT" = cuda ]; then
-  "${PIP[@]}" torch
+  TORCH_SOURCE=("torch==$TORCH_WANT")  # PyPI's Linux torch is the CUDA build
 else
-  "${PIP[@]}" torch --index-url "$TORCH_INDEX_URL"
+  TORCH_SOURCE=("torch==$TORCH_WANT" --index-url "$TORCH_INDEX_URL" --retries 1 --timeout 30)
 fi
-# Runtime dependencies from pyproject.toml except torch (installed above) and torchvision (never imported
-# by the app; a PyPI torchvision would also drag a CUDA torch back in), plus the `package` extra.
-mapfile -t DEPS < <("$PY" - "$SRC/pyproject.toml" <<'EOF'
-import re, sys, tomllib
-project = tomllib.load(open(sys.argv[1], "rb"))["project"]
-for req in project["dependencies"] + project["optional-dependencies"]["package"]:
-    if re.split(r"[<>=!~ \[;]", req, maxsplit=1)[0].lower() not in ("torch", "torchvision"):
-        print(req)
-EOF
-)
+if ! "${PIP[@]}" "${TORCH_SOURCE[@]}" > "$WORK/pip-torch.log" 2>&1; then
+  FROM=${TORCH_WHEEL:-$TORCH_INDEX_URL or the wheel folders of the pip config}
+  echo "error: no torch $TORCH_WANT from $FROM (details: $WORK/pip-torch.log); pass TORCH_WHEEL=/path/to/torch-$TORCH_WANT-cp311-cp311-manylinux_2_28_x86_64.whl" >&2
+  trap - EXIT; exit 1  # keep the work folder: the log is in it
+fi
+GOT=$("$PY" -c "import importlib.metadata as m; print(m.version('torch'))")
+if [ "$GOT" != "$TORCH_WANT" ]; then
+  echo "error: that gave torch $GOT, not $TORCH_WANT: pass TORCH_WHEEL=<a torch-$TORCH_WANT wheel> (or TORCH_VERSION=${GOT%+*} to bundle $GOT instead of the pin)" >&2
+  exit 1
+fi
+mapfile -t DEPS < <("$PY" "$SRC/packaging/project.py" runtime)
 "${PIP[@]}" "${DEPS[@]}"
 "$PY" - "$TORCH_VARIANT" <<'EOF'
 import sys, torch
-cuda = torch.version.cuda
-print(f"torch {torch.__version__} (CUDA {cuda or 'none'})")
-if sys.argv[1] == "cpu" and cuda:
-    sys.exit("a CUDA torch got into the CPU build venv; refusing to build a 3 GB bundle")
+print(f"torch {torch.__version__} (CUDA {torch.version.cuda or 'none'})")
+if sys.argv[1] == "cpu" and torch.version.cuda:
+    sys.exit("error: a CUDA torch got into the CPU build venv; refusing to build a 3 GB bundle")
 EOF
 
 stamp "pyinstaller"
@@ -107,10 +118,11 @@ if grep -q "Traceback" "$WORK/gui.log"; then cat "$WORK/gui.log"; echo "GUI SMOK
 echo "GUI stayed up for ${GUI_SECONDS}s"
 
 stamp "check_bundle"
-TORCH_CHECK=--cpu-only; [ "$TORCH_VARIANT" = cuda ] && TORCH_CHECK=
-"$PY" "$SRC/packaging/check_bundle.py" "$BUNDLE" $TORCH_CHECK
+CHECK=(--cpu-only --budget-mib "${BUDGET_MIB:-680}"); [ "$TORCH_VARIANT" = cuda ] && CHECK=()
+[ -n "${MAX_GLIBC:-}" ] && CHECK+=(--max-glibc "$MAX_GLIBC")
+"$PY" "$SRC/packaging/check_bundle.py" "$BUNDLE" "${CHECK[@]}"
 
-VERSION=$("$PY" -c "import tomllib; print(tomllib.load(open('$SRC/pyproject.toml', 'rb'))['project']['version'])")
+VERSION=$("$PY" "$SRC/packaging/project.py" version)
 echo "bundle: $BUNDLE  $(du -sh "$BUNDLE" | cut -f1) unpacked ($(find "$BUNDLE" -type f | wc -l) files)"
 if [ "$ARCHIVE" = 1 ]; then
   TARBALL=$DIST_DIR/Atelier-$VERSION-linux-x86_64.tar.gz

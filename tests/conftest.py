@@ -74,3 +74,18 @@ def photo_dir(tmp_path) -> Path:
     for i in range(4):
         Image.fromarray(photo(96 + 8 * i, 64, seed=i)).save(d / f"p{i}.jpg", quality=92)
     return d
+
+
+@pytest.fixture(scope="session")
+def mine_style_file(tmp_path_factory) -> Path:
+    """One tiny style file ("Mine") for the whole run: making one costs a second or two on a busy CPU."""
+    return make_style(tmp_path_factory.mktemp("mine") / "mine.atelier-style", "Mine")
+
+
+@pytest.fixture
+def style(atelier_home, mine_style_file) -> str:
+    """"Mine" imported into this test's own user folder; its slug, for `--style`."""
+    from engine.cli import main
+
+    assert main(["styles", "import", str(mine_style_file)]) == 0
+    return "mine"

@@ -125,3 +125,46 @@ def test_disk_full_reported_and_nothing_left(tmp_path, monkeypatch):
     with pytest.raises(OutputError, match="disk is full"):
         save_image_atomic(tmp_path / "o.png", photo())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_pillows_own_limit_agrees_with_atelier_s():
+    """Pillow refused anything above its 89.5 MP default as a bomb: a 108 MP phone photo, though
+    Atelier's own limit is 200 MP. Importing the engine sets Pillow's to the same value."""
+    from engine.imageio import MAX_PIXELS
+
+    assert Image.MAX_IMAGE_PIXELS == MAX_PIXELS
+    assert MAX_PIXELS >= 12_000 * 9_000  # the 108 MP photo of bench/large_photo.py
+
+
+def test_a_photo_above_pillows_limit_but_within_ours_loads_without_a_warning(tmp_path, monkeypatch):
+    """Small stand-in for 108 MP vs 89.5 MP: Pillow's limit set below the photo, Atelier's above it."""
+    import warnings
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000_000)
+    p = tmp_path / "big.png"
+    Image.new("RGB", (1500, 1000), (90, 120, 200)).save(p)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        img = load_image(p, max_pixels=2_000_000)
+        from engine.imageio import peek_alpha
+
+        peek_alpha(p)
+    assert img.size == (1500, 1000)
+    assert not [w for w in caught if issubclass(w.category, Image.DecompressionBombWarning)]
+    with pytest.raises(ImageReadError, match="1500x1000 is 2 megapixels, more than the 1 MP limit"):
+        load_image(p, max_pixels=1_000_000)  # a real bomb for this limit is still refused
+
+
+def test_a_header_claiming_400_megapixels_is_refused_before_decoding(tmp_path):
+    """A real bomb: a tiny file whose header claims 20000 x 20000 pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    p = tmp_path / "bomb.png"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0))
+                  + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+    with pytest.raises(ImageReadError, match="bomb"):
+        load_image(p)

@@ -10,7 +10,9 @@ is not in its HIDDEN_IMPORTS, or when DATAS lacks the styles or the sample photo
 from __future__ import annotations
 
 import importlib.util
+import sys
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -19,15 +21,15 @@ ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "packaging" / "atelier.spec"
 
 
-def _load_check_bundle():
+def _load_packaging_script(name: str):
     # Loaded by path: a `packaging` package would shadow the PyPI `packaging` library.
-    spec = importlib.util.spec_from_file_location("atelier_check_bundle", ROOT / "packaging" / "check_bundle.py")
+    spec = importlib.util.spec_from_file_location(f"atelier_{name}", ROOT / "packaging" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-cb = _load_check_bundle()
+cb = _load_packaging_script("check_bundle")
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +166,207 @@ def test_trimmed_torch_files_spare_what_import_torch_needs():
         assert not dropped(needed), needed
     for unused in ("torch/bin/test_api", "torch/bin/TCPStoreTest", "torch/bin/protoc", "torch/test/atest"):
         assert dropped(unused), unused
+
+
+# ------------------------------------------------------------------ the bundle checks, on fake bundles
+def fake_elf(path: Path, needed: list[str], versions: list[str] = ()) -> Path:
+    """A minimal 64-bit ELF file with DT_NEEDED entries and GLIBC symbol versions (what read_elf reads)."""
+    import struct
+
+    names = ["libc.so.6", *needed, *versions]
+    strtab, offsets = b"\0", {}
+    for name in names:
+        offsets[name] = len(strtab)
+        strtab += name.encode() + b"\0"
+    dynamic = b"".join(struct.pack("<qQ", 1, offsets[n]) for n in needed) + struct.pack("<qQ", 0, 0)
+    verneed = struct.pack("<HHIII", 1, len(versions), offsets["libc.so.6"], 16, 0)
+    for i, version in enumerate(versions):
+        verneed += struct.pack("<IHHII", 0, 0, i + 2, offsets[version], 16 if i < len(versions) - 1 else 0)
+    dynstr_at, dynamic_at = 64, 64 + len(strtab)
+    verneed_at = dynamic_at + len(dynamic)
+    shoff = verneed_at + len(verneed)
+    sections = [
+        struct.pack("<IIQQQQIIQQ", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+        struct.pack("<IIQQQQIIQQ", 0, 3, 0, 0, dynstr_at, len(strtab), 0, 0, 1, 0),
+        struct.pack("<IIQQQQIIQQ", 0, 6, 0, 0, dynamic_at, len(dynamic), 1, 0, 8, 16),
+        struct.pack("<IIQQQQIIQQ", 0, 0x6FFFFFFE, 0, 0, verneed_at, len(verneed), 1, 1 if versions else 0, 8, 0),
+    ]
+    header = struct.pack("<16sHHIQQQIHHHHHH", b"\x7fELF\x02\x01\x01" + bytes(9), 3, 62, 1, 0, 0, shoff, 0, 64, 0, 0,
+                         64, len(sections), 0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(header + strtab + dynamic + verneed + b"".join(sections))
+    return path
+
+
+def fake_bundle(root: Path) -> Path:
+    """An _internal folder shaped like a good Linux bundle: wheel libraries, links to them, kept host libs."""
+    internal = root / "Atelier" / "_internal"
+    fake_elf(internal / "PySide6/Qt/plugins/platforms/libqxcb.so", ["libQt6XcbQpa.so.6", "libglib-2.0.so.0"],
+             ["GLIBC_2.14", "GLIBC_2.34"])
+    fake_elf(internal / "PySide6/Qt/lib/libQt6Core.so.6", ["libstdc++.so.6"], ["GLIBC_2.28"])
+    (internal / "libQt6Core.so.6").symlink_to("PySide6/Qt/lib/libQt6Core.so.6")
+    fake_elf(internal / "libpython3.11.so.1.0", [], ["GLIBC_2.17"])
+    fake_elf(internal / "libxcb-cursor.so.0", [])
+    (internal / "PySide6/Qt/translations").mkdir(parents=True)
+    (internal / "PySide6/Qt/translations/qtbase_en.qm").write_bytes(b"qm")
+    return internal
+
+
+def test_read_elf_finds_needed_libraries_and_symbol_versions(tmp_path):
+    elf = cb.read_elf(fake_elf(tmp_path / "libx.so", ["libQt6Pdf.so.6", "libm.so.6"], ["GLIBC_2.17", "GLIBC_2.36"]))
+    assert elf.needed == ["libQt6Pdf.so.6", "libm.so.6"]
+    assert elf.versions == {"GLIBC_2.17", "GLIBC_2.36"}
+    (tmp_path / "text.so").write_text("not an ELF file")
+    assert cb.read_elf(tmp_path / "text.so") is None
+
+
+@pytest.mark.skipif(not Path("/bin/sh").is_file() or sys.platform != "linux", reason="needs a Linux ELF program")
+def test_read_elf_reads_a_real_program():
+    elf = cb.read_elf(Path("/bin/sh").resolve())
+    assert "libc.so.6" in elf.needed
+    assert any(v.startswith("GLIBC_2.") for v in elf.versions)
+
+
+def test_a_good_fake_bundle_passes_the_exclusion_checks(tmp_path):
+    internal = fake_bundle(tmp_path)
+    assert cb.excluded_problems(internal, cpu_only=True, platform="linux") == []
+
+
+@pytest.mark.parametrize(("make", "expected"), [
+    (lambda i: fake_elf(i / "PySide6/Qt/plugins/platforminputcontexts/libkeyboard.so", ["libQt6VirtualKeyboard.so.6"]),
+     "libkeyboard.so needs the excluded library libQt6VirtualKeyboard.so.6"),
+    (lambda i: fake_elf(i / "PySide6/Qt/lib/libQt6Quick3D.so.6", []), "excluded library is bundled: PySide6/Qt/lib/"),
+    (lambda i: fake_elf(i / "libgtk-3.so.0", []), "excluded library is bundled: libgtk-3.so.0"),
+    (lambda i: fake_elf(i / "torch/lib/libstdc++.so.6", []), "excluded library is bundled: torch/lib/libstdc++.so.6"),
+    (lambda i: fake_elf(i / "libpulse.so.0", []), "library copied from the build system: libpulse.so.0"),
+    (lambda i: (i / "PySide6/Qt/translations/qtbase_de.qm").write_bytes(b"qm"), "1 Qt translation(s)"),
+    (lambda i: (i / "torch/testing/_internal").mkdir(parents=True), "should not be bundled: torch/testing/_internal"),
+    (lambda i: fake_elf(i / "PySide6/Qt/plugins/platformthemes/libqgtk3.so", []), "platformthemes/libqgtk3.so"),
+    (lambda i: (i / "nvidia/cublas").mkdir(parents=True), "should not be bundled: nvidia"),
+])
+def test_an_excluded_thing_that_came_back_is_refused(tmp_path, make, expected):
+    internal = fake_bundle(tmp_path)
+    make(internal)
+    problems = cb.excluded_problems(internal, cpu_only=True, platform="linux")
+    assert any(expected in p for p in problems), problems
+
+
+def test_linux_system_libraries_are_only_refused_on_linux(tmp_path):
+    internal = fake_bundle(tmp_path)
+    fake_elf(internal / "libstdc++.so.6", [])
+    assert cb.excluded_problems(internal, platform="win32") == []
+    assert cb.excluded_problems(internal, platform="linux")
+
+
+def test_size_budget(tmp_path):
+    bundle = tmp_path / "Atelier"
+    bundle.mkdir()
+    with open(bundle / "libtorch_cpu.so", "wb") as fh:  # sparse: 700 MiB that take no disk
+        fh.truncate(700 * 2**20)
+    assert cb.budget_problems(bundle, 800) == []
+    [problem] = cb.budget_problems(bundle, 600)
+    assert "700 MiB, over its budget of 600 MiB" in problem
+
+
+def test_glibc_floor(tmp_path):
+    internal = fake_bundle(tmp_path)
+    assert cb.glibc_needed(internal) == ((2, 34), "PySide6/Qt/plugins/platforms/libqxcb.so")
+    assert cb.glibc_problems(internal, "2.34") == []
+    fake_elf(internal / "torch/lib/libtorch_cpu.so", [], ["GLIBC_2.36"])
+    [problem] = cb.glibc_problems(internal, "2.34")
+    assert "torch/lib/libtorch_cpu.so needs glibc 2.36, newer than the promised minimum 2.34" in problem
+
+
+def test_translation_language():
+    assert cb.translation_language("qtbase_de.qm") == "de"
+    assert cb.translation_language("qt_help_pt_BR.qm") == "pt"
+    assert cb.translation_language("qtmultimedia_en.qm") == "en"
+    assert cb.translation_language("atelier.png") is None
+
+
+def test_spec_drops_what_the_check_refuses():
+    """The spec must drop what check_bundle refuses, or every build would fail its check."""
+    kept = cb.spec_literal("LINUX_SYSTEM_LIBRARIES_KEPT", SPEC)
+    assert not [lib for lib in cb.LINUX_SYSTEM_LIBRARY_PREFIXES if lib.startswith(tuple(kept))]
+    drop = " ".join(cb.spec_literal("DROP_GLOBS", SPEC))
+    for what in ("torch/testing/_internal", "qtvirtualkeyboard", "gtk3"):
+        assert what in drop
+    drop_libraries = cb.spec_literal("DROP_BINARY_PREFIXES", SPEC)
+    assert "Qt6VirtualKeyboard" in drop_libraries
+    # Qt's FFmpeg multimedia plugin (camera, video) links Quick and Qml: excluding them breaks the live view.
+    assert not cb.excluded_qt_library("libQt6Quick.so.6") and not cb.excluded_qt_library("libQt6Qml.so.6")
+    assert "imageio_ffmpeg/binaries/*" in cb.spec_literal("DROP_GLOBS_LINUX", SPEC)
+
+
+# ------------------------------------------------------------------ build helpers
+def test_project_facts_pin_torch_inside_the_dependency_range():
+    from packaging.requirements import Requirement
+
+    project = _load_packaging_script("project")
+    facts = project.facts()
+    runtime = facts["runtime"].splitlines()
+    assert not [r for r in runtime if project.requirement_name(r) in ("torch", "torchvision")]
+    assert any(r.startswith("pyinstaller") for r in runtime) and any(r.startswith("pyside6") for r in runtime)
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    torch_req = next(Requirement(r) for r in dependencies if project.requirement_name(r) == "torch")
+    assert torch_req.specifier.contains(facts["torch"]), "the bundled torch must satisfy the app's own range"
+    assert facts["torch-cuda"].startswith("cu")
+
+
+def test_project_script_prints_one_fact_and_refuses_unknown_ones():
+    import subprocess
+
+    script = str(ROOT / "packaging" / "project.py")
+    out = subprocess.run([sys.executable, script, "version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == _load_packaging_script("project").facts()["version"]
+    assert subprocess.run([sys.executable, script, "nonsense"], capture_output=True).returncode == 2
+
+
+def test_cli_launcher_passes_arguments_output_and_exit_status(capfd):
+    launcher = _load_packaging_script("cli_launcher")
+    child = [sys.executable, "-c", "import os, sys; print('child got', sys.argv[1:], "
+             "os.environ['PYINSTALLER_RESET_ENVIRONMENT']); sys.exit(3)"]
+    assert launcher.run(["--self-test", "--max-size", "64"], command=child) == 3
+    assert "child got ['--self-test', '--max-size', '64'] 1" in capfd.readouterr().out
+
+
+# ------------------------------------------------------------------ workflow, scripts and README agree
+def _readme_artefacts() -> set[str]:
+    import re
+
+    text = (ROOT / "packaging" / "README.md").read_text(encoding="utf-8")
+    names = set(re.findall(r"`(Atelier-[^`]*<version>[^`]*\.(?:exe|bin|dmg|tar\.gz))`", text))
+    return {n.replace("<version>", "0.1.0").replace("*", "1") for n in names}
+
+
+def _release_globs() -> list[str]:
+    import re
+
+    text = (ROOT / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8")
+    globs = set(re.findall(r"(dist/Atelier(?:[^\s'\")$]|\$\{\{ matrix\.variant \}\})+)", text))
+    return sorted({g.replace("${{ matrix.variant }}", v) for g in globs for v in ("cpu", "cuda")})
+
+
+def test_release_uploads_exactly_the_files_the_readme_names():
+    import fnmatch
+
+    names, globs = _readme_artefacts(), _release_globs()
+    assert {"Atelier-Setup-0.1.0-cpu.exe", "Atelier-Setup-0.1.0-cuda.exe", "Atelier-Setup-0.1.0-cuda-1.bin",
+            "Atelier-0.1.0-macos-arm64.dmg", "Atelier-0.1.0-linux-x86_64.tar.gz"} <= names
+    for name in names:
+        assert any(fnmatch.fnmatch(f"dist/{name}", g) for g in globs), f"release.yml never uploads {name}"
+    for glob in globs:
+        if "-cpu-" not in glob:  # the CPU installer has no .bin slices
+            assert any(fnmatch.fnmatch(f"dist/{n}", glob) for n in names), f"README never names {glob}"
+
+
+def test_minimum_os_versions_agree():
+    import plistlib
+
+    plist = plistlib.loads((ROOT / "packaging" / "macos" / "Info.additions.plist").read_bytes())
+    readmes = (ROOT / "README.md").read_text(encoding="utf-8") + (ROOT / "packaging" / "README.md").read_text(
+        encoding="utf-8")
+    assert plist["LSMinimumSystemVersion"] == "14.0" and "macOS 14" in readmes and "12.3" not in readmes
+    workflow = (ROOT / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8")
+    assert 'MAX_GLIBC: "2.35"' in workflow and "glibc 2.35 or newer" in readmes
+    assert "Open Anyway" in readmes  # macOS 15 Gatekeeper: right-click -> Open no longer works

@@ -166,3 +166,40 @@ def load_image_from(rgb):
     from engine.imageio import LoadedImage
 
     return LoadedImage(rgb, None, None, None, None)
+
+
+@pytest.mark.parametrize("small,large", [((7, 9), (50, 61)), ((96, 128), (384, 512)), ((5, 5), (5, 17))])
+def test_banded_upscale_is_pytorchs_bicubic(small, large):
+    """engine.upscale computes any band of rows on its own, and the bands are F.interpolate's result."""
+    import torch.nn.functional as F
+
+    from engine.upscale import upsample_rows
+
+    torch.manual_seed(0)
+    src = torch.randn(1, 3, *small)
+    whole = F.interpolate(src, size=large, mode="bicubic", align_corners=False)[0]
+    widened = F.interpolate(src, size=(small[0], large[1]), mode="bicubic", align_corners=False)[0]
+    bands = [upsample_rows(widened, large[0], y0, min(large[0], y0 + 8)) for y0 in range(0, large[0], 8)]
+    assert torch.allclose(torch.cat(bands, 1), whole, atol=1e-5)
+
+
+def test_large_photos_are_finished_band_by_band_as_in_one_piece(host_model, monkeypatch):
+    """The banded path gives the pixels the one-piece computation gave (strength and colour keeping
+    included), to within one level of rounding."""
+    import torch.nn.functional as F
+
+    import engine.upscale as upscale
+    from engine.pixels import to_tensor
+    from engine.stylize import _fit, finish, finish_painting, run_with_recovery
+
+    host, entry, model = host_model
+    monkeypatch.setattr(upscale, "BAND_ROWS", 37)  # several uneven bands on a small photo
+    rgb = photo(300, 200, seed=3)
+    options = StylizeOptions(paint_size=128, strength=0.7, preserve_colors=True)
+    out, _, _ = stylize_loaded(host, entry.path, model, load_image_from(rgb), options)
+    small, _ = _fit(rgb, None, 128)
+    painted, _ = run_with_recovery(host, entry.path, model, small, options.tile_size, None, lambda _m: None)
+    change = torch.from_numpy(finish_painting(painted, model, 0.0)).permute(2, 0, 1)[None] - to_tensor(small)
+    whole = to_tensor(rgb).add_(F.interpolate(change, size=(200, 300), mode="bicubic", align_corners=False))
+    reference = finish(whole.clamp_(-1, 1)[0].permute(1, 2, 0).numpy(), rgb, 0.7, True)
+    assert np.abs(out.astype(int) - reference.astype(int)).max() <= 1

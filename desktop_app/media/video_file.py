@@ -1,11 +1,14 @@
-"""Reading and writing video files with the ffmpeg binary the `imageio-ffmpeg` wheel ships.
+"""Reading and writing video files with an ffmpeg program found through `imageio-ffmpeg`.
 
 Why not QMediaPlayer -> QVideoSink for reading here: the player is clock-driven and skips frames the
 consumer is too slow for, which is right for a live preview and wrong for an export that must keep
 every frame. Why not QMediaRecorder for writing: it records from a camera or screen capture, it
-cannot take raw frames. So both ends use ffmpeg (no system ffmpeg needed on Windows or macOS): a
-reader thread decodes frames into a short queue, a writer thread encodes H.264 (and copies the
-source's audio track back in). Output goes to a hidden temporary name first (`partial_path`).
+cannot take raw frames. So both ends use ffmpeg: a reader thread decodes frames into a short queue,
+a writer thread encodes H.264 (and copies the source's audio track back in). Output goes to a hidden
+temporary name first (`partial_path`). Windows and macOS installers ship the wheel's ffmpeg; the Linux
+one uses the distribution's (Qt's own FFmpeg libraries have no software H.264 encoder there, and a
+second copy would be 165 MiB), so a missing program is reported before anything starts
+(`ffmpeg_missing`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,21 @@ from pathlib import Path
 import numpy as np
 
 END = object()  # the last item of a frame queue
+
+
+FFMPEG_MISSING = ("Stylizing a video file needs the FFmpeg program, which was not found: install your "
+                  "system's ffmpeg package (for example: sudo apt install ffmpeg), then try again.")
+
+
+def ffmpeg_missing() -> str | None:
+    """The message for the user when no ffmpeg program can be found, else None."""
+    import imageio_ffmpeg
+
+    try:
+        imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError:
+        return FFMPEG_MISSING
+    return None
 
 
 def partial_path(dest: Path) -> Path:

@@ -43,6 +43,12 @@ class OutputPrefs:
         settings.set_value("output/max_size", self.max_size or 0)
 
 
+def torch_build() -> str:
+    from engine.devices import torch_build as build
+
+    return build()
+
+
 def describe_device(spec: str) -> str:
     """What the status bar shows before any job ran: the device a request with `spec` would get."""
     from engine.devices import resolve_device
@@ -69,6 +75,7 @@ class AppViewModel(ObservableObject):
         self.device = settings.device
         self.device_text = describe_device(self.device)
         self.output = OutputPrefs.load(settings)
+        self.build_text = torch_build()  # fixed for the life of the process
         bridge.job_submitted.connect(self._follow)
 
     def _follow(self, job: JobHandle) -> None:

@@ -26,6 +26,7 @@ from desktop_app.viewmodels.screen import LookScreen, pause_or_resume
 from desktop_app.viewmodels.services import EngineServices
 from engine.errors import AtelierError
 from engine.messages import JobCancelled, JobFailed, JobFinished, JobPreview, JobProgress, StylizeFolder
+from engine.printable import printable
 
 BATCH_FORMATS = ("same", "jpg", "png", "webp")
 _COUNT = re.compile(r"^(\d+)/(\d+)\s*(.*)$")
@@ -41,6 +42,8 @@ class BatchOutcome(Protocol):
     seconds: float
     out_dirs: list
     cancelled: bool
+    renamed: list  # [{"file": ..., "why": ...}]: paintings that took a new name
+    left_alone: list  # earlier paintings found among the inputs
 
 
 def format_eta(seconds: float | None) -> str:
@@ -184,7 +187,7 @@ class BatchViewModel(LookScreen):
         report = event.result
         self.job = None
         if isinstance(report, BatchOutcome):
-            self.failures = tuple((Path(f["file"]).name, f["reason"]) for f in report.failed)
+            self.failures = tuple((printable(Path(f["file"]).name), printable(f["reason"])) for f in report.failed)
             if report.out_dirs:
                 self.result_dir = report.out_dirs[0] if len(report.out_dirs) == 1 else self.result_dir
             done, skipped = len(report.done), len(report.skipped)
@@ -193,6 +196,10 @@ class BatchViewModel(LookScreen):
                 parts.append(f"{skipped} already done")
             if report.failed:
                 parts.append(f"{len(report.failed)} failed")
+            if report.renamed:  # a name was taken (by an original, or another photo's painting)
+                parts.append(f"{len(report.renamed)} under a new name ({report.renamed[0]['why']})")
+            if report.left_alone:
+                parts.append(f"{len(report.left_alone)} earlier paintings left as they are")
             self.summary = ", ".join(parts) + f" in {report.seconds:.1f} s"
             cancelled = report.cancelled
         else:

@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from desktop_app.bridge import EngineBridge, JobHandle
 from desktop_app.imaging import cover
-from desktop_app.media.video_file import END, VideoReader, VideoWriter, partial_path
+from desktop_app.media.video_file import END, VideoReader, VideoWriter, ffmpeg_missing, partial_path
 from desktop_app.viewmodels.look import Look
 from engine.messages import FrameResult, JobFailed, StylizeFrame
 
@@ -76,6 +76,10 @@ class VideoExporter(QObject):
             return
         if not dest.parent.is_dir() or not os.access(dest.parent, os.W_OK):
             self.failed.emit(f"Cannot write into {dest.parent}: the folder is missing or read-only.")
+            return
+        missing = ffmpeg_missing()
+        if missing:
+            self.failed.emit(missing)
             return
         self._job = {"source": source, "dest": dest, "tmp": partial_path(dest), "look": look,
                      "device": device, "short_side": short_side}

@@ -6,6 +6,7 @@ They show and return what the view-models hand them; the main window applies the
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -27,7 +28,7 @@ FORMAT_CHOICES = (("same", "Same as the photo"), ("jpg", "JPEG"), ("png", "PNG (
 
 class PreferencesDialog(QDialog):
     def __init__(self, current: str, parent: QWidget | None, choices: list[tuple[str, str]],
-                 output: OutputPrefs | None = None) -> None:
+                 output: OutputPrefs | None = None, check_updates: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         output = output or OutputPrefs()
@@ -70,6 +71,10 @@ class PreferencesDialog(QDialog):
         form.addRow("Format", self.format)
         form.addRow("JPEG quality", self.quality)
         form.addRow("Largest side", self.max_size)
+        self.check_updates = QCheckBox("Look for a newer version when Atelier starts")
+        self.check_updates.setToolTip("Reads the project's release page only; nothing is downloaded or installed")
+        self.check_updates.setChecked(check_updates)
+        form.addRow("Updates", self.check_updates)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

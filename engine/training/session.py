@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from engine.atomicfile import write_text_atomic
 from engine.brushwork import stroke_preset
 from engine.devices import DeviceInfo
 from engine.errors import DataCheckError
@@ -48,29 +49,35 @@ class TrainOutcome:
 
 def read_run_config(run_dir: Path) -> dict:
     """The spec a run was started with (written beside its checkpoint), for --resume and the wizard."""
-    return json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8"))
+    path = Path(run_dir) / "run.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataCheckError(f"nothing to resume in {Path(run_dir).absolute()}: no readable run.json there") from exc
 
 
 def _write_run_config(spec: TrainSpec) -> None:
+    """Paths are stored absolute: a run resumed from another folder (or by the wizard after a
+    restart) must find the same artworks and photos that relative paths named from the first one."""
     spec.run_dir.mkdir(parents=True, exist_ok=True)
     data = {
-        "art_dirs": [str(a) for a in spec.art_dirs],
-        "photo_dir": str(spec.photo_dir),
+        "art_dirs": [str(Path(a).absolute()) for a in spec.art_dirs],
+        "photo_dir": str(Path(spec.photo_dir).absolute()),
         "name": spec.name,
-        "output": str(spec.output),
+        "output": str(Path(spec.output).absolute()),
         "config": json.loads(spec.config.to_json()),
-        "base": None if spec.base is None else str(spec.base),
+        "base": None if spec.base is None else str(Path(spec.base).absolute()),
         "author": spec.author,
         "exclude_photos": list(spec.exclude_photos),
         "strokes": spec.strokes,
     }
-    (spec.run_dir / "run.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    write_text_atomic(spec.run_dir / "run.json", json.dumps(data, indent=2))
 
 
 def spec_from_run(run_dir: Path) -> TrainSpec:
     d = read_run_config(run_dir)
     base = Path(d["base"]) if d["base"] else None
-    return TrainSpec(tuple(Path(a) for a in d["art_dirs"]), Path(d["photo_dir"]), d["name"], Path(run_dir),
+    return TrainSpec(tuple(Path(a) for a in d["art_dirs"]), Path(d["photo_dir"]), d["name"], Path(run_dir).absolute(),
                      Path(d["output"]), TrainConfig.from_dict(d["config"]), base, True,
                      d.get("author", ""), tuple(d.get("exclude_photos", ())), d.get("strokes", "medium"))
 

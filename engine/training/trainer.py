@@ -110,6 +110,10 @@ class TrainConfig:
     w_style: float = 1.0
     w_perceptual: float = 1.0
     style_layers: tuple[int, ...] = (1, 2, 3)
+    # Depths at which the photo's content must survive (1/8, 1/16). Measured on Van Gogh, 400-500 steps,
+    # 18 held-out photos at 512 px: 1/8 alone with w_style 2 read as the painter as often (67 %) as both
+    # with w_style 4, at SSIM 0.63 instead of 0.48, but scratched faces: not yet the default.
+    perceptual_layers: tuple[int, ...] = (2, 3)
     style_crops_per_art: int = 4
     style_on_skin: float = 0.1  # share of the style term's weight that skin keeps (faces stay faces)
     nce_layers: tuple[int, ...] = (2, 3, 4, 5)
@@ -139,7 +143,7 @@ class TrainConfig:
         d.setdefault("w_texture", 1.75)  # whose texture terms had these weights
         d.setdefault("w_bands", 0.3)
         d.setdefault("w_perceptual", 0.0)
-        for key in ("nce_layers", "style_layers"):
+        for key in ("nce_layers", "style_layers", "perceptual_layers"):
             if key in d:
                 d[key] = tuple(d[key])
         return TrainConfig(**d)
@@ -233,7 +237,7 @@ class Trainer:
                 crops = config.style_crops_per_art * (4 if len(self.art) == 1 else 1)  # a spread needs crops
                 self.feature_style.set_target([random_crops([a], crops, config.crop).to(dev) for a in self.art])
             if config.w_perceptual > 0:
-                self.perceptual = PerceptualContent(lossnet)
+                self.perceptual = PerceptualContent(lossnet, config.perceptual_layers)
         torch.set_rng_state(rng)
         self.palette = (PaletteMap.identity() if resuming else self._fit_palette()).to(dev)
         self.content = ContentLoss(w_skin=config.w_skin, w_skin_chroma=config.w_skin_chroma).to(dev)

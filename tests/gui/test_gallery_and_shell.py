@@ -76,6 +76,14 @@ def test_device_choice_is_remembered(window, settings):
     assert window.device_label.text().startswith("Device: cpu")  # auto resolves to the CPU here
 
 
+def test_status_bar_tells_which_torch_build_runs(window):
+    import torch
+
+    mps_built = torch.backends.mps.is_built()
+    built_for = f"CUDA {torch.version.cuda}" if torch.version.cuda else ("Apple GPU" if mps_built else "CPU only")
+    assert f"torch {torch.__version__} ({built_for})" in window.device_label.toolTip()
+
+
 def test_live_tab_and_wizard_are_part_of_the_window(make_window, monkeypatch):
     """Both are imported statically and typed; the live view is built on the first visit to its tab."""
     import desktop_app.viewmodels.live as live_vm_module

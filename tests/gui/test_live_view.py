@@ -296,6 +296,19 @@ def test_export_refuses_to_overwrite_the_original(qtbot, view, video):
     assert "never overwritten" in failed.args[0]
 
 
+def test_export_without_an_ffmpeg_program_says_what_to_install(qtbot, view, video, tmp_path, monkeypatch):
+    """Linux bundles use the system's ffmpeg; without one the user is told, and nothing is written."""
+    def no_ffmpeg():
+        raise RuntimeError("No ffmpeg exe could be found.")
+
+    monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", no_ffmpeg)
+    dest = tmp_path / "painted.mp4"
+    with qtbot.waitSignal(view.vm.exporter.failed, timeout=5000) as failed:
+        view.vm.export_video(video, dest)
+    assert "ffmpeg" in failed.args[0] and "install" in failed.args[0]
+    assert not view.vm.exporter.running and not dest.exists() and not list(tmp_path.glob(".*partial*"))
+
+
 def test_export_behind_a_slow_model_keeps_every_frame(qtbot, bridge_on, video, tmp_path):
     """The reader runs far ahead of a 150 ms/frame model: its queue stays full, and nothing is lost."""
     from desktop_app.viewmodels.look import Look

@@ -106,6 +106,14 @@ def test_a_finished_batch_lists_the_files_that_failed(make_window, qtbot, photo_
     assert window.batch_panel.failures.item(0).text() == "bad.jpg: truncated"
     assert "1 failed" in window.batch.summary
 
+    why = "photo_tiny.png is not an Atelier painting and is never replaced"
+    report = BatchReport("tiny", "cpu", done=["/x/photo_tiny-2.png"], seconds=1.0, out_dirs=[str(photo_dir)],
+                         renamed=[{"file": "/x/photo.png", "output": "/x/photo_tiny-2.png", "why": why}],
+                         left_alone=["/x/old_tiny.png"])
+    window.batch.job, window.batch.state = 998, "running"
+    window.bridge._on_event(JobFinished(998, report, 1.0))
+    assert why in window.batch.summary and "1 earlier paintings left as they are" in window.batch.summary
+
 
 def test_close_shuts_the_engine_down(make_window):
     runtime = ScriptedRuntime({})

@@ -70,6 +70,10 @@ def test_wizard_trains_a_style_and_resumes(qtbot, bridge, tmp_path, atelier_home
     assert not wiz.options.isComplete()  # a name is needed first
     wiz.options.name_edit.setText("Tiny")
     assert "already exists" in wiz.options.name_error.text() and not wiz.options.isComplete()
+    wiz.options.name_edit.setText("ＴＩＮＹ")  # the same name in full-width letters
+    assert "already exists" in wiz.options.name_error.text() and not wiz.options.isComplete()
+    wiz.options.name_edit.setText("Con")  # a device name on Windows: no file can have it
+    assert "reserved" in wiz.options.name_error.text() and not wiz.options.isComplete()
     wiz.options.name_edit.setText("Wizard Test")
     wiz.options.author_edit.setText("pytest")
     assert wiz.options.minutes.value() == 20
@@ -205,3 +209,22 @@ def test_the_chart_plots_the_loss_networks_style_in_words_and_smoothed(qtbot):
     assert chart.point_count() == 2 * len(noisy)  # no discriminator series
     chart.resize(300, 180)
     chart.grab()  # paints without error at a narrow width (the legend wraps)
+def test_every_value_the_options_page_offers_makes_a_valid_request(qtbot, bridge, settings):
+    """The spin box and slider ranges lie inside the engine's limits (engine.limits): whatever the
+    user can pick builds a Train request, and the request itself refuses what the GUI cannot offer."""
+    from engine.limits import OptionError
+
+    wiz = make_wizard(qtbot, bridge, None, settings)
+    wiz.vm.request_overrides = {}
+    o = wiz.options
+    o.name_edit.setText("Range check")
+    for minutes in (o.minutes.minimum(), o.minutes.maximum()):
+        for content in (o.content.minimum(), o.content.maximum()):
+            o.minutes.setValue(minutes)
+            o.content.setValue(content)
+            o.keep_skin.setChecked(content == 0)
+            request = wiz.vm.request_for(o.choices())
+            assert request.minutes == minutes and request.content_weight == content / 100
+    with pytest.raises(OptionError, match="training time"):
+        wiz.vm.request_overrides = {"minutes": 0.0}
+        wiz.vm.request_for(o.choices())

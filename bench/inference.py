@@ -240,15 +240,11 @@ def tiled_vs_whole(model, rgb: np.ndarray, out: np.ndarray, tile: int, overlap: 
     pass is exactly what tiling should reproduce, so |tiled - whole| inside the overlap bands vs
     outside them measures the tiling itself (8-bit levels).
     """
-    from engine.models.norm import set_norm_mode
     from engine.stylize import finish
     from engine.tiling import capture_global_stats, run_whole, tile_grid
 
-    try:
-        capture_global_stats(model, rgb, 1024)  # as run_tiled does; leaves the norms frozen
-        ref = finish(run_whole(model, rgb), rgb, 1.0, False)
-    finally:
-        set_norm_mode(model.generator, "normal")
+    stats = capture_global_stats(model, rgb, 1024)  # as run_tiled does
+    ref = finish(run_whole(model, rgb, stats), rgb, 1.0, False)
     diff = np.abs(out.astype(np.int16) - ref.astype(np.int16)).mean(axis=2)
     h, w = diff.shape
     band = np.zeros((h, w), dtype=bool)

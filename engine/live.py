@@ -25,8 +25,8 @@ import torch.nn.functional as F
 
 from engine.brushwork import apply_brushwork_on
 from engine.chroma import without_fringes
+from engine.inference import NormStats
 from engine.models.host import LoadedModel
-from engine.models.norm import reset_norm_stats, set_norm_mode
 from engine.pixels import to_tensor, to_uint8
 
 NORM_EMA = 0.85
@@ -99,11 +99,13 @@ class LiveStylizer:
         self._key: tuple | None = None
         self._prev_in: torch.Tensor | None = None
         self._prev_out: torch.Tensor | None = None
+        self._stats: NormStats | None = None  # the smoothed normalization statistics of the last frame
         self._origin = (0.0, 0.0)  # where the brushwork's bristle noise starts: it follows the camera
 
     def reset(self) -> None:
         self._key = None
         self._prev_in = self._prev_out = None
+        self._stats = None
         self._origin = (0.0, 0.0)
 
     def process(self, model: LoadedModel, rgb: np.ndarray, short_side: int = 0, mirror: bool = False,
@@ -125,20 +127,15 @@ class LiveStylizer:
         if key != self._key:
             self.reset()
             self._key = key
-            reset_norm_stats(g)
         motion = self._motion(x) if stabilize and self._prev_out is not None else None
         if motion is not None and motion.shift is not None:
             # cur(p) ~ prev(p + shift), and the noise at p is noise(p + origin): adding the shift
             # gives each scene point the bristles it had in the previous frame.
             self._origin = (self._origin[0] + motion.shift[0], self._origin[1] + motion.shift[1])
         if stabilize:
-            set_norm_mode(g, "smooth", NORM_EMA)
-        try:
-            with torch.inference_mode():
-                y = g(model.prepare(x)).float()
-        finally:
-            if stabilize:
-                set_norm_mode(g, "frozen")  # keep stored stats for the next frame, not used meanwhile
+            y, self._stats = model.run_with_stats(x, self._stats, NORM_EMA)
+        else:
+            y = model.run(x)
         y = without_fringes(y)
         if brushwork > 0:
             # Strokes follow the frame's own edges and their bristle noise moves with the camera:

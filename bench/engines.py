@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import multiprocessing as mp
 import os
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from bench._common import (  # noqa: E402
     DEFAULT_PEER_PYTHON,
     PHOTOS,
     PeerError,
+    busy_cores,
     fmt_table,
     machine_info,
     median,
@@ -50,11 +50,6 @@ from bench._common import (  # noqa: E402
 from bench.inference import SEAM_PHOTO, cover_resize  # noqa: E402
 
 SIZES = [(256, 256), (640, 480), (1024, 768)]
-
-
-def _busy() -> None:
-    while True:
-        pass
 
 
 def candidates(generator, threads: int, with_compile: bool) -> dict[str, Any]:
@@ -184,21 +179,15 @@ def main() -> int:
     if path is None:
         raise SystemExit(f"no built-in style {args.style}")
     generator, _ = load_style(path)
-    busy = [mp.Process(target=_busy, daemon=True) for _ in range(args.busy)]
-    for p in busy:
-        p.start()
     result: dict[str, Any] = {"machine": machine_info(args.threads), "style": f"{args.style}: {weights_origin(path)}",
                               "busy_processes": args.busy, "repeats": repeats, "rows": []}
-    try:
+    with busy_cores(args.busy):
         cands = candidates(generator, args.threads, args.compile)
         src = Image.open(PHOTOS / SEAM_PHOTO).convert("RGB")
         with tempfile.TemporaryDirectory(prefix="atelier-engines-") as tmp:
             for w, h in SIZES:
                 rgb = np.asarray(cover_resize(src, (w, h)))
                 result["rows"] += time_size(generator, cands, rgb, repeats, Path(tmp), args)
-    finally:
-        for p in busy:
-            p.terminate()
 
     table = []
     for row in result["rows"]:

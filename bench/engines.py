@@ -75,7 +75,7 @@ def candidates(generator, threads: int, with_compile: bool) -> dict[str, Any]:
         t0 = time.perf_counter()
         runner = OnnxGenerator(generator, threads)
         if spin:
-            runner._plain = _spinning_session(runner, generator)
+            runner._sessions["own"] = _spinning_session(runner, generator)
         out[label] = (runner, time.perf_counter() - t0)
     stats_runner = OnnxGenerator(generator, threads)
     captured: dict = {}  # per image size: the statistics of the first (warm-up) pass, then frozen like a tile's
@@ -167,6 +167,7 @@ def main() -> int:
     ap.add_argument("--peer-python", default=DEFAULT_PEER_PYTHON)
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--quick", action="store_true", help="2 repeats: proves the script works, not figures")
+    ap.add_argument("--out", type=Path, help="result file (default bench/results/engines.json or engines_busy.json)")
     args = ap.parse_args()
     repeats = 2 if args.quick else args.repeats
 
@@ -202,7 +203,7 @@ def main() -> int:
     print(fmt_table(["case", "engine", "ms", "img/s", "x faster than before", "ratio to peer", "max diff /255",
                      "load1"], table))
     name = "engines_busy.json" if args.busy else "engines.json"
-    out = results_dir(args.quick) / name
+    out = args.out or results_dir(args.quick) / name
     write_json(out, result)
     print(f"\nwrote {out}")
     return 0

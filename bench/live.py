@@ -215,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=20.0, help="measured seconds per scene")
     ap.add_argument("--flicker-frames", type=int, default=60)
     ap.add_argument("--quick", action="store_true", help="a few seconds per scene: proves it works, not figures")
+    ap.add_argument("--out", type=Path, help="result file (default bench/results/live.json or live_brushwork.json)")
     ap.add_argument("--busy", type=int, default=1,
                     help="also run each scene with this many other processes keeping a core busy each (0: skip)")
     ap.add_argument("--brushwork", type=float, default=0.0,
@@ -272,9 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     print_table(results)
     out_dir = REPO / "bench" / "results" / ("quick" if args.quick else "")
     out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / ("live_brushwork.json" if args.brushwork else "live.json")
+    out = args.out or out_dir / ("live_brushwork.json" if args.brushwork else "live.json")
     out.write_text(json.dumps(results, indent=2), encoding="utf-8")
-    print(f"\nwrote {out.relative_to(REPO)}")
+    print(f"\nwrote {out}")
     return 0
 
 

@@ -148,3 +148,15 @@ def test_torch_runs_single_threaded_beside_onnx_runtime_and_is_restored():
     model.onnx = None  # torch paints: it keeps its threads
     with model.torch_side():
         assert torch.get_num_threads() == before
+
+
+def test_idle_housekeeping_gives_onnx_runtime_memory_back(catalog):
+    host = ModelHost()
+    model = host.get(catalog.find("tiny").path, resolve_device("cpu"))
+    x = torch.rand(1, 3, 32, 32) * 2 - 1
+    before = model.run(x)
+    _, stats = model.run_with_stats(x, None, 0.0)
+    assert host.unload_idle() == 0  # kept: it is the most recent
+    assert not model.onnx._sessions  # ... but its sessions (and their memory pools) are gone
+    assert torch.equal(model.run(x), before)  # rebuilt on next use
+    assert _diff(model.run_with_stats(x, stats, 1.0)[0], before) <= TOLERANCE

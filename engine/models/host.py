@@ -145,7 +145,8 @@ class ModelHost:
         return model
 
     def unload_idle(self, max_idle_s: float = 300.0, keep: int = 2) -> int:
-        """Drop models unused for `max_idle_s`, keeping the `keep` most recent."""
+        """Drop models unused for `max_idle_s`, keeping the `keep` most recent; the kept ones give
+        ONNX Runtime's memory pools back (`OnnxGenerator.release`)."""
         by_age = sorted(self._models.items(), key=lambda kv: kv[1].last_used, reverse=True)
         now = time.monotonic()
         dropped = 0
@@ -154,6 +155,8 @@ class ModelHost:
                 del self._models[key]
                 free_cache(model.device)
                 dropped += 1
+            elif model.onnx is not None:
+                model.onnx.release()
         return dropped
 
     def clear(self) -> None:

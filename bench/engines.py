@@ -145,6 +145,7 @@ def time_size(generator, cands: dict[str, Any], rgb: np.ndarray, repeats: int, t
                 t0 = time.perf_counter()
                 fn(x)
                 times[name].append((time.perf_counter() - t0) * 1000)
+                time.sleep(0.05)  # a spinning thread pool (ORT's default, OpenMP's) must not eat the next one's time
             if r % 3 == 0:
                 peer_ms += peer_times(args, npy, label)
     load = [round(v, 2) for v in os.getloadavg()]

@@ -216,7 +216,7 @@ class _Writer:
     def norm(self, m: StatsNorm, h: str) -> str:
         g = self.g
         c = m.weight.shape[0]
-        if self.norms == "own":
+        if self.norms == "own":  # one fused kernel: faster here than the reductions below (A/B, 7 rounds)
             return g.op("InstanceNormalization", [h, g.const(m.weight, "gamma"), g.const(m.bias, "beta")],
                         epsilon=float(m.eps))
         i = self.norm_index

@@ -53,6 +53,12 @@ class LoadedModel:
         one thread while ONNX Runtime paints, see `engine.inference.torch_threads`."""
         return torch_threads(1) if self.onnx is not None else nullcontext()
 
+    def release_memory(self, norms: str) -> None:
+        """Give back the memory pool of ONNX Runtime's `norms` session ("own", "blend", "given") after
+        a large job, rather than keep it until idle (`OnnxGenerator.release`); torch frees as it goes."""
+        if self.onnx is not None:
+            self.onnx.release(norms)
+
     def run(self, x: torch.Tensor) -> torch.Tensor:
         """The painting of `x` (1 x 3 x H x W float32 in [-1, 1], sides a multiple of the generator's
         factor), normalized on its own statistics; float32, on the model's device."""

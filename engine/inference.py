@@ -1,10 +1,11 @@
 """How a loaded generator runs on the CPU: ONNX Runtime where it loads, torch otherwise.
 
-Chosen by measurement (`bench/engines.py`, README "Inference engine"): on CPU the trained "fast"
-generators run 2-4x faster through ONNX Runtime than through torch (channels-last float32, the
-previous path), and ORT slows down far less when another process shares the cores. bfloat16 torch
-left the output up to 5/255 from float32, and `torch.compile` needs a C++ compiler at run time
-(users have none) for less gain, so neither is used. Training and GPUs keep torch.
+Chosen by measurement (`bench/engines.py`, README "CPU inference engine"): on the CPU the trained
+"fast" generators ran 2.3-4.9x faster through ONNX Runtime than through torch (channels-last float32,
+the previous path) on a shared 2-core CPU, and ORT slows down far less when another process shares
+the cores. bfloat16 torch left the output up to 22/255 from float32, and `torch.compile` was 2-5x
+slower than ORT and needs a C++ compiler at run time (users have none), so neither is used.
+Training and GPUs keep torch.
 
 The graph is written from the generator's own weights when a style is loaded
 (`engine.models.onnx_graph`, about 0.1 s): no network, no file on disk, nothing to keep in step with

@@ -3,7 +3,7 @@
 Only the engine thread touches a `ModelHost`. A model is loaded once per (style file, device),
 moved to the device in half precision where a probe shows half stays within tolerance of float32,
 and kept in channels-last layout on CPU (measured 1.3x faster there). On the CPU it runs through
-ONNX Runtime when that loads (`engine.inference`, 2-4x faster than torch there); the torch module
+ONNX Runtime when that loads (`engine.inference`, 2.3-4.9x faster than torch there); the torch module
 stays for GPUs, for training previews and as the fallback. Callers run a model through
 `LoadedModel.run` / `run_with_stats`, never by calling the module, so both engines serve every path.
 `unload_idle` is the engine's idle-time housekeeping.

@@ -139,6 +139,29 @@ def warn_if_busy(threads: int) -> str | None:
     return None
 
 
+def _spin() -> None:
+    while True:
+        pass
+
+
+@contextlib.contextmanager
+def busy_cores(n: int):
+    """`n` other processes, each keeping one core busy, for the duration of the block: what another
+    program using the CPU does to the figures."""
+    import multiprocessing as mp
+
+    procs = [mp.get_context("spawn").Process(target=_spin, daemon=True) for _ in range(n)]
+    for p in procs:
+        p.start()
+    try:
+        yield
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.join()
+
+
 class PeerError(RuntimeError):
     pass
 

@@ -182,7 +182,14 @@ def atelier_peak(style: Path, device: str, input_npy: Path, tile: int, threads: 
 
 
 # -------------------------------------------------------------------------------------------- seams
-def seam_figure(out: np.ndarray, src: np.ndarray, tile: int, overlap: int) -> dict[str, Any]:
+def plan_lines(plan) -> tuple[list[int], list[int]]:
+    """Interior tile-border lines (x, y) of a tiling.TilePlan: where each blend ramp starts or ends."""
+    def lines(spans):
+        return sorted({s for s, _ in spans[1:]} | {e for _, e in spans[:-1]})
+    return lines(plan.cols), lines(plan.rows)
+
+
+def seam_figure(out: np.ndarray, src: np.ndarray, plan) -> dict[str, Any]:
     """Mean |luminance gradient| across tile-border lines divided by the mean elsewhere.
 
     Border lines are every interior tile edge (where a tile's blend ramp starts or ends). The same
@@ -191,12 +198,8 @@ def seam_figure(out: np.ndarray, src: np.ndarray, tile: int, overlap: int) -> di
     compares each line with the 32 columns/rows around it, so one bad border cannot hide in a mean.
     """
     from engine.metrics import luminance
-    from engine.tiling import tile_grid
 
-    h, w = out.shape[:2]
-    ys, xs = tile_grid(h, tile, overlap), tile_grid(w, tile, overlap)
-    lines_x = sorted({x for x in xs[1:]} | {x + tile for x in xs[:-1] if x + tile < w})
-    lines_y = sorted({y for y in ys[1:]} | {y + tile for y in ys[:-1] if y + tile < h})
+    lines_x, lines_y = plan_lines(plan)
 
     def profile(img: np.ndarray, axis: int) -> np.ndarray:
         lum = luminance(img)
@@ -224,7 +227,8 @@ def seam_figure(out: np.ndarray, src: np.ndarray, tile: int, overlap: int) -> di
     in_ratio = (ix * len(lines_x) + iy * len(lines_y)) / max(n, 1)
     rel = [o / max(i, 1e-9) for o, i in zip(olocal, ilocal, strict=True)]
     return {
-        "tile": tile, "overlap": overlap, "tiles": len(xs) * len(ys), "lines_x": lines_x, "lines_y": lines_y,
+        "tile": plan.tile, "overlap": plan.overlap, "context": plan.context, "tiles": len(plan.rows) * len(plan.cols),
+        "lines_x": lines_x, "lines_y": lines_y,
         "output_ratio_x": ox, "output_ratio_y": oy, "output_ratio": out_ratio,
         "input_ratio": in_ratio, "ratio_vs_input": out_ratio / max(in_ratio, 1e-9),
         "worst_line_vs_neighbours_output": max(olocal) if olocal else None,
@@ -232,7 +236,7 @@ def seam_figure(out: np.ndarray, src: np.ndarray, tile: int, overlap: int) -> di
     }
 
 
-def tiled_vs_whole(model, rgb: np.ndarray, out: np.ndarray, tile: int, overlap: int) -> tuple[dict, np.ndarray]:
+def tiled_vs_whole(model, rgb: np.ndarray, out: np.ndarray, plan, thumb_side: int) -> tuple[dict, np.ndarray]:
     """Compare the tiled output with ONE whole-image pass using the same frozen statistics.
 
     The gradient ratio only catches sharp lines, but tiles blended with ramps would show a
@@ -240,29 +244,22 @@ def tiled_vs_whole(model, rgb: np.ndarray, out: np.ndarray, tile: int, overlap: 
     pass is exactly what tiling should reproduce, so |tiled - whole| inside the overlap bands vs
     outside them measures the tiling itself (8-bit levels).
     """
-    from engine.models.norm import set_norm_mode
     from engine.stylize import finish
-    from engine.tiling import capture_global_stats, run_whole, tile_grid
+    from engine.tiling import capture_global_stats, run_whole
 
-    try:
-        capture_global_stats(model, rgb, 1024)  # as run_tiled does; leaves the norms frozen
-        ref = finish(run_whole(model, rgb), rgb, 1.0, False)
-    finally:
-        set_norm_mode(model.generator, "normal")
+    stats = capture_global_stats(model, rgb, thumb_side)  # as run_tiled does
+    ref = finish(run_whole(model, rgb, stats), rgb, 1.0, False)
     diff = np.abs(out.astype(np.int16) - ref.astype(np.int16)).mean(axis=2)
     h, w = diff.shape
     band = np.zeros((h, w), dtype=bool)
-    for starts, axis, n in ((tile_grid(w, tile, overlap), 1, w), (tile_grid(h, tile, overlap), 0, h)):
-        for a, b in zip(starts[:-1], starts[1:], strict=True):
-            sl = slice(b, min(a + tile, n))
+    for spans, axis in ((plan.cols, 1), (plan.rows, 0)):
+        for (_, end), (start, _) in zip(spans[:-1], spans[1:], strict=True):
             if axis == 1:
-                band[:, sl] = True
+                band[:, start:end] = True
             else:
-                band[sl, :] = True
+                band[start:end, :] = True
     # distance of every pixel to the nearest interior tile edge: how deep a tile's border reaches
-    xs, ys = tile_grid(w, tile, overlap), tile_grid(h, tile, overlap)
-    ex = [x for x in xs[1:]] + [x + tile for x in xs[:-1]]
-    ey = [y for y in ys[1:]] + [y + tile for y in ys[:-1]]
+    ex, ey = plan_lines(plan)
     dx = np.min(np.abs(np.arange(w)[None, :] - np.array(ex)[:, None]), axis=0) if ex else np.full(w, 10**6)
     dy = np.min(np.abs(np.arange(h)[None, :] - np.array(ey)[:, None]), axis=0) if ey else np.full(h, 10**6)
     dist = np.minimum(dy[:, None], dx[None, :])
@@ -455,7 +452,8 @@ def main() -> int:
                     is_big = label == big_label
                     times, out = time_atelier(model, arrays[label], tile, warmup, big_repeats if is_big else repeats)
                     row = {"engine": "atelier", "arch": arch, "device": device.spec, "case": label, "ms": times,
-                           "ms_median": median(times), "dtype": str(model.dtype).replace("torch.", "")}
+                           "ms_median": median(times), "dtype": str(model.dtype).replace("torch.", ""),
+                           "runs_on": model.engine}
                     rows.append(row)
                     print(f"  atelier {arch:<7} {device.spec:<6} {label:<18} {row['ms_median']:9.1f} ms", flush=True)
                     if not is_big:  # the big photo's brushwork is inside the painted-at-paint_size row below
@@ -477,19 +475,20 @@ def main() -> int:
                         print(f"  atelier {arch:<7} {device.spec:<6} {prow['case']:<18} {prow['ms_median']:9.1f} ms",
                               flush=True)
                     if is_big and dev == devices[0]:
-                        from engine.tiling import tile_grid
+                        from engine.tiling import plan_tiles
 
-                        ov = max(32, tile // 8)
-                        n_tiles = len(tile_grid(big[1], tile, ov)) * len(tile_grid(big[0], tile, ov))
-                        row["tiles"] = n_tiles
-                        seams = seam_figure(out, arrays[label], tile, ov)
+                        plan = plan_tiles(model, big[1], big[0], tile)  # what run_tiled did
+                        row["tiles"] = len(plan.rows) * len(plan.cols)
+                        row["tile_plan"] = {"tile": plan.tile, "overlap": plan.overlap, "context": plan.context,
+                                            "rows": plan.rows, "cols": plan.cols}
+                        seams = seam_figure(out, arrays[label], plan)
                         result.setdefault("seams", {})[arch] = seams
                         print(f"    seams ({arch}): border/elsewhere gradient {seams['output_ratio']:.3f} "
                               f"(input {seams['input_ratio']:.3f}; relative {seams['ratio_vs_input']:.3f}; "
                               f"worst line {seams['worst_line_vs_neighbours_relative_to_input']:.3f})", flush=True)
                         diff = None
                         if arch == "fast" and not args.no_whole_reference:
-                            seams["tiled_vs_whole"], diff = tiled_vs_whole(model, arrays[label], out, tile, ov)
+                            seams["tiled_vs_whole"], diff = tiled_vs_whole(model, arrays[label], out, plan, tile)
                             tw = seams["tiled_vs_whole"]
                             print(f"    tiled vs one whole pass (same statistics): mean |diff| {tw['mad_levels']:.3f} "
                                   f"levels; in overlap bands {tw['mad_in_overlap_bands']:.3f}, outside "

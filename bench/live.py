@@ -1,6 +1,6 @@
 """Live-path benchmark: delivered fps, latency, the governor's resolution and flicker, per scene.
 
-    python bench/live.py [--style PATH|NAME] [--device auto|cpu|cuda|mps] [--seconds 20] [--quick]
+    python bench/live.py [--style PATH|NAME] [--device auto|cpu|cuda|mps] [--seconds 20] [--busy 1] [--quick]
 
 It drives the engine runtime (the same thread, single slot and LiveStylizer the app uses) with a
 simulated 30 fps 640x480 camera, generated in memory from the shipped sample photo:
@@ -8,6 +8,9 @@ simulated 30 fps 640x480 camera, generated in memory from the shipped sample pho
   (b) pan:   the view slides 1.5 px per frame across a larger image, with the same noise.
 The client behaves like the GUI's LiveSession: one frame in flight, always the newest camera frame,
 `run_short_side` from the ResolutionGovernor (pure Python, shared with the app), fed with compute times.
+
+Each scene runs twice: on the machine as it is, then with `--busy` (default 1) other processes each
+keeping one core busy, i.e. what another program using the CPU does to the live view.
 
 Figures per scene:
 - delivered fps and latency (capture -> stylized result, median and 95th percentile) in real time;
@@ -45,6 +48,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # `python bench/live.py` puts bench/, not the repository, on sys.path
     sys.path.insert(0, str(REPO))
 
+from bench._common import busy_cores  # noqa: E402
 from desktop_app.live.governor import ResolutionGovernor, target_fps_for  # noqa: E402 (pure Python, no Qt)
 from engine.messages import FrameResult, JobFailed, StylizeFrame  # noqa: E402
 
@@ -211,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=20.0, help="measured seconds per scene")
     ap.add_argument("--flicker-frames", type=int, default=60)
     ap.add_argument("--quick", action="store_true", help="a few seconds per scene: proves it works, not figures")
+    ap.add_argument("--out", type=Path, help="result file (default bench/results/live.json or live_brushwork.json)")
+    ap.add_argument("--busy", type=int, default=1,
+                    help="also run each scene with this many other processes keeping a core busy each (0: skip)")
     ap.add_argument("--brushwork", type=float, default=0.0,
                     help="the live view's Brushwork box: 0 (default, as the app starts) or 1; results go to "
                          "live_brushwork.json when on")
@@ -236,14 +243,20 @@ def main(argv: list[str] | None = None) -> int:
     runtime = EngineRuntime(events.put).start()
     results: dict = {"scenes": {}}
     try:
-        for kind in ("still", "pan"):
-            scene = Scene(kind)
-            governor = ResolutionGovernor(target)
-            live = run_live(runtime, events, style, device.spec, scene, args.seconds, governor,
-                            warmup_s=1.0 if args.quick else 3.0, brushwork=args.brushwork)
-            live["flicker"] = measure_flicker(style, device.spec, scene, governor.side, args.flicker_frames,
-                                              args.brushwork)
-            results["scenes"][kind] = live
+        for busy in (0, args.busy) if args.busy else (0,):
+            for kind in ("still", "pan"):
+                scene = Scene(kind)
+                governor = ResolutionGovernor(target)
+                with busy_cores(busy):
+                    live = run_live(runtime, events, style, device.spec, scene, args.seconds, governor,
+                                    warmup_s=1.0 if args.quick else 3.0, brushwork=args.brushwork)
+                live["busy_cores"] = busy
+                # Flicker does not depend on timing, only on the side the governor chose: measured once,
+                # at the side it held on the otherwise idle machine.
+                if not busy:
+                    live["flicker"] = measure_flicker(style, device.spec, scene, governor.side,
+                                                      args.flicker_frames, args.brushwork)
+                results["scenes"][kind if not busy else f"{kind}, {busy} core busy"] = live
     finally:
         runtime.shutdown()
 
@@ -260,9 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     print_table(results)
     out_dir = REPO / "bench" / "results" / ("quick" if args.quick else "")
     out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / ("live_brushwork.json" if args.brushwork else "live.json")
+    out = args.out or out_dir / ("live_brushwork.json" if args.brushwork else "live.json")
     out.write_text(json.dumps(results, indent=2), encoding="utf-8")
-    print(f"\nwrote {out.relative_to(REPO)}")
+    print(f"\nwrote {out}")
     return 0
 
 
@@ -270,18 +283,20 @@ def print_table(r: dict) -> None:
     print(f"\nlive path — {Path(r['style']).name}{' (RANDOM WEIGHTS)' if r['random_weights'] else ''} on "
           f"{r['device']}; target {r['target_fps']:g} fps; camera {r['camera']['size'][0]}x{r['camera']['size'][1]} "
           f"@ {r['camera']['fps']:g} fps; load average {r['machine']['load_average']}")
-    head = (f"{'scene':<6} {'fps':>6} {'lat p50':>8} {'lat p95':>8} {'model':>7} {'side':>5} {'flicker':>8} {'raw':>6}"
+    head = (f"{'scene':<20} {'fps':>6} {'lat p50':>8} {'lat p95':>8} {'model':>7} {'side':>5} {'flicker':>8} {'raw':>6}"
             f" {'warped':>7} {'raw':>6}")
     print(head)
     print("-" * len(head))
     nan = float("nan")  # results written before the warped figures existed
     for kind, s in r["scenes"].items():
-        print(f"{kind:<6} {s['delivered_fps']:6.1f} {s['latency_ms_median'] or 0:6.0f}ms "
+        fl = s.get("flicker", {})  # not measured again with a busy core: it does not depend on timing
+        print(f"{kind:<20} {s['delivered_fps']:6.1f} {s['latency_ms_median'] or 0:6.0f}ms "
               f"{s['latency_ms_p95'] or 0:6.0f}ms {s['compute_ms_mean'] or 0:5.0f}ms {s['governor_side_final']:5d} "
-              f"{s['flicker']['stabilized']:8.2f} {s['flicker']['raw']:6.2f}"
-              f" {s['flicker'].get('stabilized_warped', nan):7.2f} {s['flicker'].get('raw_warped', nan):6.2f}")
+              f"{fl.get('stabilized', nan):8.2f} {fl.get('raw', nan):6.2f}"
+              f" {fl.get('stabilized_warped', nan):7.2f} {fl.get('raw_warped', nan):6.2f}")
     print("flicker = mean output change / mean input change between consecutive frames (lower = steadier); "
-          "raw = without the live stabilizer; warped = after undoing the pan's motion (shimmer only)")
+          "raw = without the live stabilizer; warped = after undoing the pan's motion (shimmer only); "
+          "'N core busy' = the same scene with N other processes each keeping a core busy (flicker not re-measured)")
 
 
 if __name__ == "__main__":

@@ -122,11 +122,25 @@ def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     """Separable Gaussian blur with replicated borders (N x C x H x W)."""
     k = _gauss_kernel(sigma, x.device)
     r = k.numel() // 2
+    if x.device.type == "cpu":
+        # Shifted multiply-adds: torch's CPU depthwise convolution with a 1 x 11 kernel took 10x as
+        # long (68 vs 6.6 ms for a 640x480 colour image on one thread), same result.
+        return _blur_rows(_blur_rows(x, k.tolist(), r, -1), k.tolist(), r, -2)
     c = x.shape[1]
     x = F.pad(x, (r, r, 0, 0), mode="replicate")
     x = F.conv2d(x, k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
     x = F.pad(x, (0, 0, r, r), mode="replicate")
     return F.conv2d(x, k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+
+
+def _blur_rows(x: torch.Tensor, k: list[float], r: int, dim: int) -> torch.Tensor:
+    """1-D convolution with taps `k` along `dim` (-1 or -2), borders replicated."""
+    n = x.shape[dim]
+    padded = F.pad(x, (r, r, 0, 0) if dim == -1 else (0, 0, r, r), mode="replicate")
+    out = padded.narrow(dim, 0, n) * k[0]
+    for i in range(1, len(k)):
+        out.add_(padded.narrow(dim, i, n), alpha=k[i])
+    return out
 
 
 def hash_noise(y0: float, x0: float, h: int, w: int, cell: float, seed: int, device: torch.device) -> torch.Tensor:

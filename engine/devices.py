@@ -142,7 +142,8 @@ def is_out_of_memory(exc: BaseException) -> bool:
     if isinstance(exc, torch.cuda.OutOfMemoryError | MemoryError):
         return True
     text = str(exc).lower()
-    return "out of memory" in text or "mps backend out of memory" in text
+    # ONNX Runtime (the CPU engine) says "Failed to allocate memory for requested buffer of size ..."
+    return "out of memory" in text or "mps backend out of memory" in text or "failed to allocate memory" in text
 
 
 def free_cache(device: DeviceInfo) -> None:

@@ -25,8 +25,8 @@ import torch.nn.functional as F
 
 from engine.brushwork import apply_brushwork_on
 from engine.chroma import without_fringes
+from engine.inference import NormStats
 from engine.models.host import LoadedModel
-from engine.models.norm import reset_norm_stats, set_norm_mode
 from engine.pixels import to_tensor, to_uint8
 
 NORM_EMA = 0.85
@@ -97,18 +97,26 @@ class _Motion:
 class LiveStylizer:
     def __init__(self) -> None:
         self._key: tuple | None = None
-        self._prev_in: torch.Tensor | None = None
+        self._prev_in: torch.Tensor | None = None  # the previous input at half size (what _motion compares)
         self._prev_out: torch.Tensor | None = None
+        self._stats: NormStats | None = None  # the smoothed normalization statistics of the last frame
         self._origin = (0.0, 0.0)  # where the brushwork's bristle noise starts: it follows the camera
 
     def reset(self) -> None:
         self._key = None
         self._prev_in = self._prev_out = None
+        self._stats = None
         self._origin = (0.0, 0.0)
 
     def process(self, model: LoadedModel, rgb: np.ndarray, short_side: int = 0, mirror: bool = False,
                 strength: float = 1.0, stabilize: bool = True, brushwork: float = 0.0) -> LiveFrame:
         t0 = time.perf_counter()
+        with model.torch_side():
+            out = self._paint(model, rgb, short_side, mirror, strength, stabilize, brushwork)
+        return LiveFrame(out, (time.perf_counter() - t0) * 1000)
+
+    def _paint(self, model: LoadedModel, rgb: np.ndarray, short_side: int, mirror: bool, strength: float,
+               stabilize: bool, brushwork: float) -> np.ndarray:
         g = model.generator
         x = to_tensor(rgb)
         if mirror:
@@ -125,20 +133,16 @@ class LiveStylizer:
         if key != self._key:
             self.reset()
             self._key = key
-            reset_norm_stats(g)
-        motion = self._motion(x) if stabilize and self._prev_out is not None else None
+        small = F.avg_pool2d(x, 2) if stabilize else None
+        motion = self._motion(small) if small is not None and self._prev_out is not None else None
         if motion is not None and motion.shift is not None:
             # cur(p) ~ prev(p + shift), and the noise at p is noise(p + origin): adding the shift
             # gives each scene point the bristles it had in the previous frame.
             self._origin = (self._origin[0] + motion.shift[0], self._origin[1] + motion.shift[1])
         if stabilize:
-            set_norm_mode(g, "smooth", NORM_EMA)
-        try:
-            with torch.inference_mode():
-                y = g(model.prepare(x)).float()
-        finally:
-            if stabilize:
-                set_norm_mode(g, "frozen")  # keep stored stats for the next frame, not used meanwhile
+            y, self._stats = model.run_with_stats(x, self._stats, NORM_EMA)
+        else:
+            y = model.run(x)
         y = without_fringes(y)
         if brushwork > 0:
             # Strokes follow the frame's own edges and their bristle noise moves with the camera:
@@ -150,18 +154,18 @@ class LiveStylizer:
             y = x * (1 - strength) + y * strength
         if motion is not None:
             y = self._blend(x, y, motion)
-        self._prev_in, self._prev_out = x, y
-        out = to_uint8(y[0])
-        return LiveFrame(out, (time.perf_counter() - t0) * 1000)
+        self._prev_in, self._prev_out = small, y
+        return to_uint8(y[0])
 
-    def _motion(self, x: torch.Tensor) -> _Motion:
+    def _motion(self, cur: torch.Tensor) -> _Motion:
         """Where the scene changed since the previous frame, after undoing camera motion.
 
+        `cur` is this frame at half size (kept for the next frame, so each frame is pooled once).
         Made at half size: each 2x2 block's mean cancels sensor noise (and the fine residual
         resampling leaves on edges) but not a real change, colour-only ones included; and it costs
         a quarter. A measured shift is used only if it makes the frames agree better.
         """
-        cur, prev = F.avg_pool2d(x, 2), F.avg_pool2d(self._prev_in, 2)
+        prev = self._prev_in
         change = (cur - prev).abs().mean(1, keepdim=True)
         inside = torch.ones_like(change)
         dy, dx = (d if abs(d) >= SHIFT_MIN_PX / 2 else 0.0 for d in _phase_shift(prev.mean(1)[0], cur.mean(1)[0]))

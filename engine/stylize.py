@@ -131,12 +131,13 @@ def stylize_loaded(host: ModelHost, style_path: Path, model: LoadedModel, image:
                    options: StylizeOptions, progress: Progress | None = None,
                    notice: Notice = lambda _m: None) -> tuple[np.ndarray, np.ndarray | None, LoadedModel]:
     rgb, alpha = _fit(image.rgb, image.alpha, options.max_size)
-    if options.paint_size and max(rgb.shape[:2]) > options.paint_size:
-        out, model = paint_at_scale(host, style_path, model, rgb, options.paint_size, options, progress, notice)
-        return out, alpha, model
-    raw, model = run_with_recovery(host, style_path, model, rgb, options.tile_size, progress, notice)
-    raw = finish_painting(raw, model, options.brushwork)
-    return finish(raw, rgb, options.strength, options.preserve_colors), alpha, model
+    with model.torch_side():  # torch's steps on one thread beside ONNX Runtime (engine.inference.torch_threads)
+        if options.paint_size and max(rgb.shape[:2]) > options.paint_size:
+            out, model = paint_at_scale(host, style_path, model, rgb, options.paint_size, options, progress, notice)
+            return out, alpha, model
+        raw, model = run_with_recovery(host, style_path, model, rgb, options.tile_size, progress, notice)
+        raw = finish_painting(raw, model, options.brushwork)
+        return finish(raw, rgb, options.strength, options.preserve_colors), alpha, model
 
 
 def output_path_for(input_path: Path, out_dir: Path, style_slug: str, fmt: str, has_alpha: bool) -> Path:

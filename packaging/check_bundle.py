@@ -42,7 +42,7 @@ EXTRA_SOURCES = ("packaging/entry.py",)
 # Needed at run time whatever the source scan finds (the app fails visibly or subtly without them).
 REQUIRED_MODULES = [
     "desktop_app.launcher", "engine.selftest", "engine.cli", "engine.training.trainer",
-    "torch", "numpy", "PIL.Image", "safetensors.torch", "platformdirs", "qasync",
+    "torch", "onnxruntime", "numpy", "PIL.Image", "safetensors.torch", "platformdirs", "qasync",
     "PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtMultimedia",
 ]
 REQUIRED_RESOURCES = ["resources/samples/astronaut.png"]

@@ -126,6 +126,20 @@ def test_live_slot_keeps_only_newest_frame(catalog):
         rt.shutdown()
 
 
+def test_live_frames_look_their_style_up_once(catalog, monkeypatch):
+    rt = EngineRuntime(lambda e: None, catalog)
+    calls: list[str] = []
+    find = catalog.find
+    monkeypatch.setattr(catalog, "find", lambda name: calls.append(name) or find(name))
+    frame = dict(width=64, height=48, device="cpu")
+    for i, style in enumerate(("tiny", "tiny", "tiny", "tiny_two", "tiny")):
+        rt._run_frame(StylizeFrame(pixels=photo(64, 48, seed=i).tobytes(), style=style, **frame))
+    assert calls == ["tiny", "tiny_two", "tiny"]  # again only when the style changes
+    find("tiny").path.unlink()  # a removed style is looked up again (and reported)
+    rt._run_frame(StylizeFrame(pixels=photo(64, 48).tobytes(), style="tiny", **frame))
+    assert calls[-1] == "tiny" and len(calls) == 4
+
+
 def test_engine_package_never_imports_qt():
     import subprocess
     import sys

@@ -14,7 +14,7 @@ from engine.imageio import load_image
 from engine.messages import StylizeOptions
 from engine.models.host import ModelHost
 from engine.stylize import run_with_recovery, stylize_file, stylize_loaded
-from engine.tiling import run_tiled, run_whole, tile_grid
+from engine.tiling import ONNX_TILE, plan_tiles, run_tiled, run_whole, tile_grid, tile_spans
 from tests.conftest import photo
 
 
@@ -89,6 +89,21 @@ def test_tile_grid_covers_everything():
         starts = tile_grid(length, tile, ov)
         assert starts[0] == 0 and starts[-1] + tile == length
         assert all(b - a <= tile - ov for a, b in zip(starts, starts[1:], strict=False))
+        spans = tile_spans(length, tile, ov)  # what run_tiled uses: as few tiles, each just as long as needed
+        assert len(spans) == len(starts) and spans[0][0] == 0 and spans[-1][1] == length
+        assert all(e - s <= tile for s, e in spans)
+        assert all(a[1] - b[0] >= ov for a, b in zip(spans, spans[1:], strict=False))
+        assert sum(e - s for s, e in spans) <= len(starts) * tile
+
+
+def test_onnx_runtime_takes_larger_tiles_unless_asked_for_smaller(host_model):
+    _, _, model = host_model
+    assert model.engine == "onnxruntime"
+    plan = plan_tiles(model, 3000, 4000, 1024)
+    assert plan.tile == ONNX_TILE and len(plan.rows) * len(plan.cols) == 6  # not 20
+    assert plan_tiles(model, 3000, 4000, 512).tile == 512  # little RAM, or out-of-memory recovery
+    model.onnx = None
+    assert plan_tiles(model, 3000, 4000, 1024).tile == 1024  # torch (and GPUs): as before
 
 
 def test_tiles_show_no_seams(host_model):
@@ -100,8 +115,9 @@ def test_tiles_show_no_seams(host_model):
     assert np.abs(whole - tiled).mean() < 0.05  # only context at tile edges differs (~3 of 255 levels)
     grad = np.abs(np.diff(tiled, axis=1)).mean(axis=(0, 2))  # per column boundary
     borders = set()
-    for x0 in tile_grid(384, 160, 32)[1:]:
-        borders.update(range(x0 - 1, x0 + 33))  # the blend band
+    spans = tile_spans(384, 160, 32)
+    for (x0, _), (_, end) in zip(spans[1:], spans[:-1], strict=True):
+        borders.update(range(x0 - 1, end + 1))  # the blend band
     at_border = np.mean([grad[i] for i in sorted(borders) if i < len(grad)])
     elsewhere = np.mean([grad[i] for i in range(len(grad)) if i not in borders])
     assert at_border <= elsewhere * 1.15

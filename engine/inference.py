@@ -1,0 +1,178 @@
+"""How a loaded generator runs on the CPU: ONNX Runtime where it loads, torch otherwise.
+
+Chosen by measurement (`bench/engines.py`, README "CPU inference engine"): on the CPU the trained
+"fast" generators ran 2.3-4.9x faster through ONNX Runtime than through torch (channels-last float32,
+the previous path) on a shared 2-core CPU, and ORT slows down far less when another process shares
+the cores. bfloat16 torch left the output up to 22/255 from float32, and `torch.compile` was 2-5x
+slower than ORT and needs a C++ compiler at run time (users have none), so neither is used.
+Training and GPUs keep torch.
+
+The graph is written from the generator's own weights when a style is loaded
+(`engine.models.onnx_graph`, about 0.1 s): no network, no file on disk, nothing to keep in step with
+the style file. A probe then runs it next to torch on a small image; any failure (ONNX Runtime
+missing or broken, a layout the writer does not know, outputs that disagree) leaves the model on
+torch, said once in the log, and the app works as before.
+
+`NormStats` carry the per-layer normalization statistics that tiling freezes and the live view
+smooths: `OnnxGenerator.run_with_stats(x, given, keep)` normalizes each layer with
+`keep * given + (1 - keep) * own`, the same rule as `StatsNorm`'s smooth mode.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+
+from engine.models.generator import Generator
+from engine.models.norm import StatsNorm
+from engine.models.onnx_graph import generator_to_onnx, norm_count
+
+log = logging.getLogger(__name__)
+
+PROBE_TOLERANCE = 2.0 / 255.0  # largest difference from torch allowed on the probe image, in [0, 1] units
+NormStats = list[tuple[torch.Tensor, torch.Tensor]]  # per StatsNorm in forward order: (mean, var), (1, C, 1, 1)
+
+_warned: set[str] = set()
+_warn_lock = threading.Lock()
+
+
+def _warn_once(reason: str) -> None:
+    with _warn_lock:
+        if reason in _warned:
+            return
+        _warned.add(reason)
+    log.warning("ONNX Runtime not used, the generator runs on torch (slower on CPU): %s", reason)
+
+
+class OnnxGenerator:
+    """A generator's ONNX Runtime sessions, one per way of normalizing (engine.models.onnx_graph)."""
+
+    def __init__(self, generator: Generator, threads: int | None = None) -> None:
+        import onnxruntime as ort
+
+        self._ort = ort
+        self.threads = threads or torch.get_num_threads()
+        self.norms = norm_count(generator)
+        self._generator = generator
+        # One session per way of normalizing ("own", "blend", "given"); "own" is built now (a failure
+        # falls back to torch at load), the others on first use: stills need neither.
+        self._sessions: dict[str, object] = {"own": self._session(generator_to_onnx(generator))}
+
+    def _session(self, model: bytes):
+        ort = self._ort
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = self.threads
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Threads block instead of spinning between runs: on a shared CPU a spinning pool takes the cores
+        # the stabilizer, the GUI or another program need (measured in bench/engines.py).
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # No memory pattern: it keeps one block per input shape planned for a whole pass, so the edge
+        # and middle tiles of a photo each held their own (peak RSS of a 4000x3000 photo in 2048 px
+        # tiles 2.64 -> 1.98 GB, measured); no speed difference measured at 640x480 to 1700x2200.
+        so.enable_mem_pattern = False
+        so.log_severity_level = 3
+        return ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
+
+    def _get(self, norms: str):
+        session = self._sessions.get(norms)
+        if session is None:
+            session = self._sessions[norms] = self._session(generator_to_onnx(self._generator, norms))
+        return session
+
+    def release(self, norms: str | None = None) -> None:
+        """Drop the sessions (or the one for `norms`) and with them ONNX Runtime's memory pools, which
+        keep the largest pass's memory (1.7 GB after the tiles of a 4000x3000 photo, measured); they
+        are rebuilt on next use (~0.1 s)."""
+        if norms is None:
+            self._sessions.clear()
+        else:
+            self._sessions.pop(norms, None)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """N x 3 x H x W float32 in [-1, 1] (sides a multiple of the generator's factor) -> same shape."""
+        y = self._get("own").run(["y"], {"x": _numpy(x)})[0]
+        return torch.from_numpy(y)
+
+    def run_with_stats(self, x: torch.Tensor, given: NormStats | None, keep: float) -> tuple[torch.Tensor, NormStats]:
+        """One image (N = 1) normalized on keep * given + (1 - keep) * its own statistics."""
+        mode = "given" if given is not None and keep >= 1.0 else "blend"
+        session = self._get(mode)
+        feeds: dict[str, np.ndarray] = {"x": _numpy(x)}
+        if mode == "blend":
+            feeds["keep"] = np.array(keep if given else 0.0, np.float32)
+        for i, (mean, var) in enumerate(given or _zero_stats(self._generator)):
+            feeds[f"mean_{i}"], feeds[f"var_{i}"] = _numpy(mean).reshape(-1), _numpy(var).reshape(-1)
+        if mode == "given":
+            return torch.from_numpy(session.run(["y"], feeds)[0]), given
+        names = ["y"] + [f"{k}_out_{i}" for i in range(self.norms) for k in ("mean", "var")]
+        outs = session.run(names, feeds)
+        vec = [torch.from_numpy(o).view(1, -1, 1, 1) for o in outs[1:]]
+        stats = [(vec[2 * i], vec[2 * i + 1]) for i in range(self.norms)]
+        return torch.from_numpy(outs[0]), stats
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """torch on `n` threads inside the block (process-wide; only the engine thread runs torch).
+
+    Used for the small steps around an ONNX Runtime pass. Measured on the shared 2-core CPU, a live
+    frame at 640x480: with torch on two threads its steps took 1.1 s a frame after ORT passes
+    (phase correlation 338 ms, fringe cleanup 248 ms, even the uint8 -> float conversion 46 ms)
+    against 50 ms on one thread: between ORT passes torch's OpenMP worker goes to sleep, and each
+    small parallel step then waits for it to be woken and scheduled on a busy core.
+    """
+    before = torch.get_num_threads()
+    if before == n:
+        yield
+        return
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _numpy(t: torch.Tensor) -> np.ndarray:
+    return np.ascontiguousarray(t.detach().float().cpu().numpy())
+
+
+def _zero_stats(generator: Generator) -> NormStats:
+    return [(torch.zeros(1, m.weight.shape[0], 1, 1), torch.ones(1, m.weight.shape[0], 1, 1))
+            for m in generator.modules() if isinstance(m, StatsNorm)]
+
+
+def onnx_for(generator: Generator, probe_side: int = 64) -> OnnxGenerator | None:
+    """ONNX Runtime sessions for `generator` (float32, CPU), or None (torch is used; logged once)."""
+    try:
+        runner = OnnxGenerator(generator)
+    except ImportError as exc:
+        _warn_once(f"onnxruntime cannot be imported ({exc})")
+        return None
+    except NotImplementedError as exc:
+        _warn_once(f"this generator layout has no ONNX form ({exc})")
+        return None
+    except Exception as exc:  # a broken install or an unsupported CPU: the app still works on torch
+        _warn_once(f"ONNX Runtime failed to load the generator ({type(exc).__name__}: {exc})")
+        return None
+    g = torch.Generator().manual_seed(0)
+    side = probe_side - probe_side % generator.config.factor
+    x = torch.rand(1, 3, side, side, generator=g) * 2 - 1
+    try:
+        with torch.inference_mode():
+            ref = generator(x)
+        got = runner(x)
+        diff = float((got - ref).abs().max()) / 2  # [-1, 1] -> [0, 1] units
+    except Exception as exc:
+        _warn_once(f"ONNX Runtime failed on a probe image ({type(exc).__name__}: {exc})")
+        return None
+    if not diff <= PROBE_TOLERANCE:
+        _warn_once(f"its output differs from torch by {diff * 255:.1f}/255 on a probe image")
+        return None
+    return runner

@@ -24,6 +24,7 @@ figures are only comparable inside one run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import io
 import os
@@ -84,20 +85,28 @@ def serial_breakdown(model, files: list[Path], options, out: Path, repeats: int)
     cpu: Times = {}
     timed = functools.partial(_timed, wall, cpu)
     g = model.generator
+    # With the ONNX Runtime engine (LoadedModel.run, issue 17 item 2) the model runs through `run` and
+    # torch's own steps on one thread (`torch_side`); before it, through the torch module.
+    run = getattr(model, "run", None)
+    torch_side = getattr(model, "torch_side", contextlib.nullcontext)
 
     def to_input(rgb: np.ndarray):
-        x, h, w = _pad_to(to_tensor(rgb), g.config.factor)
-        return model.prepare(x), h, w
+        with torch_side():
+            x, h, w = _pad_to(to_tensor(rgb), g.config.factor)
+            return (x if run else model.prepare(x)), h, w
 
     def forward(x):
+        if run:
+            return run(x)
         with torch.inference_mode():
             return g(x)
 
     def finishing(raw: np.ndarray) -> np.ndarray:
-        t = without_fringes(torch.from_numpy(np.ascontiguousarray(raw)).permute(2, 0, 1)[None])
-        if options.brushwork > 0 and model.meta.strokes.active:
-            t = apply_brushwork_on(model.device.torch_device, t, model.meta.strokes, options.brushwork)
-        return np.ascontiguousarray(t[0].permute(1, 2, 0).numpy())
+        with torch_side():
+            t = without_fringes(torch.from_numpy(np.ascontiguousarray(raw)).permute(2, 0, 1)[None])
+            if options.brushwork > 0 and model.meta.strokes.active:
+                t = apply_brushwork_on(model.device.torch_device, t, model.meta.strokes, options.brushwork)
+            return np.ascontiguousarray(t[0].permute(1, 2, 0).numpy())
 
     def encode(pixels: np.ndarray, exif: bytes | None, icc: bytes | None) -> bytes:
         buf = io.BytesIO()
@@ -220,7 +229,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--photos", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=2, help="passes over the photos (serial) / batches of each kind")
-    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads")
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                    help="torch threads (and ONNX Runtime's, which takes torch's count when a style loads)")
     ap.add_argument("--style", default="van_gogh")
     args = ap.parse_args()
 
@@ -243,7 +253,8 @@ def main() -> int:
     entry = StyleEntry(args.style, path, read_meta(path), True)
     options = StylizeOptions()
     n = args.photos
-    print(f"style {args.style} ({read_meta(path).architecture}), torch threads {torch.get_num_threads()}, "
+    print(f"style {args.style} ({read_meta(path).architecture}) on {getattr(model, 'engine', 'torch')}, "
+          f"threads {torch.get_num_threads()}, "
           f"{os.cpu_count()} CPUs, {n} photos 1024x768, load average at start {loadavg()}", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="atelier-profile-") as tmp_s:

@@ -10,9 +10,9 @@ turns, `--repeats` times, and every figure is printed with the load average:
   main; after the merge, name the commit before it), exported with `git archive` and run in a
   child process: photos one after another;
 - now: this tree's `run_batch` (the pipeline, engine.batchpipeline) in this process.
-Both Atelier variants run once per `--model-threads` value (torch's threads: the model's; the
-pipeline's reader and writer threads come on top), so the pipeline's gain and the thread count's are
-told apart.
+Both Atelier variants run once per `--model-threads` value (the model's threads: torch's, and ONNX
+Runtime's where it runs the model; the pipeline's reader and writer threads come on top), so the
+pipeline's gain and the thread count's are told apart.
 
 Atelier's time is `BatchReport.seconds` (planning, painting, writing and the report: what a user
 waits for after the model is loaded); both Atelier variants get a warm-up batch of two photos first.
@@ -95,7 +95,20 @@ def run_baseline(engine_dir: Path, style: Path, folder: Path, out: Path, threads
     return {"error": f"exit {proc.returncode}: {(proc.stderr or proc.stdout).strip()[-800:]}"}
 
 
-def run_now(host, entry, device, folder: Path, out: Path, threads: int) -> dict[str, Any]:
+def host_with(threads: int, style: Path, device):
+    """A ModelHost with the style loaded on `threads` threads: torch's, and ONNX Runtime's, which takes
+    torch's count when the model loads (engine.inference), so each count gets its own host."""
+    import torch
+
+    from engine.models.host import ModelHost
+
+    torch.set_num_threads(threads)
+    host = ModelHost()
+    host.get(style, device)
+    return host
+
+
+def run_now(hosts: dict[int, Any], entry, device, folder: Path, out: Path, threads: int) -> dict[str, Any]:
     import torch
 
     from engine.batch import collect_inputs, run_batch
@@ -103,7 +116,7 @@ def run_now(host, entry, device, folder: Path, out: Path, threads: int) -> dict[
     from engine.progress import Progress
 
     torch.set_num_threads(threads)
-    rep = run_batch(host, entry, device, collect_inputs([folder]), out, StylizeOptions(), Progress())
+    rep = run_batch(hosts[threads], entry, device, collect_inputs([folder]), out, StylizeOptions(), Progress())
     return {"seconds": rep.seconds, "images": len(rep.done), "failed": len(rep.failed)}
 
 
@@ -126,7 +139,6 @@ def main() -> int:
 
     from engine.catalog import StyleEntry
     from engine.devices import resolve_device
-    from engine.models.host import ModelHost
     from engine.stylefile import read_meta
 
     model_threads = [int(t) for t in (args.model_threads or str(args.threads)).split(",") if t]
@@ -142,8 +154,7 @@ def main() -> int:
           + ("  [SMOKE RUN: fewer than 50 photos or 2 repeats]" if smoke else ""), flush=True)
 
     device = resolve_device("cpu")
-    host = ModelHost()
-    host.get(style, device)
+    hosts = {t: host_with(t, style, device) for t in model_threads}
     entry = StyleEntry("bench", style, read_meta(style), True)
     with tempfile.TemporaryDirectory(prefix="atelier-folder-") as tmp_s:
         tmp = Path(tmp_s)
@@ -157,7 +168,7 @@ def main() -> int:
             print(f"before = engine/ at {ref} ({result['baseline_commit']})", flush=True)
         make_folder(tmp / "warm_in", 2)
         for t in model_threads:  # warm-up, like the peer's first photo
-            run_now(host, entry, device, tmp / "warm_in", tmp / f"warm_{t}", t)
+            run_now(hosts, entry, device, tmp / "warm_in", tmp / f"warm_{t}", t)
 
         kinds: list[str] = []
         for r in range(args.repeats):
@@ -167,10 +178,10 @@ def main() -> int:
             for t in model_threads:
                 threads = f"{t} thread{'s' if t > 1 else ''}"
                 if engine_dir is not None:
-                    jobs.append((f"before ({result['baseline_commit']}), torch on {threads}",
+                    jobs.append((f"before ({result['baseline_commit']}), model on {threads}",
                                  lambda r=r, t=t: run_baseline(engine_dir, style, folder, tmp / f"before_{r}_{t}", t)))
-                jobs.append((f"pipeline, torch on {threads}",
-                             lambda r=r, t=t: run_now(host, entry, device, folder, tmp / f"now_{r}_{t}", t)))
+                jobs.append((f"pipeline, model on {threads}",
+                             lambda r=r, t=t: run_now(hosts, entry, device, folder, tmp / f"now_{r}_{t}", t)))
             for kind, job in jobs:
                 if kind not in kinds:
                     kinds.append(kind)

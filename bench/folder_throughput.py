@@ -149,7 +149,7 @@ def main() -> int:
     out_json = args.out or results_dir(smoke) / "folder_throughput.json"
     result: dict[str, Any] = {"machine": machine_info(args.threads), "settings": vars(args) | {"out": str(out_json)},
                               "runs": []}
-    print(f"{args.count} JPEGs 1024x768, style {args.style}, peer threads {args.threads}, Atelier torch "
+    print(f"{args.count} JPEGs 1024x768, style {args.style}, peer threads {args.threads}, Atelier model "
           f"threads {model_threads}, {os.cpu_count()} CPUs; load average at start {loadavg()}"
           + ("  [SMOKE RUN: fewer than 50 photos or 2 repeats]" if smoke else ""), flush=True)
 

@@ -10,35 +10,45 @@
   that cannot take the paintings, or that another batch is writing into, stops the batch at once.
 - An unreadable input is recorded (file and reason) and the batch goes on. Each run's JSON report
   is kept in the output folder at the end (and on cancel; engine.batchreport).
+- The next photos are decoded and the finished ones written while the model paints
+  (engine.batchpipeline), with a bounded number of photos in memory; progress, the report's entries
+  and `on_output` still come one photo after another, in order, on the calling thread.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from engine.batchplan import InputSet, Plan, collect_inputs, output_folders, plan_batch
+import numpy as np
+
+from engine.batchpipeline import Outcome, PhotoSlots, Pipeline, Stages
+from engine.batchplan import InputSet, Plan, Planned, collect_inputs, output_folders, plan_batch
 from engine.batchreport import REPORT_NAME, BatchReport, write_report
 from engine.catalog import StyleEntry
 from engine.devices import DeviceInfo
-from engine.errors import AtelierError, Cancelled
+from engine.errors import Cancelled
 from engine.folderlock import claim_output_folders
-from engine.imageio import cleanup_partials
+from engine.imageio import LoadedImage, cleanup_partials, peek_pixels
 from engine.messages import StylizeOptions
 from engine.models.host import LoadedModel, ModelHost
 from engine.printable import printable
 from engine.progress import Progress
-from engine.stylize import Notice, stylize_file
+from engine.stylize import Notice, read_photo, stylize_loaded, write_painting
 
 __all__ = ["REPORT_NAME", "BatchReport", "InputSet", "collect_inputs", "run_batch"]
 
 
 def run_batch(host: ModelHost, style: StyleEntry, device: DeviceInfo, inputs: InputSet, out_dir: Path | None,
               options: StylizeOptions, progress: Progress, notice: Notice = lambda _m: None,
-              overwrite: bool = False, on_output: Callable[[Path], None] | None = None) -> BatchReport:
+              overwrite: bool = False, on_output: Callable[[Path], None] | None = None,
+              slots: PhotoSlots | None = None) -> BatchReport:
     """Paint every photo of `inputs`; the output folders are created and locked first, so a folder
-    that cannot take the paintings, or that another batch is writing into, stops it before painting."""
+    that cannot take the paintings, or that another batch is writing into, stops it before painting.
+    `slots` bounds the photos in memory at once (engine.batchpipeline; tests and benchmarks pass
+    their own)."""
     report = BatchReport(style=style.slug, device=device.spec)
     report.failed += [{"file": m, "reason": "not found"} for m in inputs.missing]
     with claim_output_folders(output_folders(inputs, out_dir)):
@@ -50,7 +60,7 @@ def run_batch(host: ModelHost, style: StyleEntry, device: DeviceInfo, inputs: In
         for d in plan.out_dirs:
             cleanup_partials(d)
         try:
-            _paint(host, style, model, plan, options, progress, notice, overwrite, on_output, report)
+            _paint(host, style, model, plan, options, progress, notice, overwrite, on_output, report, slots)
         except Cancelled:
             report.cancelled = True
         report.seconds = time.perf_counter() - started
@@ -58,29 +68,54 @@ def run_batch(host: ModelHost, style: StyleEntry, device: DeviceInfo, inputs: In
     return report
 
 
+@dataclass(frozen=True)
+class _Painting:
+    """A finished painting on its way to the writer, with what the output carries over from the photo."""
+
+    pixels: np.ndarray
+    alpha: np.ndarray | None
+    icc_profile: bytes | None
+    exif: bytes | None
+
+
 def _paint(host: ModelHost, style: StyleEntry, model: LoadedModel, plan: Plan, options: StylizeOptions,
            progress: Progress, notice: Notice, overwrite: bool, on_output: Callable[[Path], None] | None,
-           report: BatchReport) -> None:
+           report: BatchReport, slots: PhotoSlots | None) -> None:
     total = len(plan.items)
-    for i, item in enumerate(plan.items):
-        file, target = item.source, item.target
-        progress.report(i / total, f"{i}/{total} {printable(file.name)}",
-                        {"done": len(report.done), "failed": len(report.failed)}, force=True)
-        if item.done and not overwrite:
+
+    def counts() -> dict[str, int]:
+        return {"done": len(report.done), "failed": len(report.failed)}
+
+    def starting(i: int, item: Planned) -> None:
+        progress.report(i / total, f"{i}/{total} {printable(item.source.name)}", counts(), force=True)
+
+    def paint(i: int, _item: Planned, image: LoadedImage) -> _Painting:
+        out, alpha, _ = stylize_loaded(host, style.path, model, image, options,
+                                       progress.sub(i / total, (i + 1) / total), notice)
+        return _Painting(out, alpha, image.icc_profile, image.exif)
+
+    def write(item: Planned, p: _Painting) -> Path:
+        return write_painting(item.source, item.target, p.pixels, p.alpha, p.icc_profile, p.exif, options,
+                              style.slug)
+
+    def finished(outcome: Outcome[Planned]) -> None:
+        file, target = outcome.item.source, outcome.item.target
+        if outcome.skipped:
             report.skipped.append(str(file))
-            continue
-        try:
-            result = stylize_file(host, style.path, model, file, target, options,
-                                  progress.sub(i / total, (i + 1) / total), notice, style_slug=style.slug)
-        except AtelierError as exc:
-            report.failed.append({"file": str(file), "reason": str(exc).split(": ", 1)[-1]})
-            if "cannot write" in str(exc):  # the disk filled up: tell at once, not only in the report
-                notice(str(exc))
-            continue
-        report.done.append(str(result.output))
-        if item.why_renamed:
-            report.renamed.append({"file": str(file), "output": str(target), "why": item.why_renamed})
-        if on_output:
-            on_output(result.output)
-    progress.report(1.0, f"{total}/{total}", {"done": len(report.done), "failed": len(report.failed)},
-                    force=True)
+        elif outcome.error is not None:
+            report.failed.append({"file": str(file), "reason": str(outcome.error).split(": ", 1)[-1]})
+            if "cannot write" in str(outcome.error):  # the disk filled up: tell at once, not only in the report
+                notice(str(outcome.error))
+        else:
+            report.done.append(str(outcome.output))
+            if outcome.item.why_renamed:
+                report.renamed.append({"file": str(file), "output": str(target), "why": outcome.item.why_renamed})
+            if on_output and outcome.output is not None:
+                on_output(outcome.output)
+
+    stages: Stages[Planned] = Stages(
+        wanted=lambda item: overwrite or not item.done, pixels=lambda item: peek_pixels(item.source),
+        read=lambda item: read_photo(item.source, item.target, options), paint=paint, write=write,
+        starting=starting, finished=finished, check=progress.check)
+    Pipeline(stages, slots).run(plan.items)
+    progress.report(1.0, f"{total}/{total}", counts(), force=True)

@@ -14,8 +14,10 @@ import os
 import re
 import uuid
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -28,6 +30,7 @@ MAX_PIXELS = 200_000_000  # ~ a 16k x 12k photo; anything larger is refused as a
 # One limit for both: Pillow's warns above it and refuses above twice it; `load_image` refuses above
 # its `max_pixels` with a clear message before decoding, and keeps Pillow's raw warning from the user.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+T = TypeVar("T")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".heic"}
 _FORMAT_BY_SUFFIX = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP",
                      ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
@@ -122,18 +125,30 @@ def load_image(path: Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     return LoadedImage(rgb=pixels.copy(), alpha=alpha, icc_profile=icc, exif=exif, source_format=fmt)
 
 
-def peek_alpha(path: Path) -> bool:
-    """Whether a PNG/WebP/GIF/TIFF has an alpha channel or transparency, from its header only
-    (the output type depends on it). Any problem reads as "no": load_image reports it properly."""
-    if path.suffix.lower() not in (".png", ".webp", ".gif", ".tif", ".tiff"):
-        return False
+def _peek(path: Path, look: Callable[[Image.Image], T], default: T) -> T:
+    """`look` at a file's header (nothing is decoded); `default` on any problem: load_image
+    reports it properly, and size limits are its to enforce, with a clear message."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # size limits are load_image's to enforce, with a clear message
+            warnings.simplefilter("ignore")
             with Image.open(path) as im:
-                return im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
+                return look(im)
     except Exception:
+        return default
+
+
+def peek_alpha(path: Path) -> bool:
+    """Whether a PNG/WebP/GIF/TIFF has an alpha channel or transparency, from its header only
+    (the output type depends on it)."""
+    if path.suffix.lower() not in (".png", ".webp", ".gif", ".tif", ".tiff"):
         return False
+    return _peek(path, lambda im: im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info, False)
+
+
+def peek_pixels(path: Path) -> int:
+    """Width x height from the header alone, 0 when it cannot be read: a batch admits a photo into
+    memory by its size before decoding it (engine.batchpipeline)."""
+    return _peek(path, lambda im: im.size[0] * im.size[1], 0)
 
 
 def _exif_for_output(exif: bytes | None, software: str | None) -> bytes | None:

@@ -18,6 +18,7 @@ from PIL import Image
 from engine.brushwork import apply_brushwork_on
 from engine.chroma import without_fringes
 from engine.devices import free_cache, is_out_of_memory, resolve_device
+from engine.errors import OutputError
 from engine.imageio import LoadedImage, load_image, save_image_atomic
 from engine.messages import StylizeOptions
 from engine.models.host import LoadedModel, ModelHost
@@ -152,18 +153,37 @@ def output_path_for(input_path: Path, out_dir: Path, style_slug: str, fmt: str, 
     return out_dir / f"{input_path.stem}_{style_slug}{suffix}"
 
 
+def read_photo(input_path: Path, output: Path, options: StylizeOptions) -> LoadedImage:
+    """The photo as it will be painted: decoded (engine.imageio) and fitted to `options.max_size`.
+
+    The first of the three steps of `stylize_file`, apart so that a batch can read the next photos
+    on another thread while the model paints (engine.batchpipeline); no torch here. An output that
+    is the photo itself is refused before anything is read."""
+    input_path, output = Path(input_path), Path(output)
+    if output.exists() and output.resolve() == input_path.resolve():
+        raise OutputError(f"refusing to overwrite the original {input_path.name}")
+    image = load_image(input_path)
+    image.rgb, image.alpha = _fit(image.rgb, image.alpha, options.max_size)
+    return image
+
+
+def write_painting(input_path: Path, output: Path, pixels: np.ndarray, alpha: np.ndarray | None,
+                   icc_profile: bytes | None, exif: bytes | None, options: StylizeOptions,
+                   style_slug: str) -> Path:
+    """Save a finished painting of `input_path` as `output`, atomically and marked as Atelier's
+    painting of it with this style (engine.provenance). The last step of `stylize_file`, apart so
+    that a batch can encode and write on another thread (engine.batchpipeline); no torch here."""
+    mark = mark_for(Path(input_path), Path(output), style_slug)
+    return save_image_atomic(Path(output), pixels, alpha, icc_profile, exif, options.jpeg_quality, mark)
+
+
 def stylize_file(host: ModelHost, style_path: Path, model: LoadedModel, input_path: Path, output: Path,
                  options: StylizeOptions, progress: Progress | None = None,
                  notice: Notice = lambda _m: None, style_slug: str = "") -> StylizeResult:
     """Paint one photo into `output`, marked as Atelier's painting of it with this style
     (engine.provenance; `style_slug` defaults to the style's own)."""
-    input_path, output = Path(input_path), Path(output)
-    if output.exists() and output.resolve() == input_path.resolve():
-        from engine.errors import OutputError
-
-        raise OutputError(f"refusing to overwrite the original {input_path.name}")
-    image = load_image(input_path)
+    image = read_photo(input_path, output, options)
     out, alpha, model = stylize_loaded(host, style_path, model, image, options, progress, notice)
-    mark = mark_for(input_path, output, style_slug or model.meta.slug())
-    save_image_atomic(output, out, alpha, image.icc_profile, image.exif, options.jpeg_quality, mark)
-    return StylizeResult(output, out.shape[1], out.shape[0], model.device.spec)
+    written = write_painting(input_path, output, out, alpha, image.icc_profile, image.exif, options,
+                             style_slug or model.meta.slug())
+    return StylizeResult(written, out.shape[1], out.shape[0], model.device.spec)

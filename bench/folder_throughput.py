@@ -212,7 +212,7 @@ def main() -> int:
                     jobs.append((f"before ({result['baseline_commit']}), model on {threads}",
                                  lambda r=r, t=t: run_baseline(engine_dir, style, folder, tmp / f"before_{r}_{t}", t)))
                 for n in painters:
-                    jobs.append((f"pipeline, {t} threads: {painters_label(t, n)}",
+                    jobs.append((f"pipeline, {t} thread{'s' if t > 1 else ''}: {painters_label(t, n)}",
                                  lambda r=r, t=t, n=n: run_now(hosts, entry, device, folder, tmp / f"now_{r}_{t}_{n}",
                                                                t, n)))
             for kind, job in jobs:

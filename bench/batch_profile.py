@@ -9,10 +9,11 @@ outside the model had to be found before anything was overlapped. Two parts, one
    number of photos: median wall ms per photo and median CPU ms (the process's CPU time, far less
    disturbed than wall time by other programs on a shared machine).
 2. `engine.batch.run_batch` itself, with one photo in flight (the stages one after another, as
-   before the pipeline) and with the default slots (engine.batchpipeline), alternated `--repeats`
-   times: wall ms per photo, and each stage's wall ms per photo in the thread that runs it. The
-   model thread's work is `paint`; `read` and `write` run beside it; what it spends waiting for
-   them is `paint waited`. Hidden = the share of all per-photo work that ran beside the model.
+   before the pipeline), with the pipeline and one painter, and with two painters (two photos at
+   once, one thread each; engine.batchthreads), alternated `--repeats` times: wall ms per photo,
+   and each stage's wall ms per photo in the thread that runs it (`paint`: summed over the
+   painters). `paint waited` = wall - paint / painters. Hidden = the share of all per-photo work
+   that ran beside other work, 1 - wall / (read + paint + write).
 
 Inputs are made like bench/inference.py's folder case (JPEGs of 1024x768, quality 92, from
 shared/data/photos). The 1-minute load average is printed with every figure: on a shared machine
@@ -204,7 +205,7 @@ class StageClock:
         return timed
 
 
-def batch_run(host, entry, device, folder: Path, count: int, options, out: Path, in_flight: int
+def batch_run(host, entry, device, folder: Path, count: int, options, out: Path, in_flight: int, painters: int
               ) -> tuple[float, dict[str, float]]:
     """One `run_batch` over the folder into a fresh folder: (wall ms per photo, stage ms per photo)."""
     from engine.batch import collect_inputs, run_batch
@@ -215,13 +216,13 @@ def batch_run(host, entry, device, folder: Path, count: int, options, out: Path,
     uninstall = clock.install()
     try:
         rep = run_batch(host, entry, device, collect_inputs([folder]), out, options, Progress(),
-                        slots=PhotoSlots(in_flight))
+                        slots=PhotoSlots(in_flight), painters=painters)
     finally:
         uninstall()
     assert len(rep.done) == count, rep.summary()
     wall = rep.seconds * 1000 / count
     stages = {k: v / count for k, v in clock.ms.items()}
-    stages["paint waited"] = max(0.0, wall - stages["paint"])
+    stages["paint waited"] = max(0.0, wall - stages["paint"] / painters)
     return wall, stages
 
 
@@ -276,18 +277,20 @@ def main() -> int:
               f"({(total - model_ms) / total:.0%}), {total_cpu - model_cpu:.0f} of {total_cpu:.0f} CPU ms "
               f"({(total_cpu - model_cpu) / total_cpu:.0%})")
 
-        kinds = [("one photo in flight (serial)", 1), (f"pipeline ({IN_FLIGHT} in flight)", IN_FLIGHT)]
-        runs: dict[str, list[tuple[float, dict[str, float]]]] = {k: [] for k, _ in kinds}
+        kinds = [("one photo in flight (serial)", 1, 1), (f"pipeline, 1 painter, {IN_FLIGHT} in flight", IN_FLIGHT, 1),
+                 (f"pipeline, 2 painters, {IN_FLIGHT + 1} in flight", IN_FLIGHT + 1, 2)]
+        runs: dict[str, list[tuple[float, dict[str, float]]]] = {k: [] for k, _, _ in kinds}
         print(f"\n2. run_batch, {n} photos, alternated {args.repeats} times")
         for r in range(args.repeats):
-            for label, in_flight in kinds:
-                w, st = batch_run(host, entry, device, tmp / "in", n, options, tmp / f"b{r}_{in_flight}", in_flight)
+            for label, in_flight, painters in kinds:
+                w, st = batch_run(host, entry, device, tmp / "in", n, options, tmp / f"b{r}_{painters}_{in_flight}",
+                                  in_flight, painters)
                 runs[label].append((w, st))
                 print(f"  {label:<30} {w:6.0f} ms per photo ({1000 / w:.2f} images/s)  load average {loadavg()}",
                       flush=True)
         names = ["read", "paint", "write", "paint waited"]
         srows = []
-        for label, _ in kinds:
+        for label, _, _ in kinds:
             w = median([x[0] for x in runs[label]])
             st = {k: median([x[1][k] for x in runs[label]]) for k in names}
             work = st["read"] + st["paint"] + st["write"]
@@ -296,7 +299,7 @@ def main() -> int:
         print(f"\nms per photo, medians; stage times are wall time in the thread that runs it; load average now "
               f"{loadavg()}")
         print(fmt_table(["run_batch", "wall", "images/s", "read", "paint", "write", "paint waited", "hidden"], srows))
-        print("hidden: the share of read + paint + write that ran beside the model thread, 1 - wall / their sum")
+        print("hidden: the share of read + paint + write that ran beside other work, 1 - wall / their sum")
     return 0
 
 

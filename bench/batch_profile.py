@@ -161,7 +161,7 @@ def once_per_batch(files: list[Path], slug: str, style: Path, device, options, t
         times["folder lock"] = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()
         look = PaintLook.of(options, style)
-        times["settings (style digest)"] = (time.perf_counter() - t0) * 1000
+        times["settings (style digests)"] = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()
         plan = plan_batch(inputs, out, slug, options.output_format, look.digest)
         times["plan (names, marks)"] = (time.perf_counter() - t0) * 1000

@@ -7,8 +7,9 @@ what to do with those).
 
 Recorded: what changes the pixels a user sees, and only that: strength, preserve colours, brushwork,
 the largest side (`max_size`), the size strokes are painted at (`paint_size`), and the style's own
-content (engine.stylefile.paint_digest: its weights, and its brushstrokes where brushwork is painted),
-so a retrained style counts as a change but a renamed or re-described one does not. Not recorded: the
+content (engine.stylefile.paint_digests: its weights, and its brushstrokes where brushwork is
+painted), so a retrained style counts as a change but a renamed or re-described one does not, and
+turning brushwork on is told as that alone, not also as other strokes. Not recorded: the
 output format (it changes the file's name, so the old file is never mistaken for the new one), JPEG
 quality (how the file is encoded, not what is painted) and the tile size (tiles share normalization
 statistics, so they paint the same picture).
@@ -18,8 +19,9 @@ Two forms, for two readers:
   words, so a later version may word them differently without making old paintings look changed.
 - `words()`, ASCII for the EXIF Software tag, one `setting value` pair per setting, named as the
   command line names them: `strength 80 %, preserve-colors no, brushwork off, max-size full,
-  paint-size 1600 px, style 1a2b3c4d`. A person can read them (any EXIF viewer), and `changes`
-  reads them back to say what differs ("strength 80 % -> 100 %").
+  paint-size 1600 px, style 1a2b3c4d` (and `strokes <digest>` with brushwork on). A person can
+  read them (any EXIF viewer), and `changes` reads them back to say what differs ("strength 80 % ->
+  100 %").
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from pathlib import Path
 
 from engine.messages import StylizeOptions
 
-STYLE = "style"  # the setting naming the style's content digest (engine.rerun words its change differently)
+# The settings recorded as digests of the style file, which mean nothing to a person: engine.rerun
+# tells their change as what happened to the style.
+STYLE, STROKES = "style", "strokes"
 
 
 @dataclass(frozen=True)
@@ -41,25 +45,27 @@ class PaintLook:
     brushwork: float
     max_size: int | None
     paint_size: int | None
-    style: str  # engine.stylefile.paint_digest of the style file
+    style: str  # the style file's weights (engine.stylefile.paint_digests)
+    strokes: str | None = None  # its brushstrokes; None when no brushwork is painted (they do not show)
 
     @classmethod
     def of(cls, options: StylizeOptions, style_path: Path) -> PaintLook:
         """The look `options` paint with the style file at `style_path` (reads the file once)."""
-        from engine.stylefile import paint_digest  # here: it brings torch, which `atelier --help` need not load
+        from engine.stylefile import paint_digests  # here: it brings torch, which `atelier --help` need not load
 
+        weights, strokes = paint_digests(style_path)
         return cls(options.strength, options.preserve_colors, options.brushwork, options.max_size,
-                   options.paint_size, paint_digest(style_path, strokes=options.brushwork > 0))
+                   options.paint_size, weights, strokes if options.brushwork > 0 else None)
 
     @property
     def digest(self) -> str:
         canonical = json.dumps([round(self.strength, 4), self.preserve_colors, round(self.brushwork, 4),
-                                self.max_size, self.paint_size, self.style])
+                                self.max_size, self.paint_size, self.style, self.strokes])
         return hashlib.sha256(canonical.encode("ascii")).hexdigest()[:8]
 
     def settings(self) -> dict[str, str]:
         """Each setting's value as a person reads it, keyed by its command-line name."""
-        return {
+        settings = {
             "strength": _percent(self.strength),
             "preserve-colors": "yes" if self.preserve_colors else "no",
             "brushwork": _percent(self.brushwork) if self.brushwork > 0 else "off",
@@ -67,6 +73,9 @@ class PaintLook:
             "paint-size": f"{self.paint_size} px" if self.paint_size else "full",
             STYLE: self.style,
         }
+        if self.strokes is not None:
+            settings[STROKES] = self.strokes
+        return settings
 
     def words(self) -> str:
         return ", ".join(f"{name} {value}" for name, value in self.settings().items())
@@ -89,7 +98,8 @@ def read_words(words: str) -> dict[str, str]:
 
 def changes(was_words: str, now: PaintLook) -> list[tuple[str, str, str]]:
     """(setting, before, after) for each setting that differs between a painting's recorded words and
-    `now`, in the order `settings()` lists them; empty when the earlier settings are unknown."""
+    `now`, in the order `settings()` lists them; empty when the earlier settings are unknown. A setting
+    recorded on one side only (strokes, with brushwork turned on) is told by the one that differs."""
     was = read_words(was_words)
     return [(name, was[name], value) for name, value in now.settings().items()
             if name in was and was[name] != value]

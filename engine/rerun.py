@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.messages import IF_CHANGED
-from engine.paintlook import STYLE, PaintLook, changes
+from engine.paintlook import STROKES, STYLE, PaintLook, changes
 from engine.printable import printable
 
 REPLACE, KEEP_BOTH, SKIP = IF_CHANGED
@@ -76,9 +76,11 @@ class ChangedOutputs:
 
 
 def describe(change: Change, arrow: str = "->") -> str:
-    """One change in words. The style's content is recorded as a digest, which means nothing to a
-    person: that change is told as what happened to the style."""
+    """One change in words. The style's content is recorded as digests, which mean nothing to a
+    person: such a change is told as what happened to the style."""
     setting, before, after = change
     if setting == STYLE:
         return "the style was retrained or updated"
+    if setting == STROKES:
+        return "the style's brushstrokes were changed"
     return f"{setting} {before} {arrow} {after}"

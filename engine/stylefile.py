@@ -157,26 +157,26 @@ def _check_header(path: Path) -> None:
         raise StyleFileError(f"{path.name} is not an Atelier style file (bad or truncated header)")
 
 
-def paint_digest(path: Path, strokes: bool) -> str:
-    """8 hex digits naming what in this style file changes its paintings: the weights, and the
-    brushstrokes when brushwork is painted (`strokes`). Not its name, description or pictures: a style
-    re-described must not make its earlier paintings look out of date (engine.paintlook). Reads the
-    file (a few MB) once; a re-saved file with the same weights has the same digest (`set_brush` keeps
-    them bit for bit)."""
+def paint_digests(path: Path) -> tuple[str, str]:
+    """What in this style file changes its paintings, as 8 hex digits each: its weights, and its
+    brushstrokes (which paint only where brushwork is asked for). Not its name, description or
+    pictures: a style re-described must not make its earlier paintings look out of date
+    (engine.paintlook). Reads the file (a few MB) once; a file saved again with the same weights has
+    the same digest (`set_brush` keeps them bit for bit)."""
     path = Path(path)
     _check_header(path)
-    digest = hashlib.sha256()
+    weights = hashlib.sha256()
     try:
         with open(path, "rb") as f:
             (n,) = struct.unpack("<Q", f.read(8))
             header = f.read(n)
             for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
-        brush = (json.loads(header).get("__metadata__") or {}).get("brush", "") if strokes else ""
-    except (OSError, ValueError) as exc:
+                weights.update(chunk)
+        brush = (json.loads(header).get("__metadata__") or {}).get("brush", "")
+    except (OSError, ValueError, AttributeError) as exc:
         raise StyleFileError(f"{path.name} is not a readable style file: {exc}") from exc
-    digest.update(b"\0" + str(brush).encode("utf-8"))
-    return digest.hexdigest()[:8]
+    strokes = hashlib.sha256(str(brush).encode("utf-8"))
+    return weights.hexdigest()[:8], strokes.hexdigest()[:8]
 
 
 def read_meta(path: Path) -> StyleMeta:

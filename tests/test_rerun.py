@@ -16,7 +16,7 @@ from engine.devices import resolve_device
 from engine.imageio import save_image_atomic
 from engine.messages import StylizeOptions
 from engine.models.host import ModelHost
-from engine.paintlook import PaintLook
+from engine.paintlook import PaintLook, changes
 from engine.progress import Progress
 from engine.provenance import painting_id, read_mark
 from engine.rerun import KEEP_BOTH, OVERWRITE, REPLACE, SKIP
@@ -184,6 +184,12 @@ def test_the_look_words_and_digest(catalog):
                         path).digest == look.digest
     assert PaintLook.of(StylizeOptions(strength=0.81), path).digest != PaintLook.of(StylizeOptions(strength=0.8),
                                                                                     path).digest
+    plain = PaintLook.of(StylizeOptions(), path)
+    assert "strokes" not in plain.words()  # without brushwork the strokes do not show, and are not recorded
+    # turning brushwork on is told as that alone, not as a changed style
+    assert changes(plain.words(), PaintLook.of(StylizeOptions(brushwork=0.25), path)) == [("brushwork", "off", "25 %")]
+    assert changes("", plain) == [] and changes("strength 80 %, future-setting x", plain) == [
+        ("strength", "80 %", "100 %")]
 
 
 def test_the_photos_own_exif_is_kept_beside_the_mark(catalog, tmp_path):

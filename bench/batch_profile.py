@@ -69,7 +69,7 @@ def _timed(wall: Times, cpu: Times, name: str, fn: Callable[[], Any]) -> Any:
     return out
 
 
-def serial_breakdown(model, files: list[Path], options, out: Path, repeats: int) -> tuple[Times, Times]:
+def serial_breakdown(model, files: list[Path], options, look, out: Path, repeats: int) -> tuple[Times, Times]:
     """Each per-photo stage of the batch, one after another, as the serial batch ran them."""
     import torch
 
@@ -138,19 +138,20 @@ def serial_breakdown(model, files: list[Path], options, out: Path, repeats: int)
             painted = timed("finishing (fringes, brushwork)", lambda raw=raw: finishing(raw))
             pixels = timed("to uint8 (finish)", lambda p=painted, rgb=rgb: finish(p, rgb, options.strength,
                                                                                   options.preserve_colors))
-            mark = timed("mark (provenance)", lambda f=f, t=target: mark_for(f, t, "profile"))
+            mark = timed("mark (provenance)", lambda f=f, t=target: mark_for(f, t, "profile", look))
             exif = timed("EXIF", lambda im=image, m=mark: _exif_for_output(im.exif, m))
             data = timed("encode (JPEG q95)", lambda p=pixels, e=exif, im=image: encode(p, e, im.icc_profile))
             timed("write + fsync + rename", lambda d=data, t=target: write(d, t))
     return wall, cpu
 
 
-def once_per_batch(files: list[Path], slug: str, device, options, tmp: Path) -> dict[str, float]:
-    """The work a batch does once (plan, locks, cleanup, report), in ms."""
+def once_per_batch(files: list[Path], slug: str, style: Path, device, options, tmp: Path) -> dict[str, float]:
+    """The work a batch does once (settings, plan, locks, cleanup, report), in ms."""
     from engine.batchplan import collect_inputs, output_folders, plan_batch
     from engine.batchreport import BatchReport, write_report
     from engine.folderlock import claim_output_folders
     from engine.imageio import cleanup_partials
+    from engine.paintlook import PaintLook
 
     out = tmp / "once"
     times: dict[str, float] = {}
@@ -159,7 +160,10 @@ def once_per_batch(files: list[Path], slug: str, device, options, tmp: Path) -> 
     with claim_output_folders(output_folders(inputs, out)):
         times["folder lock"] = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()
-        plan = plan_batch(inputs, out, slug, options.output_format)
+        look = PaintLook.of(options, style)
+        times["settings (style digests)"] = (time.perf_counter() - t0) * 1000
+        t0 = time.perf_counter()
+        plan = plan_batch(inputs, out, slug, options.output_format, look.digest)
         times["plan (names, marks)"] = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()
         for d in plan.out_dirs:
@@ -242,6 +246,7 @@ def main() -> int:
     from engine.devices import resolve_device
     from engine.messages import StylizeOptions
     from engine.models.host import ModelHost
+    from engine.paintlook import PaintLook
     from engine.stylefile import read_meta
 
     torch.set_num_threads(args.threads)
@@ -253,6 +258,7 @@ def main() -> int:
     model = host.get(path, device)
     entry = StyleEntry(args.style, path, read_meta(path), True)
     options = StylizeOptions()
+    look = PaintLook.of(options, path)
     n = args.photos
     print(f"style {args.style} ({read_meta(path).architecture}) on {getattr(model, 'engine', 'torch')}, "
           f"threads {torch.get_num_threads()}, "
@@ -261,10 +267,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="atelier-profile-") as tmp_s:
         tmp = Path(tmp_s)
         files = make_folder(tmp / "in", n)
-        serial_breakdown(model, files[:2], options, tmp / "warm", 1)  # warm-up: first passes allocate
+        serial_breakdown(model, files[:2], options, look, tmp / "warm", 1)  # warm-up: first passes allocate
 
-        wall, cpu = serial_breakdown(model, files, options, tmp / "serial", args.repeats)
-        once = once_per_batch(files, entry.slug, device, options, tmp)
+        wall, cpu = serial_breakdown(model, files, options, look, tmp / "serial", args.repeats)
+        once = once_per_batch(files, entry.slug, path, device, options, tmp)
         rows = [[name, median(ts), median(cpu[name])] for name, ts in wall.items()]
         rows += [[f"{name} (once / {n})", ms / n, None] for name, ms in once.items()]
         total, total_cpu = sum(r[1] for r in rows), sum(r[2] or 0.0 for r in rows)

@@ -2,8 +2,10 @@
 
 - Each photo's output is decided before painting (engine.batchplan): `<stem>_<style>.<ext>` in the
   output folder (default: `stylized/` beside each input), one distinct file per photo, never an
-  existing file that is not Atelier's painting of that photo. An existing painting of it means
-  "done" and is skipped (or repainted with `overwrite`), so a stopped or killed batch resumes.
+  existing file that is not Atelier's painting of that photo. An existing painting of it made with
+  the settings of this run means "done" and is skipped, so a stopped or killed batch resumes; one
+  made with other settings gets the caller's answer (`if_changed`, engine.rerun), and without an
+  answer the batch paints nothing and returns the question in its report.
 - Each output is written to a temporary name and renamed into place (`save_image_atomic`), so a
   kill leaves either a complete output or none; stale temporary files are cleaned on the next run.
 - The output folders are created and locked before anything else (engine.folderlock): a folder
@@ -25,7 +27,17 @@ from pathlib import Path
 import numpy as np
 
 from engine.batchpipeline import Outcome, PhotoSlots, Pipeline, Stages
-from engine.batchplan import InputSet, Planned, collect_inputs, output_folders, plan_batch
+from engine.batchplan import (
+    DONE,
+    KEEP_BOTH,
+    REPLACE,
+    InputSet,
+    Plan,
+    Planned,
+    collect_inputs,
+    output_folders,
+    plan_batch,
+)
 from engine.batchreport import REPORT_NAME, BatchReport, write_report
 from engine.batchthreads import painters_for, threads_shared_by
 from engine.catalog import StyleEntry
@@ -35,8 +47,10 @@ from engine.folderlock import claim_output_folders
 from engine.imageio import LoadedImage, cleanup_partials, peek_pixels
 from engine.messages import StylizeOptions
 from engine.models.host import LoadedModel, ModelHost
+from engine.paintlook import PaintLook
 from engine.printable import printable
 from engine.progress import Progress
+from engine.rerun import ChangedOutputs
 from engine.stylize import Notice, read_photo, stylize_loaded, write_painting
 
 __all__ = ["REPORT_NAME", "BatchReport", "InputSet", "collect_inputs", "run_batch"]
@@ -44,25 +58,30 @@ __all__ = ["REPORT_NAME", "BatchReport", "InputSet", "collect_inputs", "run_batc
 
 def run_batch(host: ModelHost, style: StyleEntry, device: DeviceInfo, inputs: InputSet, out_dir: Path | None,
               options: StylizeOptions, progress: Progress, notice: Notice = lambda _m: None,
-              overwrite: bool = False, on_output: Callable[[Path], None] | None = None,
+              if_changed: str | None = None, on_output: Callable[[Path], None] | None = None,
               slots: PhotoSlots | None = None, painters: int | None = None) -> BatchReport:
     """Paint every photo of `inputs`; the output folders are created and locked first, so a folder
     that cannot take the paintings, or that another batch is writing into, stops it before painting.
+    Earlier paintings made with other settings get `if_changed` (engine.rerun.ANSWERS); with None and
+    some found, nothing is painted and the report carries the `question` (no report file is kept).
     `painters` photos are painted at once (default: engine.batchthreads.painters_for the device) and
     `slots` bounds the photos in memory (engine.batchpipeline); tests and benchmarks pass their own."""
     report = BatchReport(style=style.slug, device=device.spec)
     report.failed += [{"file": m, "reason": "not found"} for m in inputs.missing]
     with claim_output_folders(output_folders(inputs, out_dir)):
-        model = host.get(style.path, device)
         started = time.perf_counter()
-        plan = plan_batch(inputs, out_dir, style.slug, options.output_format)
+        look, plan = _plan(inputs, out_dir, style, options)
+        if if_changed is None and (question := plan.question(look)) is not None:
+            report.question = question
+            return report
+        plan = plan.answered(if_changed)
+        model = host.get(style.path, device)
         report.left_alone = [str(f) for f in plan.left_alone]
         report.out_dirs = [str(d) for d in plan.out_dirs]
         for d in plan.out_dirs:
             cleanup_partials(d)
         painters = painters or painters_for(device)
-        stages = _stages(host, style, model, len(plan.items), options, progress, notice, overwrite, on_output,
-                         report)
+        stages = _stages(host, style, model, len(plan.items), options, look, progress, notice, on_output, report)
         try:
             with threads_shared_by(painters):
                 Pipeline(stages, slots, painters).run(plan.items)
@@ -73,6 +92,20 @@ def run_batch(host: ModelHost, style: StyleEntry, device: DeviceInfo, inputs: In
         report.seconds = time.perf_counter() - started
         write_report(report, out_dir or (plan.out_dirs[0] if plan.out_dirs else None), notice)
     return report
+
+
+def changed_outputs(inputs: InputSet, out_dir: Path | None, style: StyleEntry,
+                    options: StylizeOptions) -> ChangedOutputs | None:
+    """The question a batch with these settings would return, asked before any batch starts (the
+    command line asks once for every style of `--style all`). Reads headers only; writes nothing."""
+    look, plan = _plan(inputs, out_dir, style, options)
+    return plan.question(look)
+
+
+def _plan(inputs: InputSet, out_dir: Path | None, style: StyleEntry,
+          options: StylizeOptions) -> tuple[PaintLook, Plan]:
+    look = PaintLook.of(options, style.path)
+    return look, plan_batch(inputs, out_dir, style.slug, options.output_format, look.digest)
 
 
 @dataclass(frozen=True)
@@ -100,7 +133,7 @@ def _paints_alone(image: LoadedImage, options: StylizeOptions) -> bool:
 
 
 def _stages(host: ModelHost, style: StyleEntry, model: LoadedModel, total: int, options: StylizeOptions,
-            progress: Progress, notice: Notice, overwrite: bool, on_output: Callable[[Path], None] | None,
+            look: PaintLook, progress: Progress, notice: Notice, on_output: Callable[[Path], None] | None,
             report: BatchReport) -> Stages[Planned]:
     """The batch's work on one photo, stage by stage (engine.batchpipeline runs them)."""
     quiet = Progress(token=progress.token)  # for paintings beside others: cancel and pause, no reports
@@ -114,25 +147,30 @@ def _stages(host: ModelHost, style: StyleEntry, model: LoadedModel, total: int, 
         return _Painting(out, alpha, image.icc_profile, image.exif)
 
     def write(item: Planned, p: _Painting) -> Path:
-        return write_painting(item.source, item.target, p.pixels, p.alpha, p.icc_profile, p.exif, options,
-                              style.slug)
+        return write_painting(item.source, item.output, p.pixels, p.alpha, p.icc_profile, p.exif, options,
+                              style.slug, look)
 
     def finished(outcome: Outcome[Planned]) -> None:
-        file, target = outcome.item.source, outcome.item.target
+        item = outcome.item
+        file, output = item.source, item.output
         if outcome.skipped:
-            report.skipped.append(str(file))
+            (report.skipped if item.action == DONE else report.skipped_changed).append(str(file))
         elif outcome.error is not None:
             report.failed.append({"file": str(file), "reason": str(outcome.error).split(": ", 1)[-1]})
             if "cannot write" in str(outcome.error):  # the disk filled up: tell at once, not only in the report
                 notice(str(outcome.error))
         else:
             report.done.append(str(outcome.output))
-            if outcome.item.why_renamed:
-                report.renamed.append({"file": str(file), "output": str(target), "why": outcome.item.why_renamed})
+            if item.action == REPLACE:
+                report.replaced.append(str(outcome.output))
+            elif item.action == KEEP_BOTH:
+                report.kept_both.append({"file": str(file), "output": str(output), "earlier": str(item.target)})
+            elif item.why_renamed:
+                report.renamed.append({"file": str(file), "output": str(output), "why": item.why_renamed})
             if on_output and outcome.output is not None:
                 on_output(outcome.output)
 
-    return Stages(wanted=lambda item: overwrite or not item.done, pixels=lambda item: peek_pixels(item.source),
-                  read=lambda item: read_photo(item.source, item.target, options), paint=paint, write=write,
+    return Stages(wanted=lambda item: item.paints, pixels=lambda item: peek_pixels(item.source),
+                  read=lambda item: read_photo(item.source, item.output, options), paint=paint, write=write,
                   starting=starting, finished=finished, check=progress.check,
                   alone=lambda _item, image: _paints_alone(image, options))

@@ -9,6 +9,12 @@ Rules, each because a user lost something without it:
 - A file that is there already counts as this photo's output only if its mark says so
   (engine.provenance); anything else, an original above all, is never replaced: the painting takes
   the next free name and the summary says why.
+- This photo's earlier painting is `DONE` when its mark records the settings the batch paints with
+  now (or none: marks from before settings were recorded), else `CHANGED`, and then the next free
+  name is kept for it as `spare` (where `keep-both` paints). Every name of the photo is looked at up
+  to the first free one, so after `keep-both` the painting with today's settings is found as done
+  under `x_monet-2.jpg`. An answer (engine.rerun) turns each `CHANGED` into what is done with it;
+  the plan itself never changes with the answer, so asking first and painting later agree.
 - Paintings found in input folders (a batch into its own folder, run again) are left alone, not
   painted again as `x_monet_monet.png`. A file named on the command line is painted whatever it is.
 """
@@ -17,12 +23,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from engine.errors import ImageReadError
 from engine.imageio import is_image_path, peek_alpha
-from engine.provenance import is_painting, painting_of
+from engine.paintlook import PaintLook
+from engine.provenance import Mark, is_painting, painting_id, read_mark
+from engine.rerun import KEEP_BOTH, OVERWRITE, REPLACE, SKIP, ChangedOutputs
 from engine.stylize import output_path_for
 
 MAX_NUMBERED = 999  # x_monet-2 ... x_monet-999: beyond that something is wrong with the folder
@@ -72,12 +80,28 @@ def collect_inputs(paths: list[Path], recursive: bool = False) -> InputSet:
     return InputSet(files, rel_dirs, missing, named)
 
 
+# What becomes of a photo: planned (PAINT, DONE, CHANGED), then for CHANGED the answer (engine.rerun)
+PAINT, DONE, CHANGED = "paint", "done", "changed"
+PAINTED = (PAINT, REPLACE, KEEP_BOTH)  # the actions that paint (SKIP, DONE and CHANGED do not)
+
+
 @dataclass(frozen=True)
 class Planned:
     source: Path
-    target: Path
-    done: bool  # the target is already this photo's painting in this style
+    target: Path  # the name to paint, or this photo's painting found there (done, or other settings)
+    action: str = PAINT  # PAINT | DONE | CHANGED, and once answered REPLACE | KEEP_BOTH | SKIP
     why_renamed: str = ""  # why the target is not the plain name (for the summary)
+    spare: Path | None = None  # CHANGED: the free name `keep-both` paints to
+    was: str = ""  # CHANGED: the earlier painting's settings in words (engine.paintlook; "" unknown)
+
+    @property
+    def paints(self) -> bool:
+        return self.action in PAINTED
+
+    @property
+    def output(self) -> Path:
+        """The file this photo's painting is written to: `spare` beside the earlier one for KEEP_BOTH."""
+        return self.spare if self.action == KEEP_BOTH and self.spare is not None else self.target
 
 
 @dataclass
@@ -87,7 +111,28 @@ class Plan:
 
     @property
     def out_dirs(self) -> list[Path]:
-        return sorted({item.target.parent for item in self.items})
+        return sorted({item.output.parent for item in self.items})
+
+    @property
+    def changed(self) -> list[Planned]:
+        """Earlier paintings made with other settings that wait for an answer."""
+        return [item for item in self.items if item.action == CHANGED]
+
+    def question(self, now: PaintLook) -> ChangedOutputs | None:
+        """What to ask about the earlier paintings made with other settings than `now` (None: none)."""
+        return ChangedOutputs.of([(item.target, item.was) for item in self.changed], now)
+
+    def answered(self, answer: str | None) -> Plan:
+        """The plan with `answer` (engine.rerun.ANSWERS; None: none yet) given to its earlier paintings."""
+        return self if answer is None else Plan([_answer(item, answer) for item in self.items], self.left_alone)
+
+
+def _answer(item: Planned, answer: str) -> Planned:
+    if item.action == CHANGED:
+        return replace(item, action=answer if answer in (KEEP_BOTH, SKIP) else REPLACE)
+    if item.action == DONE and answer == OVERWRITE:
+        return replace(item, action=REPLACE)
+    return item
 
 
 def _ext(path: Path) -> str:
@@ -104,22 +149,38 @@ def _candidates(source: Path, plain: Path, style_slug: str) -> Iterator[Path]:
         yield plain.with_name(f"{source.stem}_{style_slug}-{n}{plain.suffix}")
 
 
-def _place(source: Path, plain: Path, style_slug: str, claimed: set[str]) -> Planned:
+def _claim_key(path: Path) -> str:
+    """One key per name on any file system (case-insensitive ones included)."""
+    return os.path.normcase(os.path.abspath(path)).casefold()
+
+
+def _place(source: Path, plain: Path, style_slug: str, look: str, claimed: set[str]) -> Planned:
+    """The first name of `source` that is free, or its painting already (done, or made with other
+    settings: then with the first free name as its spare). `look` is the PaintLook digest now."""
     why = ""
+    earlier: tuple[Path, Mark] | None = None  # its first painting made with other settings
     for candidate in _candidates(source, plain, style_slug):
-        key = os.path.normcase(os.path.abspath(candidate)).casefold()  # one name on any file system
+        key = _claim_key(candidate)
         if key in claimed:
             why = why or f"{plain.name} is another photo's painting in this batch"
             continue
         if os.path.lexists(candidate):
-            if painting_of(candidate, source, style_slug):
-                claimed.add(key)
-                return Planned(source, candidate, True, why)
-            why = why or (f"{plain.name} is another photo's painting" if is_painting(candidate) else
+            mark = read_mark(candidate)
+            if mark is not None and mark.painting == painting_id(source, candidate.parent, style_slug):
+                if mark.look in (None, look):  # made as it would be now, or before settings were recorded
+                    claimed.add(key)
+                    return Planned(source, candidate, DONE, why if candidate != plain else "")
+                earlier = earlier or (candidate, mark)
+                continue
+            why = why or (f"{plain.name} is another photo's painting" if mark is not None else
                           f"{plain.name} is not an Atelier painting and is never replaced")
             continue
         claimed.add(key)
-        return Planned(source, candidate, False, why)
+        if earlier is None:
+            return Planned(source, candidate, PAINT, why)
+        target, mark = earlier
+        claimed.add(_claim_key(target))
+        return Planned(source, target, CHANGED, why if target != plain else "", spare=candidate, was=mark.words)
     raise ImageReadError(f"{source.name}: no free output name beside {plain.name} in {plain.parent}")
 
 
@@ -132,8 +193,9 @@ def output_folders(inputs: InputSet, out_dir: Path | None) -> list[Path]:
     return sorted({_folder_for(f, inputs, out_dir) for f in inputs.files})
 
 
-def plan_batch(inputs: InputSet, out_dir: Path | None, style_slug: str, fmt: str) -> Plan:
-    """One distinct output per photo (see the module's rules); looks at the disk, writes nothing."""
+def plan_batch(inputs: InputSet, out_dir: Path | None, style_slug: str, fmt: str, look: str) -> Plan:
+    """One distinct output per photo (see the module's rules); looks at the disk, writes nothing.
+    `look` is the digest of the settings the batch paints with (engine.paintlook)."""
     sources: list[Path] = []
     left_alone: list[Path] = []
     for f in inputs.files:
@@ -147,5 +209,5 @@ def plan_batch(inputs: InputSet, out_dir: Path | None, style_slug: str, fmt: str
     # Inputs of the output's own type choose first, so `x.png` keeps `x_monet.png` beside `x.jpg`.
     order = sorted(sources, key=lambda f: _ext(f) != plains[f].suffix)
     claimed: set[str] = set()
-    placed = {f: _place(f, plains[f], style_slug, claimed) for f in order}
+    placed = {f: _place(f, plains[f], style_slug, look, claimed) for f in order}
     return Plan([placed[f] for f in sources], left_alone)

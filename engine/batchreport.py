@@ -16,6 +16,7 @@ from pathlib import Path
 
 from engine.atomicfile import write_text_atomic
 from engine.printable import printable, printable_tree
+from engine.rerun import ChangedOutputs
 
 REPORT_NAME = "atelier-report.json"
 HISTORY_DIR = "atelier-reports"
@@ -35,11 +36,24 @@ class BatchReport:
     started: str = field(default_factory=lambda: datetime.now().isoformat(sep=" ", timespec="milliseconds"))
     renamed: list[dict[str, str]] = field(default_factory=list)  # file, output, why: not the plain name
     left_alone: list[str] = field(default_factory=list)  # earlier paintings found among the inputs
+    # Earlier paintings made with other settings (engine.rerun), by what the answer did with them:
+    replaced: list[str] = field(default_factory=list)  # painted again in place (outputs; also in `done`)
+    kept_both: list[dict[str, str]] = field(default_factory=list)  # file, output, earlier: painted beside
+    skipped_changed: list[str] = field(default_factory=list)  # photos whose earlier painting was left as is
+    # Set when no answer was given and such paintings were found: nothing was painted, the caller asks.
+    question: ChangedOutputs | None = None
 
     def summary(self) -> str:
         rate = len(self.done) / self.seconds if self.seconds > 0 else 0.0
         lines = [f"{len(self.done)} stylized, {len(self.skipped)} already done, {len(self.failed)} failed"
                  f" in {self.seconds:.1f} s ({rate:.2f} images/s)" + (" - stopped" if self.cancelled else "")]
+        other = "made with other settings"
+        if self.replaced:
+            lines.append(f"  {len(self.replaced)} painting(s) {other} replaced")
+        if self.kept_both:
+            lines.append(f"  {len(self.kept_both)} painted beside earlier painting(s) {other}, which are kept")
+        if self.skipped_changed:
+            lines.append(f"  {len(self.skipped_changed)} skipped: their earlier painting(s) {other} left as they are")
         if self.left_alone:
             lines.append(f"  {len(self.left_alone)} earlier painting(s) in the input folders left as they are")
         lines += [f"  {Path(r['file']).name} -> {Path(r['output']).name}: {r['why']}" for r in self.renamed]

@@ -21,9 +21,10 @@ from types import FrameType
 
 from engine import __version__, limits
 from engine.errors import AtelierError, Cancelled
-from engine.messages import STROKES, StylizeOptions
+from engine.messages import IF_CHANGED, STROKES, StylizeOptions
 from engine.printable import printable
 from engine.progress import Progress, ProgressUpdate
+from engine.rerun import KEEP_BOTH, OVERWRITE, REPLACE, SKIP, ChangedOutputs
 
 
 def _fmt_eta(s: float | None) -> str:
@@ -135,9 +136,49 @@ def cmd_styles(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ask_if_changed(question: ChangedOutputs) -> str | None:
+    """The user's answer for earlier paintings made with other settings, asked on the terminal;
+    None to paint nothing. Asked only when stdin is a terminal (`cmd_stylize`)."""
+    print(f"{question.sentence()}.", file=sys.stderr)
+    choices = {"r": REPLACE, "k": KEEP_BOTH, "s": SKIP, "c": None}
+    while True:
+        print("[r]eplace them, [k]eep both (the new ones go beside them), [s]kip them, or [c]ancel? ",
+              end="", file=sys.stderr, flush=True)
+        try:
+            reply = input().strip().lower()
+        except EOFError:
+            return None
+        if reply[:1] in choices:
+            return choices[reply[:1]]
+
+
+def _if_changed(args: argparse.Namespace, question: ChangedOutputs | None) -> tuple[str | None, int | None]:
+    """(answer, None) to go on, or (None, exit status) to stop before painting anything."""
+    if question is None or args.if_changed is not None:
+        return args.if_changed, None
+    if sys.stdin.isatty():
+        answer = _ask_if_changed(question)
+        if answer is None:
+            print("nothing was painted", file=sys.stderr)
+            return None, 1
+        return answer, None
+    return None, _unanswered(question)
+
+
+def _unanswered(question: ChangedOutputs) -> int:
+    """Nobody can answer (no terminal): one line naming the count, the change and the choices; exit 2."""
+    print(f"error: {question.sentence()}; nothing was painted. Say what to do with them: "
+          f"--if-changed {' | '.join(IF_CHANGED)}", file=sys.stderr)
+    return 2
+
+
 def cmd_stylize(args: argparse.Namespace) -> int:
-    """Stylize files/folders with one style, or with every built-in style (`--style all`)."""
-    from engine.batch import collect_inputs, run_batch
+    """Stylize files/folders with one style, or with every built-in style (`--style all`).
+
+    Earlier paintings made with other settings (engine.rerun) are looked for in every style's output
+    before anything is painted, and asked about once: `--if-changed` answers in advance; otherwise the
+    question is asked on a terminal, or the command stops with exit status 2 when nobody can answer."""
+    from engine.batch import changed_outputs, collect_inputs, run_batch
     from engine.catalog import Catalog
     from engine.devices import resolve_device
     from engine.messages import StylizeOptions
@@ -159,6 +200,12 @@ def cmd_stylize(args: argparse.Namespace) -> int:
     device = resolve_device(args.device, lambda m: print(f"note: {m}", file=sys.stderr))
     inputs = collect_inputs([Path(p) for p in args.inputs], args.recursive)
     out_dir = Path(args.out) if args.out else None
+    question = None
+    if args.if_changed is None:
+        question = ChangedOutputs.combined(q for e in entries if (q := changed_outputs(inputs, out_dir, e, options)))
+    answer, stop = _if_changed(args, question)
+    if stop is not None:
+        return stop
     host = ModelHost()
     status = 0
     for entry in entries:
@@ -167,8 +214,10 @@ def cmd_stylize(args: argparse.Namespace) -> int:
         print(f"{len(inputs.files)} image(s), style {entry.name!r}, device {device.describe()}", file=sys.stderr)
         with _stop_on_signals(progress):
             report = run_batch(host, entry, device, inputs, out_dir, options, progress,
-                               notice=lambda m: print(f"\nnote: {m}", file=sys.stderr), overwrite=args.overwrite)
+                               notice=lambda m: print(f"\nnote: {m}", file=sys.stderr), if_changed=answer)
         bar.close()
+        if report.question is not None:  # painted meanwhile, by another program, with other settings
+            return _unanswered(report.question)
         print(f"{entry.name}: {report.summary()}")
         for out in report.done:
             print(f"  wrote {printable(out)}")
@@ -288,7 +337,14 @@ def build_parser() -> argparse.ArgumentParser:
                         f"brushwork upscaled (default {StylizeOptions.paint_size}; 0 paints every pixel)")
     s.add_argument("--format", default="same", choices=["same", "jpg", "png", "webp"])
     s.add_argument("--recursive", action="store_true")
-    s.add_argument("--overwrite", action="store_true", help="redo outputs that already exist")
+    earlier = s.add_mutually_exclusive_group()
+    earlier.add_argument("--if-changed", choices=IF_CHANGED, default=None,
+                         help="what to do with earlier paintings made with other settings: replace them, "
+                              "keep both (the new ones go beside them as photo_style-2.jpg) or skip them "
+                              "(default: ask on a terminal, else stop with exit status 2)")
+    earlier.add_argument("--overwrite", dest="if_changed", action="store_const", const=OVERWRITE,
+                         help="replace every earlier painting of these photos, even those made with the "
+                              "same settings")
     s.add_argument("--device", default="auto")
     s.set_defaults(func=cmd_stylize)
 

@@ -24,6 +24,9 @@ def new_job_id() -> int:
 # Brushstroke presets a new style can be trained with, by name (the brushes are
 # engine.brushwork.STROKE_PRESETS; named here so that the CLI and the GUI need not import torch).
 STROKES = ("medium", "dabs", "long", "flowing", "hatching", "flat", "none")
+# What a batch does with earlier paintings made with other settings (engine.rerun), by name, for the
+# same reason. None (no answer yet) makes the batch stop before painting and return the question.
+IF_CHANGED = ("replace", "keep-both", "skip")
 
 
 @dataclass(frozen=True)
@@ -89,12 +92,21 @@ class StylizePreview(Request):
 
 @dataclass(frozen=True)
 class StylizeFolder(Request):
+    """Paint every photo of `inputs`. Earlier paintings made with other settings get the `if_changed`
+    answer; without one, the job paints nothing and finishes with the question (engine.rerun)."""
+
     inputs: tuple[Path, ...]
     out_dir: Path
     style: str
     options: StylizeOptions = StylizeOptions()
     recursive: bool = False
     device: str = "auto"
+    if_changed: str | None = None  # one of IF_CHANGED
+
+    def __post_init__(self) -> None:
+        if self.if_changed is not None and self.if_changed not in IF_CHANGED:
+            raise ValueError(f"unknown answer {self.if_changed!r} for paintings made with other settings; "
+                             f"use one of {', '.join(IF_CHANGED)}")
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,7 @@ class EngineRuntime:
                 self._emit_thumbnail(job, path)
 
             return run_batch(self.host, entry, device, inputs, request.out_dir, request.options, progress,
-                             self._notice(job), on_output=on_output)
+                             self._notice(job), if_changed=request.if_changed, on_output=on_output)
         if isinstance(request, Train):
             return self._train(request, device, progress)
         raise AtelierError(f"the engine does not know how to run {type(request).__name__}")

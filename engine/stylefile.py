@@ -13,6 +13,7 @@ architecture, and finite values.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import math
@@ -154,6 +155,28 @@ def _check_header(path: Path) -> None:
     (n,) = struct.unpack("<Q", head[:8])
     if n > MAX_HEADER_BYTES or n + 8 > size or head[8:9] != b"{":
         raise StyleFileError(f"{path.name} is not an Atelier style file (bad or truncated header)")
+
+
+def paint_digests(path: Path) -> tuple[str, str]:
+    """What in this style file changes its paintings, as 8 hex digits each: its weights, and its
+    brushstrokes (which paint only where brushwork is asked for). Not its name, description or
+    pictures: a style re-described must not make its earlier paintings look out of date
+    (engine.paintlook). Reads the file (a few MB) once; a file saved again with the same weights has
+    the same digest (`set_brush` keeps them bit for bit)."""
+    path = Path(path)
+    _check_header(path)
+    weights = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            (n,) = struct.unpack("<Q", f.read(8))
+            header = f.read(n)
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                weights.update(chunk)
+        brush = (json.loads(header).get("__metadata__") or {}).get("brush", "")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise StyleFileError(f"{path.name} is not a readable style file: {exc}") from exc
+    strokes = hashlib.sha256(str(brush).encode("utf-8"))
+    return weights.hexdigest()[:8], strokes.hexdigest()[:8]
 
 
 def read_meta(path: Path) -> StyleMeta:

@@ -22,6 +22,7 @@ from engine.errors import OutputError
 from engine.imageio import LoadedImage, load_image, save_image_atomic
 from engine.messages import StylizeOptions
 from engine.models.host import LoadedModel, ModelHost
+from engine.paintlook import PaintLook
 from engine.pixels import to_tensor
 from engine.progress import Progress
 from engine.provenance import mark_for
@@ -169,11 +170,11 @@ def read_photo(input_path: Path, output: Path, options: StylizeOptions) -> Loade
 
 def write_painting(input_path: Path, output: Path, pixels: np.ndarray, alpha: np.ndarray | None,
                    icc_profile: bytes | None, exif: bytes | None, options: StylizeOptions,
-                   style_slug: str) -> Path:
+                   style_slug: str, look: PaintLook) -> Path:
     """Save a finished painting of `input_path` as `output`, atomically and marked as Atelier's
-    painting of it with this style (engine.provenance). The last step of `stylize_file`, apart so
-    that a batch can encode and write on another thread (engine.batchpipeline); no torch here."""
-    mark = mark_for(Path(input_path), Path(output), style_slug)
+    painting of it with this style and `look` (engine.provenance). The last step of `stylize_file`,
+    apart so that a batch can encode and write on another thread (engine.batchpipeline); no torch here."""
+    mark = mark_for(Path(input_path), Path(output), style_slug, look)
     return save_image_atomic(Path(output), pixels, alpha, icc_profile, exif, options.jpeg_quality, mark)
 
 
@@ -185,5 +186,5 @@ def stylize_file(host: ModelHost, style_path: Path, model: LoadedModel, input_pa
     image = read_photo(input_path, output, options)
     out, alpha, model = stylize_loaded(host, style_path, model, image, options, progress, notice)
     written = write_painting(input_path, output, out, alpha, image.icc_profile, image.exif, options,
-                             style_slug or model.meta.slug())
+                             style_slug or model.meta.slug(), PaintLook.of(options, style_path))
     return StylizeResult(written, out.shape[1], out.shape[0], model.device.spec)

@@ -1,12 +1,13 @@
 #!/usr/bin/env python
 """Screenshots of the real Atelier window for docs/screenshots/ (run under Xvfb when headless).
 
-    python scripts/screenshots.py [--style FILE ...] [--out docs/screenshots]
+    python scripts/screenshots.py [--style FILE ...] [--out docs/screenshots] [--only rerun-question]
 
 Starts the real main window on the real engine, opens a photo, waits for the painting and for every
 gallery card (the painter's work beside that photo in each style), zooms to 100 % on a large copy and
 waits for the full-resolution painting, shows Preferences, then runs a batch and captures it mid-way
-and at the end, and captures the empty-gallery state. Without a
+and at the end, runs it again at a lower strength and captures the question it asks, and captures
+the empty-gallery state (`--only rerun-question`: just the batch and its question). Without a
 display it re-runs itself under `xvfb-run` (a real X server, so fonts, window sizes and styles are
 what a user sees). When no built-in style is installed yet (resources/styles/ empty), it makes
 placeholder styles with random weights in a temporary ATELIER_HOME and says so in its output:
@@ -135,11 +136,34 @@ def _large_copy(src: Path, work: Path) -> Path:
     return path
 
 
+def _rerun_question(app, window, photos: Path, out: Path, path: Path) -> None:
+    """The question a batch asks when run again at another strength: paints `photos` into `out`
+    (unless the window just did), lowers the strength, starts again and captures the dialog; then
+    Cancel, so nothing more is painted."""
+    from desktop_app.main_window import TAB_BATCH
+
+    window.tabs.setCurrentIndex(TAB_BATCH)
+    if window.batch.state != "done":
+        window.batch_panel.input_edit.setText(str(photos))
+        window.batch_panel.output_edit.setText(str(out))
+        window.start_batch()
+        _wait(app, lambda: window.batch.state == "done", 300)
+    window.look.strength = 0.8 if window.look.strength > 0.8 else window.look.strength / 2
+    window.start_batch()
+    if not _wait(app, lambda: window.batch_panel.rerun_dialog is not None, 120):
+        print("the re-run question did not come")
+        return
+    dialog = window.batch_panel.rerun_dialog
+    _shoot(app, dialog, path)  # the dialog alone, as Preferences: under Xvfb no window manager frames it
+    dialog.reject()  # Cancel: nothing is painted
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--style", type=Path, action="append", default=[],
                         help="extra style files to install in the temporary user folder")
+    parser.add_argument("--only", choices=["rerun-question"], help="write just this screenshot")
     args = parser.parse_args()
     _ensure_display()
 
@@ -167,6 +191,17 @@ def main() -> int:
     app = create_application([sys.argv[0]])
     settings = AppSettings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
     args.out.mkdir(parents=True, exist_ok=True)
+    rerun_shot = args.out / "batch-rerun-question.png"
+    if args.only == "rerun-question":
+        window = MainWindow(settings=settings)
+        window.confirm_close_during_batch = lambda: True
+        window.resize(*SIZE)
+        window.move(40, 40)
+        window.show()
+        _rerun_question(app, window, _batch_photos(work / "photos", 6), work / "out", rerun_shot)
+        window.close()
+        shutil.rmtree(work, ignore_errors=True)
+        return 0
 
     # 1. the photo tab with a painting, and the gallery cards painting that photo in every style
     window = MainWindow(settings=settings, open_path=_demo_photo(work))
@@ -212,6 +247,7 @@ def main() -> int:
     job.resume()
     _wait(app, lambda: window.batch.state == "done", 300)
     _shoot(app, window, args.out / "batch-finished.png")
+    _rerun_question(app, window, photos, work / "out", rerun_shot)
     window.close()
 
     # 5. first start without any style installed

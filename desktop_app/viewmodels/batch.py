@@ -5,11 +5,22 @@ reported at once. The batch paints the shared look exactly as the Photo tab prev
 it starts: `painting_text` says what the running batch paints, whatever is clicked meanwhile.
 Progress, time left, the newest result's thumbnail and the per-file failures of the engine's batch
 report become properties the batch panel shows.
+
+Paintings an earlier batch made with other settings (engine.rerun) are asked about, not reported as
+"already done": the batch is sent without an answer, and when the engine finds such paintings the job
+ends at once with the question in its report, having painted nothing. `question` then holds it in
+words, the view asks, and `answer` sends the same batch again with the user's answer. Why the engine
+job and not a check here: the engine plans the batch anyway (reading the header of every earlier
+painting, thousands of files in a large folder), so the question is asked of the very plan that will
+be painted, on the engine thread, never the GUI thread, with no second thread or copy of the rules
+here; and the job ends rather than waits for the answer, so the engine thread (and the live view, and
+every job queued behind the batch) is never held while a dialog is open.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -25,10 +36,21 @@ from desktop_app.viewmodels.properties import Property
 from desktop_app.viewmodels.screen import LookScreen, pause_or_resume
 from desktop_app.viewmodels.services import EngineServices
 from engine.errors import AtelierError
-from engine.messages import JobCancelled, JobFailed, JobFinished, JobPreview, JobProgress, StylizeFolder
+from engine.messages import (
+    IF_CHANGED,
+    JobCancelled,
+    JobFailed,
+    JobFinished,
+    JobPreview,
+    JobProgress,
+    StylizeFolder,
+    new_job_id,
+)
 from engine.printable import printable
+from engine.rerun import ChangedOutputs
 
 BATCH_FORMATS = ("same", "jpg", "png", "webp")
+REPLACE, KEEP_BOTH, SKIP = IF_CHANGED  # the answers `answer` takes, for the view's buttons
 _COUNT = re.compile(r"^(\d+)/(\d+)\s*(.*)$")
 
 
@@ -44,6 +66,10 @@ class BatchOutcome(Protocol):
     cancelled: bool
     renamed: list  # [{"file": ..., "why": ...}]: paintings that took a new name
     left_alone: list  # earlier paintings found among the inputs
+    replaced: list  # earlier paintings made with other settings, painted again in place
+    kept_both: list  # new paintings beside earlier ones made with other settings
+    skipped_changed: list  # photos whose earlier painting with other settings was left as it is
+    question: ChangedOutputs | None  # set when the batch stopped to ask (nothing painted)
 
 
 def format_eta(seconds: float | None) -> str:
@@ -62,7 +88,7 @@ class BatchViewModel(LookScreen):
     recursive = Property(False)
     output_dir = Property("")            # empty: "<input>/stylized"
     output_format = Property("same")
-    state = Property("idle")             # idle | running | paused | done | cancelled | failed
+    state = Property("idle")             # idle | running | paused | asking | done | cancelled | failed
     fraction = Property(0.0)
     count_text = Property("")            # "3 of 50 · name.jpg"
     eta_text = Property("")
@@ -73,6 +99,7 @@ class BatchViewModel(LookScreen):
     result_dir = Property("")            # where the outputs went (for "Open output folder")
     painting = Property(None)            # the Look the current (or last) batch was started with
     painting_text = Property("")         # that look in words, for the panel
+    question = Property("")              # "3 paintings in … were made with other settings (…)": to answer
 
     def __init__(self, app: AppViewModel, look: LookViewModel, gallery: GalleryViewModel,
                  services: EngineServices, settings: AppSettings | None = None) -> None:
@@ -80,6 +107,7 @@ class BatchViewModel(LookScreen):
         self.settings = settings
         self.job: JobHandle | None = None
         self._total = 0
+        self._asked: StylizeFolder | None = None  # the batch waiting for an answer to `question`
         if settings is not None:  # the folders and choices of the last batch
             for name, prop in (("batch_in", "input_dir"), ("batch_out", "output_dir")):
                 folder = settings.folder(name)
@@ -139,6 +167,28 @@ class BatchViewModel(LookScreen):
                                                      jpeg_quality=prefs.jpeg_quality, max_size=prefs.max_size),
                                 recursive=self.recursive, device=self.app.device)
         self._total = total
+        self.result_dir = str(out)
+        self.painting = look
+        self.painting_text = look.describe(self.gallery.current_name)
+        self.remember()
+        self._submit(request)
+        return True
+
+    def answer(self, choice: str | None) -> bool:
+        """Paint the batch that asked with `choice` (REPLACE, KEEP_BOTH or SKIP) for its earlier
+        paintings made with other settings; None paints nothing. True if the batch was sent."""
+        request, self._asked = self._asked, None
+        self.question = ""
+        if request is None or self.state != "asking":
+            return False
+        if choice is None:
+            self.summary = "Nothing was painted. The earlier paintings are as they were."
+            self.state = "idle"
+            return False
+        self._submit(replace(request, if_changed=choice, job_id=new_job_id()))
+        return True
+
+    def _submit(self, request: StylizeFolder) -> None:
         self.fraction = 0.0
         self.count_text = f"0 of {self._total}"
         self.eta_text = format_eta(None)
@@ -146,15 +196,10 @@ class BatchViewModel(LookScreen):
         self.thumbnail_caption = ""
         self.failures = ()
         self.summary = f"Painting {self._total} photos. Finished paintings are kept even if you stop."
-        self.result_dir = str(out)
-        self.painting = look
-        self.painting_text = look.describe(self.gallery.current_name)
         self.state = "running"
-        self.remember()
         self.job = self.app.bridge.submit(request).route(
             progress=self._on_progress, preview=self._on_preview, finished=self._on_finished,
             failed=self._on_failed, cancelled=self._on_cancelled)
-        return True
 
     def toggle_pause(self) -> None:
         paused = pause_or_resume(self)
@@ -185,7 +230,10 @@ class BatchViewModel(LookScreen):
 
     def _on_finished(self, event: JobFinished) -> None:
         report = event.result
-        self.job = None
+        job, self.job = self.job, None
+        if isinstance(report, BatchOutcome) and report.question is not None and job is not None:
+            self._ask(job.request, report.question)
+            return
         if isinstance(report, BatchOutcome):
             self.failures = tuple((printable(Path(f["file"]).name), printable(f["reason"])) for f in report.failed)
             if report.out_dirs:
@@ -196,6 +244,12 @@ class BatchViewModel(LookScreen):
                 parts.append(f"{skipped} already done")
             if report.failed:
                 parts.append(f"{len(report.failed)} failed")
+            if report.replaced:
+                parts.append(f"{len(report.replaced)} earlier paintings replaced")
+            if report.kept_both:
+                parts.append(f"{len(report.kept_both)} painted beside earlier ones, which are kept")
+            if report.skipped_changed:
+                parts.append(f"{len(report.skipped_changed)} skipped (painted before with other settings)")
             if report.renamed:  # a name was taken (by an original, or another photo's painting)
                 parts.append(f"{len(report.renamed)} under a new name ({report.renamed[0]['why']})")
             if report.left_alone:
@@ -212,6 +266,17 @@ class BatchViewModel(LookScreen):
             self.count_text = f"{self._total} of {self._total}"
             self.state = "done"
         self.eta_text = ""
+
+    def _ask(self, request: object, question: ChangedOutputs) -> None:
+        """The batch stopped before painting: earlier paintings were made with other settings."""
+        assert isinstance(request, StylizeFolder)
+        self._asked = request
+        self.fraction = 0.0
+        self.count_text = ""
+        self.eta_text = ""
+        self.summary = f"{question.sentence('→')}. Nothing has been painted yet."
+        self.state = "asking"
+        self.question = f"{question.sentence('→')}."
 
     def _on_failed(self, event: JobFailed) -> None:
         self.job = None

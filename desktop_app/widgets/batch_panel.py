@@ -30,6 +30,7 @@ from desktop_app.viewmodels.batch import BATCH_FORMATS, BatchViewModel
 from desktop_app.widgets.folder_drop import FolderDrop
 from desktop_app.widgets.hint_bar import BATCH, HintBar
 from desktop_app.widgets.look_bar import LookBar
+from desktop_app.widgets.rerun_dialog import RerunDialog
 
 FORMAT_LABELS = {"same": "Same as input", "jpg": "JPEG", "png": "PNG", "webp": "WebP"}
 THUMB_SIDE = 216  # the engine sends 256 px previews: shown slightly smaller, so crisp
@@ -52,8 +53,9 @@ class BatchPanel(QWidget):
         self.recursive.setToolTip("Also paint photos in folders inside it (the folder layout is kept)")
         self.output_edit = QLineEdit()
         self.output_edit.setPlaceholderText("Default: a “stylized” folder inside the input folder")
-        self.output_edit.setToolTip("Where the paintings go. Photos already painted there are skipped, "
-                                    "so a stopped batch resumes.")
+        self.output_edit.setToolTip("Where the paintings go. Photos already painted there with the same "
+                                    "settings are skipped, so a stopped batch resumes; for ones painted with "
+                                    "other settings, you are asked.")
         self.output_browse = QPushButton("Browse…")
         self.style_label = QLabel()  # one line: a wrapped label in a form row was clipped to its first line
         self.style_label.setToolTip("Pick the style in the gallery on the left; the batch paints what the "
@@ -154,6 +156,7 @@ class BatchPanel(QWidget):
         layout.addLayout(info)
         layout.addLayout(lower, 1)
 
+        self.rerun_dialog: RerunDialog | None = None  # open while a batch asks about earlier paintings
         self._bind()
         self._update_state(vm.state)
         self.folder_drop = FolderDrop(self, self.input_edit, self._dropped)
@@ -180,6 +183,7 @@ class BatchPanel(QWidget):
         vm.thumbnail_caption_changed.connect(self._show_caption)
         vm.result_dir_changed.connect(lambda d: self.output_label.setText(f"Paintings go to: {d}" if d else ""))
         vm.failures_changed.connect(self._show_failures)
+        vm.question_changed.connect(self._ask)
         vm.look.changed.connect(lambda _look: self._show_style())
         vm.app.output_changed.connect(lambda _o: self._show_output_default())
         vm.painting_text_changed.connect(lambda _t: self._show_style())
@@ -254,6 +258,22 @@ class BatchPanel(QWidget):
         metrics = self.thumb_caption.fontMetrics()
         self.thumb_caption.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, THUMB_SIDE - 4))
         self.thumb_caption.setToolTip(text)
+
+    def _ask(self, question: str) -> None:
+        """Earlier paintings were made with other settings: ask what to do (the dialog's answer goes
+        back to the view-model, which paints the batch with it)."""
+        if not question or self.rerun_dialog is not None:
+            return
+        dialog = RerunDialog(question, self)
+        dialog.answered.connect(self._answered)
+        self.rerun_dialog = dialog
+        dialog.open()
+
+    def _answered(self, answer: str | None) -> None:
+        dialog, self.rerun_dialog = self.rerun_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+        self.vm.answer(answer)
 
     def _show_failures(self, failures: tuple[tuple[str, str], ...]) -> None:
         """The list appears only when something failed: an empty box reads like a broken one."""

@@ -145,3 +145,38 @@ def test_a_batch_paints_exactly_what_the_photo_tab_previews(window, qtbot, photo
     qtbot.waitUntil(lambda: window.batch.state == "done", timeout=60000)
     painted = QImage(str(out / "p1_tiny_two.png")).convertToFormat(QImage.Format.Format_RGB888)
     assert painted == preview
+
+
+@pytest.mark.parametrize("answer", ["replace", "keep-both", "skip"])
+def test_a_rerun_after_a_strength_change_asks_instead_of_skipping(window, qtbot, tmp_path, answer):
+    """On the real engine: painted at 100 %, then again at 60 %. Not "already done": the question
+    comes up, and the button pressed decides what happens to the earlier paintings."""
+    from tests.gui.conftest import digest
+
+    src = _many(tmp_path / "photos", 2, 64, 48)
+    out = tmp_path / "out"
+    _configure(window, src, out)
+    window.start_batch()
+    qtbot.waitUntil(lambda: window.batch.state == "done", timeout=60000)
+    earlier = {p.name: digest(p) for p in out.glob("*.png")}
+    assert sorted(earlier) == ["00_tiny.png", "01_tiny.png"]
+
+    window.batch_panel.look_bar.strength.setValue(60)
+    window.start_batch()
+    qtbot.waitUntil(lambda: window.batch_panel.rerun_dialog is not None, timeout=60000)
+    dialog = window.batch_panel.rerun_dialog
+    assert window.batch.state == "asking" and dialog.isVisible()
+    assert dialog.text() == f"2 paintings in {out} were made with other settings (strength 100 % → 60 %)."
+    assert {p.name: digest(p) for p in out.glob("*.png")} == earlier  # nothing painted while it asks
+    dialog.button_for(answer).click()
+    qtbot.waitUntil(lambda: window.batch.state == "done", timeout=60000)
+    assert window.batch_panel.rerun_dialog is None
+    now = {p.name: digest(p) for p in out.glob("*.png")}
+    if answer == "replace":
+        assert sorted(now) == sorted(earlier) and all(now[n] != earlier[n] for n in earlier)
+        assert "2 earlier paintings replaced" in window.batch.summary
+    elif answer == "keep-both":
+        assert sorted(now) == ["00_tiny-2.png", "00_tiny.png", "01_tiny-2.png", "01_tiny.png"]
+        assert all(now[n] == earlier[n] for n in earlier)
+    else:
+        assert now == earlier and "2 skipped (painted before with other settings)" in window.batch.summary

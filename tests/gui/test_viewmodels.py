@@ -16,7 +16,7 @@ from PySide6.QtGui import QImage
 
 from desktop_app.composition import engine_services, make_bridge
 from desktop_app.viewmodels.app import AppViewModel
-from desktop_app.viewmodels.batch import BatchViewModel
+from desktop_app.viewmodels.batch import KEEP_BOTH, REPLACE, SKIP, BatchViewModel
 from desktop_app.viewmodels.gallery import GalleryViewModel
 from desktop_app.viewmodels.live import LiveViewModel
 from desktop_app.viewmodels.look import LookViewModel
@@ -145,6 +145,46 @@ def test_clicking_another_style_during_a_batch_never_relabels_it(models, photo_d
     models.runtime.send(m.JobPreview(job.job_id, rgb_bytes(8, 6, 9), 8, 6, "p0_tiny.jpg"))
     qtbot.waitUntil(lambda: models.batch.thumbnail_caption == "p0_tiny.jpg", timeout=5000)
     assert [r.style for r in models.sent(m.StylizeFolder)] == ["tiny"]  # nothing was re-sent
+
+
+@pytest.mark.parametrize("choice", [REPLACE, KEEP_BOTH, SKIP, None])
+def test_a_rerun_after_a_strength_change_asks_and_paints_with_the_answer(models, photo_dir, qtbot, choice):
+    """The engine ends the batch with a question instead of "already done"; each answer sends the same
+    batch (same look, folders and options) again with it, and Cancel sends nothing."""
+    from engine.batch import BatchReport
+    from engine.rerun import ChangedOutputs
+
+    models.look.strength = 0.8
+    models.batch.input_dir = str(photo_dir)
+    assert models.batch.start()
+    first = models.sent(m.StylizeFolder)[0]
+    assert first.if_changed is None  # no answer yet: the engine asks rather than calling them done
+    question = ChangedOutputs(4, (str(photo_dir / "stylized"),), (("strength", "100 %", "80 %"),))
+    models.runtime.send(m.JobFinished(first.job_id, BatchReport("tiny", "cpu", question=question), 0.1))
+    qtbot.waitUntil(lambda: models.batch.state == "asking", timeout=5000)
+    assert models.batch.question == (f"4 paintings in {photo_dir / 'stylized'} were made with other settings "
+                                     "(strength 100 % → 80 %).")
+    assert "already done" not in models.batch.summary
+    models.look.strength = 0.3  # moved while the question is open: the batch still paints what it started with
+
+    assert models.batch.answer(choice) == (choice is not None)
+    assert models.batch.question == ""
+    sent = models.sent(m.StylizeFolder)
+    if choice is None:
+        assert len(sent) == 1 and models.batch.state == "idle" and "Nothing was painted" in models.batch.summary
+        return
+    again = sent[1]
+    assert again.if_changed == choice and again.job_id != first.job_id
+    assert (again.inputs, again.out_dir, again.style, again.options) == (first.inputs, first.out_dir, first.style,
+                                                                          first.options)
+    assert again.options.strength == 0.8 and models.batch.state == "running"
+    done = BatchReport("tiny", "cpu", done=["a", "b", "c", "d"], seconds=1.0, out_dirs=[str(first.out_dir)])
+    getattr(done, {REPLACE: "replaced", KEEP_BOTH: "kept_both", SKIP: "skipped_changed"}[choice]).append("x")
+    models.runtime.send(m.JobFinished(again.job_id, done, 1.0))
+    qtbot.waitUntil(lambda: models.batch.state == "done", timeout=5000)
+    said = {REPLACE: "1 earlier paintings replaced", KEEP_BOTH: "1 painted beside earlier ones, which are kept",
+            SKIP: "1 skipped (painted before with other settings)"}[choice]
+    assert said in models.batch.summary
 
 
 # ----------------------------------------------------------------------------- photo

@@ -135,6 +135,8 @@ class AppViewModel(ObservableObject):
             self.device_text = event.device
 
     def _on_finished(self, event: JobFinished) -> None:
+        if getattr(event.result, "question", None) is not None:
+            return  # a batch that stopped to ask before painting anything is not a run to report
         self.last_run_text = f"Last run: {_duration(event.elapsed_s)}"
 
     def _on_notice(self, event: JobNotice) -> None:

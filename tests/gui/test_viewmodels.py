@@ -162,6 +162,7 @@ def test_a_rerun_after_a_strength_change_asks_and_paints_with_the_answer(models,
     question = ChangedOutputs(4, (str(photo_dir / "stylized"),), (("strength", "100 %", "80 %"),))
     models.runtime.send(m.JobFinished(first.job_id, BatchReport("tiny", "cpu", question=question), 0.1))
     qtbot.waitUntil(lambda: models.batch.state == "asking", timeout=5000)
+    assert models.app.last_run_text == ""  # a batch that only asked is not reported as a 0.1 s run
     assert models.batch.question == (f"4 paintings in {photo_dir / 'stylized'} were made with other settings "
                                      "(strength 100 % → 80 %).")
     assert "already done" not in models.batch.summary

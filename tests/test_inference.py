@@ -97,7 +97,7 @@ def test_falls_back_to_torch_and_says_so_once(monkeypatch, caplog):
     assert len(warnings) == 1 and "no onnxruntime here" in warnings[0].getMessage()
     x = torch.rand(1, 3, 32, 32) * 2 - 1
     with torch.inference_mode():
-        assert _diff(first.run(x), first.generator(x)) == 0.0
+        assert _diff(first.run(x), first.generator(x)) < 1e-5  # the same torch network (memory layouts may differ)
 
 
 def test_a_graph_that_disagrees_with_torch_is_not_used(monkeypatch, caplog):

@@ -154,18 +154,21 @@ def test_corrupt_import_refused_and_gallery_survives_a_bad_file(styles_dirs, tmp
     assert cat.problems and "junk" in cat.problems[0]
 
 
-def test_styles_saved_with_an_older_layout_still_load(tmp_path):
-    """A style trained with layout 1 (no skips, nearest upsampling, clamp) keeps working: never lost."""
+@pytest.mark.parametrize("version", [1, 2])
+def test_styles_saved_with_an_older_layout_still_load(tmp_path, version):
+    """A style trained with layout 1 (no skips, nearest upsampling, clamp) or 2 (before the skin guide)
+    keeps working: never lost."""
     from engine.models.generator import LEGACY_LAYOUTS, Generator
 
-    old = Generator(LEGACY_LAYOUTS["fast"][0])
+    layout = LEGACY_LAYOUTS["fast"][2 - version]
+    old = Generator(layout)
     with torch.no_grad():
         for p in old.parameters():
             p.normal_(0, 0.05)
     path = tmp_path / "old.atelier-style"
     save_style(path, old, StyleMeta(name="Old", architecture="fast"), half=False)
     g, _ = load_style(path)
-    assert g.config == LEGACY_LAYOUTS["fast"][0] and not g.config.skips
+    assert g.config == layout and not g.config.guide and g.config.skips == (version == 2)
     x = torch.rand(1, 3, 64, 64) * 2 - 1
     with torch.no_grad():
         assert torch.allclose(g(x), old.eval()(x), atol=1e-6)

@@ -221,3 +221,44 @@ def test_the_perceptual_layers_of_a_saved_run_are_the_ones_it_trains_with(data, 
     tr = _trainer(data, tmp_path / "run", shallow)
     assert tr.perceptual.layers == (2,)
     assert math.isfinite(tr.train_step()["perceptual"])
+
+
+def test_a_run_saved_before_perceptual_layers_were_saved_keeps_both_depths():
+    old = {k: v for k, v in TINY.__dict__.items() if k != "perceptual_layers"}
+    assert TrainConfig.from_dict(old).perceptual_layers == (2, 3)  # not today's default (2,)
+
+
+def test_a_new_run_from_an_unguided_base_starts_exactly_where_the_base_paints(data, tmp_path):
+    """The shipped base model predates the skin guide (layout 2): a new run adopts its weights with the
+    guide channel at zero, so the first step starts from the base's own paintings."""
+    from engine.models.generator import LEGACY_LAYOUTS, Generator
+    from engine.stylefile import save_style
+
+    base = Generator(LEGACY_LAYOUTS["fast"][0])
+    with torch.no_grad():
+        for p in base.parameters():
+            p.normal_(0, 0.05)
+    base_path = tmp_path / "base.atelier-style"
+    save_style(base_path, base, StyleMeta(name="Base", architecture="fast"), half=False)
+    art, photos = data
+    tr = Trainer(TINY, [art], photos, tmp_path / "run", resolve_device("cpu"), base=base_path)
+    assert tr.generator.config.guide
+    x = torch.rand(1, 3, 64, 64) * 2 - 1
+    with torch.no_grad():
+        assert torch.allclose(tr.generator.eval()(x), base.eval()(x), atol=1e-6)
+    assert math.isfinite(tr.train_step()["style"])
+
+
+def test_a_run_started_before_the_skin_guide_resumes_in_its_own_layout(data, tmp_path):
+    from engine.models.generator import LEGACY_LAYOUTS, Generator
+
+    old = _trainer(data, tmp_path / "run")
+    old.generator = Generator(LEGACY_LAYOUTS["fast"][0])  # as a run of the previous version was built
+    old.ema = Generator(LEGACY_LAYOUTS["fast"][0]).eval()
+    old.opt_g = old._generator_optimizer()
+    old.train_step()
+    old.save_checkpoint()
+    resumed = _trainer(data, tmp_path / "run", resuming=True)
+    resumed.load_checkpoint()
+    assert not resumed.generator.config.guide and resumed.step == 1
+    assert math.isfinite(resumed.train_step()["style"])

@@ -192,3 +192,18 @@ def test_perceptual_content_is_zero_for_the_photo_and_grows_with_change():
     small = float(content(x, (x + 0.05 * torch.randn_like(x)).clamp(-1, 1)))
     large = float(content(x, _flat((120, 90, 60), size=96)))  # the stripes gone
     assert 0 < small < large
+
+
+def test_the_skin_map_is_the_ycbcr_box_on_chroma():
+    """engine.models.skin writes the box as one 1x1 convolution (so ONNX repeats it in three ops); it must
+    be the same numbers as the box written out on Cb and Cr."""
+    x = torch.rand(2, 3, 16, 16) * 2 - 1
+    rgb = (x + 1) * 127.5
+    r, g, b = rgb[:, 0:1], rgb[:, 1:2], rgb[:, 2:3]
+    cb = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b
+    cr = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b
+
+    def inside(v, lo, hi):
+        return torch.sigmoid((v - lo) / 3) * torch.sigmoid((hi - v) / 3)
+
+    assert torch.allclose(skin_weight(x), inside(cb, 77, 127) * inside(cr, 133, 173), atol=1e-5)

@@ -31,6 +31,7 @@ from torch import nn
 
 from engine.models.generator import Generator, ResidualBlock
 from engine.models.norm import StatsNorm
+from engine.models.skin import BOX_BIAS, BOX_WEIGHT
 
 OPSET = 17
 IR_VERSION = 8
@@ -157,7 +158,7 @@ class _Writer:
             self.keep = "keep"
             self.keep_rest = g.op("Sub", [self.one, "keep"])
         x = "x"
-        h = self.seq(self.gen.stem, x)
+        h = self.seq(self.gen.stem, self.stem_input(x))
         skips = [h]
         for down in self.gen.downs:
             h = self.seq(down, h)
@@ -188,6 +189,16 @@ class _Writer:
         g.rename(y, "y")
         g.outputs.insert(0, _value_info("y", ["n", 3, "h", "w"]))
         return g.model()
+
+    def stem_input(self, x: str) -> str:
+        """Generator.stem_input: in layout 3 the photo and its skin map (engine.models.skin), side by side."""
+        if not self.gen.config.guide:
+            return x
+        g = self.g
+        edges = g.op("Conv", [x, g.const(BOX_WEIGHT, "box_w"), g.const(BOX_BIAS, "box_b")], kernel_shape=[1, 1],
+                     strides=[1, 1], pads=[0, 0, 0, 0], dilations=[1, 1], group=1)
+        skin = g.op("ReduceProd", [g.op("Sigmoid", [edges])], axes=[1], keepdims=1)
+        return g.op("Concat", [x, skin], axis=1)
 
     def seq(self, modules: nn.Sequential, h: str) -> str:
         g = self.g

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.models.discriminator import to_gray
+from engine.models.skin import skin_map as skin_weight  # noqa: F401  (the trainer and palette use it by this name)
 
 
 def lsgan_d(real: list[torch.Tensor], fake: list[torch.Tensor]) -> torch.Tensor:
@@ -119,24 +120,6 @@ def laplacian_bands(x: torch.Tensor, levels: int) -> list[torch.Tensor]:
         bands.append(g - F.interpolate(d, size=g.shape[-2:], mode="bilinear", align_corners=False))
         g = d
     return bands
-
-
-def skin_weight(x: torch.Tensor) -> torch.Tensor:
-    """Soft skin-tone mask in [0, 1] from chroma alone (the classic YCbCr box, Chai & Ngan 1999).
-
-    Chroma, not brightness, so it covers light and dark skin alike. Faces are where a painterly
-    texture term did most harm (dark blotches on cheeks in the first runs), and a face-aware option is
-    one of the answers DESIGN.md section 4 asks for; this is its cheap, download-free form.
-    """
-    rgb = (x + 1) * 127.5
-    r, g, b = rgb[:, 0:1], rgb[:, 1:2], rgb[:, 2:3]
-    cb = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b
-    cr = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b
-
-    def inside(v: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
-        return torch.sigmoid((v - lo) / 3) * torch.sigmoid((hi - v) / 3)
-
-    return inside(cb, 77, 127) * inside(cr, 133, 173)
 
 
 class ContentLoss(nn.Module):

@@ -387,7 +387,7 @@ def _readme_artefacts() -> set[str]:
     import re
 
     text = (ROOT / "packaging" / "README.md").read_text(encoding="utf-8")
-    names = set(re.findall(r"`(Atelier-[^`]*<version>[^`]*\.(?:exe|bin|dmg|tar\.gz))`", text))
+    names = set(re.findall(r"`(Atelier-[^`]*<version>[^`]*\.(?:exe|bin|dmg|tar\.xz))`", text))
     return {n.replace("<version>", "0.1.0").replace("*", "1") for n in names}
 
 
@@ -404,7 +404,7 @@ def test_release_uploads_exactly_the_files_the_readme_names():
 
     names, globs = _readme_artefacts(), _release_globs()
     assert {"Atelier-Setup-0.1.0-cpu.exe", "Atelier-Setup-0.1.0-cuda.exe", "Atelier-Setup-0.1.0-cuda-1.bin",
-            "Atelier-0.1.0-macos-arm64.dmg", "Atelier-0.1.0-linux-x86_64.tar.gz"} <= names
+            "Atelier-0.1.0-macos-arm64.dmg", "Atelier-0.1.0-linux-x86_64.tar.xz"} <= names
     for name in names:
         assert any(fnmatch.fnmatch(f"dist/{name}", g) for g in globs), f"release.yml never uploads {name}"
     for glob in globs:

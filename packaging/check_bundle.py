@@ -270,7 +270,7 @@ def check_bundle(bundle: Path, cpu_only: bool = False, platform: str = sys.platf
     for module in wanted:
         if module not in archived and not on_disk(module, internal):
             problems.append(f"module missing from the bundle: {module}")
-    problems += excluded_module_problems(archived, internal)
+    problems += excluded_module_problems(archived, internal, platform)
     for rel in REQUIRED_RESOURCES:
         if not (internal / rel).is_file():
             problems.append(f"resource missing: {rel}")
@@ -330,15 +330,16 @@ def host_library(rel: str) -> bool:
     return "/" not in rel and ".so" in rel and not rel.startswith(tuple(spec_literal("LINUX_SYSTEM_LIBRARIES_KEPT")))
 
 
-def excluded_modules() -> list[str]:
-    """The Python modules the spec excludes (each with its submodules)."""
-    return [*spec_literal("QT_EXCLUDES"), *spec_literal("OTHER_EXCLUDES"), *spec_literal("TORCH_UNUSED_MODULES")]
+def excluded_modules(platform: str = sys.platform) -> list[str]:
+    """The Python modules the spec excludes on `platform` (each with its submodules)."""
+    torch = spec_literal("TORCH_UNUSED_MODULES") if platform == "linux" else []
+    return [*spec_literal("QT_EXCLUDES"), *spec_literal("OTHER_EXCLUDES"), *torch]
 
 
-def excluded_module_problems(archived: Iterable[str], internal: Path) -> list[str]:
+def excluded_module_problems(archived: Iterable[str], internal: Path, platform: str = sys.platform) -> list[str]:
     """Modules the spec excludes that are in the archive or on disk anyway (a hook or a new import)."""
     problems = []
-    for excluded in excluded_modules():
+    for excluded in excluded_modules(platform):
         hits = sorted(m for m in archived if m == excluded or m.startswith(excluded + "."))
         if hits or on_disk(excluded, internal):
             where = f"{len(hits)} module(s) in the archive, e.g. {hits[0]}" if hits else "on disk"
@@ -357,9 +358,9 @@ def _torch_sources_read() -> re.Pattern:
     return re.compile("|".join(spec_literal("TORCH_SOURCES_READ")), re.MULTILINE)
 
 
-def unread_torch_source(path: Path, rel: str) -> bool:
-    """A torch .py file that torch never reads at run time (its compiled module is in the archive)."""
-    if not (rel.startswith("torch/") and rel.endswith(".py")):
+def unread_torch_source(path: Path, rel: str, platform: str = sys.platform) -> bool:
+    """Linux: a torch .py file that torch never reads at run time (its compiled module is in the archive)."""
+    if platform != "linux" or not (rel.startswith("torch/") and rel.endswith(".py")):
         return False
     return not _torch_sources_read().search(path.read_text(encoding="utf-8", errors="replace"))
 
@@ -393,7 +394,7 @@ def excluded_problems(internal: Path, cpu_only: bool = False, platform: str = sy
         elif dropped_by_spec(rel, platform):
             problems.append(f"the spec drops it, but it is bundled: {rel}")
         translations += unshipped_translation(rel)
-        if unread_torch_source(path, rel):
+        if unread_torch_source(path, rel, platform):
             sources.append(rel)
         elf = read_elf(path)
         for needed in elf.needed if elf else ():

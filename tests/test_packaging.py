@@ -272,17 +272,21 @@ def test_what_the_spec_keeps_on_purpose_passes(tmp_path):
     fake_elf(internal / "numpy.libs/libscipy_openblas64_.so", [], symtab=True)
     assert cb.excluded_problems(internal, cpu_only=True, platform="linux") == []
     fake_elf(internal / "PySide6/QtCore.abi3.so", [], symtab=True)
-    assert cb.excluded_problems(internal, platform="darwin") == []
+    (internal / "torch/nn/linear.py").write_text("class Linear: ...\n")
+    assert cb.excluded_problems(internal, platform="darwin") == [], "stripped and torch-trimmed on Linux only"
     assert cb.excluded_problems(internal, platform="linux")
 
 
 def test_an_excluded_module_that_came_back_is_refused(tmp_path):
     internal = fake_bundle(tmp_path)
-    assert cb.excluded_module_problems({"torch", "torch._inductor.config", "onnxruntime", "PIL.Image"}, internal) == []
-    [problem] = cb.excluded_module_problems({"torch._inductor.codegen.cpp", "torch._inductor.codegen"}, internal)
+    ok = {"torch", "torch._inductor.config", "onnxruntime", "PIL.Image"}
+    assert cb.excluded_module_problems(ok, internal, "linux") == []
+    codegen = {"torch._inductor.codegen.cpp", "torch._inductor.codegen"}
+    [problem] = cb.excluded_module_problems(codegen, internal, "linux")
     assert "excluded module is bundled: torch._inductor.codegen (2 module(s) in the archive" in problem
+    assert cb.excluded_module_problems(codegen, internal, "win32") == [], "torch is trimmed on Linux only"
     fake_elf(internal / "PIL/_avif.cpython-311-x86_64-linux-gnu.so", [])
-    [problem] = cb.excluded_module_problems(set(), internal)
+    [problem] = cb.excluded_module_problems(set(), internal, "win32")
     assert "excluded module is bundled: PIL._avif (on disk)" in problem
 
 

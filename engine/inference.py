@@ -49,6 +49,12 @@ def _warn_once(reason: str) -> None:
     log.warning("ONNX Runtime not used, the generator runs on torch (slower on CPU): %s", reason)
 
 
+def fallback_reasons() -> list[str]:
+    """Why ONNX Runtime was not used, for each reason logged so far (the self-test reports them)."""
+    with _warn_lock:
+        return sorted(_warned)
+
+
 class OnnxGenerator:
     """A generator's ONNX Runtime sessions, one per way of normalizing (engine.models.onnx_graph)."""
 

@@ -4,8 +4,11 @@ Why it exists: a frozen bundle can start fine and still be broken (a style file 
 module left out, a torch build without the expected backend). This loads every built-in style,
 stylizes the bundled sample photo on the default device ("auto") and on the CPU, and checks each
 output: the right size, finite numbers, different from the input, not a blank image; when "auto" is a
-GPU, its output must also agree with the CPU's. It prints one line per run and exits 0 (all good) or 1.
-The release workflow and `packaging/build_linux.sh` run it inside the built bundle.
+GPU, its output must also agree with the CPU's. It prints one line per run, with the engine that
+painted (ONNX Runtime or torch on the CPU), and exits 0 (all good) or 1. In a frozen bundle, which
+ships ONNX Runtime, a CPU run that fell back to torch is a failure: the app would still paint, 2-5x
+slower, and nothing else would say so. The release workflow and `packaging/build_linux.sh` run it
+inside the built bundle.
 
 Qt-free on purpose: it must run headless, in CI and on a machine whose display is broken.
 """
@@ -40,6 +43,7 @@ class RunResult:
     ok: bool
     detail: str
     output: np.ndarray | None = None
+    engine: str = ""  # what ran the generator: "onnxruntime" or "torch" (LoadedModel.engine)
 
 
 def check_output(raw: np.ndarray, out: np.ndarray, original: np.ndarray) -> list[str]:
@@ -83,7 +87,12 @@ def _run_one(style_name: str, style_path: Path, device_spec: str, rgb: np.ndarra
     except Exception as exc:  # a self-test reports every failure, whatever its type
         return RunResult(style_name, device_spec, 0.0, False, f"{type(exc).__name__}: {exc}")
     problems = check_output(raw, out, rgb)
-    return RunResult(style_name, device.spec, ms, not problems, "; ".join(problems), out)
+    if device.spec == "cpu" and model.engine != "onnxruntime" and getattr(sys, "frozen", False):
+        from engine.inference import fallback_reasons
+
+        problems.append("torch painted on the CPU, not the bundled ONNX Runtime: "
+                        + ("; ".join(fallback_reasons()) or "no reason logged"))
+    return RunResult(style_name, device.spec, ms, not problems, "; ".join(problems), out, model.engine)
 
 
 def _load_sample(photo: Path, max_size: int) -> np.ndarray:
@@ -157,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     devices = ["cpu"] if default is None or default.spec == "cpu" else [default.spec, "cpu"]
     shown = f"{args.device} -> {default.describe()}" if default else args.device
     print(f"photo {photo.name} at {rgb.shape[1]}x{rgb.shape[0]}; {len(styles)} built-in style(s); device {shown}")
-    print(f"{'style':<24} {'device':<8} {'ms':>8}  result")
+    print(f"{'style':<24} {'device':<8} {'engine':<12} {'ms':>8}  result")
 
     for entry in styles:
         results = [_run_one(entry.name, entry.path, spec, rgb) for spec in devices]
@@ -169,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for r in results:
             failed |= not r.ok
             verdict = "ok" if r.ok else f"FAIL {r.detail}"
-            print(f"{r.style[:24]:<24} {r.device:<8} {r.ms:8.0f}  {verdict}")
+            print(f"{r.style[:24]:<24} {r.device:<8} {r.engine or '-':<12} {r.ms:8.0f}  {verdict}")
 
     print("self-test FAILED" if failed else "self-test passed")
     return 1 if failed else 0

@@ -11,11 +11,13 @@ checks the finished artifact (the idea of metabrainz/picard's scripts/package/ch
 It verifies: every module in the spec's HIDDEN_IMPORTS and every lazy import found in engine/,
 desktop_app/ and packaging/entry.py (scanned with `ast`) is in the bundle's PYZ or on disk in it;
 resources (built-in styles, sample photo) are present; Qt platform and multimedia plugins exist; what
-the spec excludes did not come back (a library, the build system's libraries on Linux, a translation,
-or a plugin that needs an excluded library); with --budget-mib, the size; with --max-glibc (Linux),
-the newest glibc any bundled file needs. Exit status 0 = good, 1 = problems (listed).
+the spec excludes did not come back (a module, a library, a file its drop globs name, the build
+system's libraries on Linux, a translation, a plugin that needs an excluded library, a torch source
+file torch never reads) and (Linux) every binary outside <package>.libs/ is stripped; with
+--budget-mib, the size; with --max-glibc (Linux), the newest glibc any bundled file needs. Exit
+status 0 = good, 1 = problems (listed).
 
-    python packaging/check_bundle.py dist/Atelier --cpu-only --budget-mib 680 --max-glibc 2.35
+    python packaging/check_bundle.py dist/Atelier --cpu-only --budget-mib 660 --max-glibc 2.35
 
 The same functions back the fast test tests/test_packaging.py, which checks the spec without building.
 Needs PyInstaller installed (its archive reader) only for reading a real bundle.
@@ -25,10 +27,12 @@ from __future__ import annotations
 
 import argparse
 import ast
+import fnmatch
 import functools
 import importlib.util
 import mmap
 import os
+import re
 import struct
 import sys
 from collections.abc import Iterable
@@ -266,6 +270,7 @@ def check_bundle(bundle: Path, cpu_only: bool = False, platform: str = sys.platf
     for module in wanted:
         if module not in archived and not on_disk(module, internal):
             problems.append(f"module missing from the bundle: {module}")
+    problems += excluded_module_problems(archived, internal, platform)
     for rel in REQUIRED_RESOURCES:
         if not (internal / rel).is_file():
             problems.append(f"resource missing: {rel}")
@@ -325,15 +330,58 @@ def host_library(rel: str) -> bool:
     return "/" not in rel and ".so" in rel and not rel.startswith(tuple(spec_literal("LINUX_SYSTEM_LIBRARIES_KEPT")))
 
 
+def excluded_modules(platform: str = sys.platform) -> list[str]:
+    """The Python modules the spec excludes on `platform` (each with its submodules)."""
+    torch = spec_literal("TORCH_UNUSED_MODULES") if platform == "linux" else []
+    return [*spec_literal("QT_EXCLUDES"), *spec_literal("OTHER_EXCLUDES"), *torch]
+
+
+def excluded_module_problems(archived: Iterable[str], internal: Path, platform: str = sys.platform) -> list[str]:
+    """Modules the spec excludes that are in the archive or on disk anyway (a hook or a new import)."""
+    problems = []
+    for excluded in excluded_modules(platform):
+        hits = sorted(m for m in archived if m == excluded or m.startswith(excluded + "."))
+        if hits or on_disk(excluded, internal):
+            where = f"{len(hits)} module(s) in the archive, e.g. {hits[0]}" if hits else "on disk"
+            problems.append(f"excluded module is bundled: {excluded} ({where})")
+    return problems
+
+
+def dropped_by_spec(rel: str, platform: str = sys.platform) -> bool:
+    """A file the spec's drop globs leave out (torch test programs, unused Qt plugins...)."""
+    drop = spec_literal("DROP_GLOBS") + (spec_literal("DROP_GLOBS_LINUX") if platform == "linux" else [])
+    return any(fnmatch.fnmatchcase(rel, pattern) for pattern in drop)
+
+
+@functools.cache
+def _torch_sources_read() -> re.Pattern:
+    return re.compile("|".join(spec_literal("TORCH_SOURCES_READ")), re.MULTILINE)
+
+
+def unread_torch_source(path: Path, rel: str, platform: str = sys.platform) -> bool:
+    """Linux: a torch .py file that torch never reads at run time (its compiled module is in the archive)."""
+    if platform != "linux" or not (rel.startswith("torch/") and rel.endswith(".py")):
+        return False
+    return not _torch_sources_read().search(path.read_text(encoding="utf-8", errors="replace"))
+
+
+def unstripped(rel: str, elf: ElfInfo | None, platform: str = sys.platform) -> bool:
+    """Linux: an ELF file that still carries a symbol table although the spec strips it."""
+    if platform != "linux" or elf is None or not elf.symtab:
+        return False
+    return not any(fnmatch.fnmatchcase(rel, pattern) for pattern in spec_literal("NO_STRIP_GLOBS_LINUX"))
+
+
 def excluded_problems(internal: Path, cpu_only: bool = False, platform: str = sys.platform) -> list[str]:
-    """Excluded things that came back: forbidden files and libraries, the build system's libraries,
-    unshipped translations, and any ELF file (plugin, extension module) that needs an excluded library."""
+    """Excluded things that came back: forbidden files and libraries, files the spec's drop globs name,
+    the build system's libraries, unshipped translations, torch sources torch never reads, any ELF
+    file (plugin, extension module) that needs an excluded library, and (Linux) unstripped binaries."""
     problems: list[str] = []
     for pattern in FORBIDDEN_GLOBS + (CUDA_GLOBS if cpu_only else []):
         hits = list(internal.glob(pattern))
         if hits:
             problems.append(f"should not be bundled: {hits[0].relative_to(internal)} ({len(hits)} match(es))")
-    translations = 0
+    translations, sources, symbols = 0, [], []
     for path in sorted(internal.rglob("*")):
         if not path.is_file() or path.is_symlink():
             continue
@@ -343,14 +391,26 @@ def excluded_problems(internal: Path, cpu_only: bool = False, platform: str = sy
         elif platform == "linux" and host_library(rel):
             problems.append(f"library copied from the build system: {rel} (add it to LINUX_SYSTEM_LIBRARIES_KEPT "
                             "in atelier.spec only if distributions lack it)")
+        elif dropped_by_spec(rel, platform):
+            problems.append(f"the spec drops it, but it is bundled: {rel}")
         translations += unshipped_translation(rel)
+        if unread_torch_source(path, rel, platform):
+            sources.append(rel)
         elf = read_elf(path)
         for needed in elf.needed if elf else ():
             if excluded_qt_library(needed):
                 problems.append(f"{rel} needs the excluded library {needed} (drop it, or stop excluding {needed})")
+        if unstripped(rel, elf, platform):
+            symbols.append(rel)
     if translations:
         problems.append(f"{translations} Qt translation(s) of languages Atelier does not ship "
                         f"(keep {', '.join(spec_literal('SHIPPED_LANGUAGES'))})")
+    if sources:
+        problems.append(f"{len(sources)} torch source file(s) that torch never reads, e.g. {sources[0]} "
+                        "(TORCH_SOURCES_READ in atelier.spec)")
+    if symbols:
+        problems.append(f"{len(symbols)} binary file(s) not stripped, e.g. {symbols[0]} "
+                        "(NO_STRIP_GLOBS_LINUX in atelier.spec)")
     return problems
 
 
@@ -366,8 +426,8 @@ def budget_problems(bundle: Path, budget_mib: float) -> list[str]:
 class ElfInfo:
     """What the dynamic loader needs for one ELF file: libraries (DT_NEEDED) and symbol versions."""
 
-    def __init__(self, needed: list[str], versions: set[str]) -> None:
-        self.needed, self.versions = needed, versions
+    def __init__(self, needed: list[str], versions: set[str], symtab: bool = False) -> None:
+        self.needed, self.versions, self.symtab = needed, versions, symtab  # symtab: not stripped
 
 
 def read_elf(path: Path) -> ElfInfo | None:
@@ -391,7 +451,9 @@ def read_elf(path: Path) -> ElfInfo | None:
 
         needed: list[str] = []
         versions: set[str] = set()
+        symtab = False
         for _name, kind, _flags, _addr, offset, size, link, info, _align, _entsize in sections:
+            symtab |= kind == 2  # SHT_SYMTAB: what strip removes (the loader reads .dynsym)
             if kind == 6:  # SHT_DYNAMIC
                 for pos in range(offset, offset + size, 16):
                     tag, value = struct.unpack_from("<qQ", data, pos)
@@ -409,7 +471,7 @@ def read_elf(path: Path) -> ElfInfo | None:
                         versions.add(string(link, name))
                         apos += anext
                     pos += nxt
-        return ElfInfo(needed, versions)
+        return ElfInfo(needed, versions, symtab)
     except (struct.error, IndexError, ValueError):
         return None
     finally:

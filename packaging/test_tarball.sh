@@ -4,10 +4,10 @@
 # the bundled --self-test and paint the sample photo with the command line tool; with --gui, also
 # open the window under a virtual X server and check that it stays up without a traceback.
 #
-# Usage: packaging/test_tarball.sh dist/Atelier-<version>-linux-x86_64.tar.gz [--gui SECONDS]
+# Usage: packaging/test_tarball.sh dist/Atelier-<version>-linux-x86_64.tar.xz [--gui SECONDS]
 #   SCREENSHOT=path.png  with --gui: save a picture of the screen (needs xwd and ImageMagick's convert)
 # The release workflow runs it on the build runner (--gui) and, without --gui, in a container of the
-# oldest distribution the README promises (the floor); it needs only bash, tar and gzip there.
+# oldest distribution the README promises (the floor); it needs only bash, tar and xz there.
 set -euo pipefail
 TARBALL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 GUI_SECONDS=0
@@ -15,7 +15,7 @@ GUI_SECONDS=0
 WORK=$(mktemp -d /tmp/atelier-tarball.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/home" "$WORK/out"
-tar -xzf "$TARBALL" -C "$WORK"
+tar -xf "$TARBALL" -C "$WORK"  # tar recognises xz (and gzip) by itself
 APP=$WORK/Atelier/Atelier
 [ -x "$APP" ] || { echo "FAILED: the tarball has no Atelier/Atelier" >&2; exit 1; }
 run() { (cd / && env -i HOME="$WORK/home" ATELIER_HOME="$WORK/home" PATH=/usr/bin:/bin "$@"); }

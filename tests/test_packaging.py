@@ -169,8 +169,9 @@ def test_trimmed_torch_files_spare_what_import_torch_needs():
 
 
 # ------------------------------------------------------------------ the bundle checks, on fake bundles
-def fake_elf(path: Path, needed: list[str], versions: list[str] = ()) -> Path:
-    """A minimal 64-bit ELF file with DT_NEEDED entries and GLIBC symbol versions (what read_elf reads)."""
+def fake_elf(path: Path, needed: list[str], versions: list[str] = (), symtab: bool = False) -> Path:
+    """A minimal 64-bit ELF file with DT_NEEDED entries and GLIBC symbol versions (what read_elf reads),
+    and with `symtab` an (empty) symbol table, as an unstripped file has."""
     import struct
 
     names = ["libc.so.6", *needed, *versions]
@@ -191,6 +192,8 @@ def fake_elf(path: Path, needed: list[str], versions: list[str] = ()) -> Path:
         struct.pack("<IIQQQQIIQQ", 0, 6, 0, 0, dynamic_at, len(dynamic), 1, 0, 8, 16),
         struct.pack("<IIQQQQIIQQ", 0, 0x6FFFFFFE, 0, 0, verneed_at, len(verneed), 1, 1 if versions else 0, 8, 0),
     ]
+    if symtab:
+        sections.append(struct.pack("<IIQQQQIIQQ", 0, 2, 0, 0, 0, 0, 1, 0, 8, 24))
     header = struct.pack("<16sHHIQQQIHHHHHH", b"\x7fELF\x02\x01\x01" + bytes(9), 3, 62, 1, 0, 0, shoff, 0, 64, 0, 0,
                          64, len(sections), 0)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -243,12 +246,48 @@ def test_a_good_fake_bundle_passes_the_exclusion_checks(tmp_path):
     (lambda i: (i / "torch/testing/_internal").mkdir(parents=True), "should not be bundled: torch/testing/_internal"),
     (lambda i: fake_elf(i / "PySide6/Qt/plugins/platformthemes/libqgtk3.so", []), "platformthemes/libqgtk3.so"),
     (lambda i: (i / "nvidia/cublas").mkdir(parents=True), "should not be bundled: nvidia"),
+    (lambda i: fake_elf(i / "PySide6/Qt/plugins/platforms/libqvnc.so", []),
+     "the spec drops it, but it is bundled: PySide6/Qt/plugins/platforms/libqvnc.so"),
+    (lambda i: fake_elf(i / "torch/bin/test_api", []), "the spec drops it, but it is bundled: torch/bin/test_api"),
+    (lambda i: fake_elf(i / "torch/lib/libtorch_cpu.so", [], symtab=True),
+     "1 binary file(s) not stripped, e.g. torch/lib/libtorch_cpu.so"),
+    (lambda i: (i / "torch/nn").mkdir(parents=True) or (i / "torch/nn/linear.py").write_text("class Linear: ...\n"),
+     "1 torch source file(s) that torch never reads, e.g. torch/nn/linear.py"),
 ])
 def test_an_excluded_thing_that_came_back_is_refused(tmp_path, make, expected):
     internal = fake_bundle(tmp_path)
     make(internal)
     problems = cb.excluded_problems(internal, cpu_only=True, platform="linux")
     assert any(expected in p for p in problems), problems
+
+
+def test_what_the_spec_keeps_on_purpose_passes(tmp_path):
+    """torch sources torch reads, unstripped auditwheel libraries, and any symbol table off Linux."""
+    internal = fake_bundle(tmp_path)
+    (internal / "torch/_dynamo").mkdir(parents=True)
+    (internal / "torch/_dynamo/config.py").write_text("install_config_module(sys.modules[__name__])\n")
+    (internal / "torch/functional.py").write_text("from torch._jit_internal import _overload as overload\n")
+    (internal / "torch/nn/modules").mkdir(parents=True)
+    (internal / "torch/nn/modules/rnn.py").write_text("class RNN:\n    @torch._jit_internal._overload_method\n")
+    fake_elf(internal / "numpy.libs/libscipy_openblas64_.so", [], symtab=True)
+    assert cb.excluded_problems(internal, cpu_only=True, platform="linux") == []
+    fake_elf(internal / "PySide6/QtCore.abi3.so", [], symtab=True)
+    (internal / "torch/nn/linear.py").write_text("class Linear: ...\n")
+    assert cb.excluded_problems(internal, platform="darwin") == [], "stripped and torch-trimmed on Linux only"
+    assert cb.excluded_problems(internal, platform="linux")
+
+
+def test_an_excluded_module_that_came_back_is_refused(tmp_path):
+    internal = fake_bundle(tmp_path)
+    ok = {"torch", "torch._inductor.config", "onnxruntime", "PIL.Image"}
+    assert cb.excluded_module_problems(ok, internal, "linux") == []
+    codegen = {"torch._inductor.codegen.cpp", "torch._inductor.codegen"}
+    [problem] = cb.excluded_module_problems(codegen, internal, "linux")
+    assert "excluded module is bundled: torch._inductor.codegen (2 module(s) in the archive" in problem
+    assert cb.excluded_module_problems(codegen, internal, "win32") == [], "torch is trimmed on Linux only"
+    fake_elf(internal / "PIL/_avif.cpython-311-x86_64-linux-gnu.so", [])
+    [problem] = cb.excluded_module_problems(set(), internal, "win32")
+    assert "excluded module is bundled: PIL._avif (on disk)" in problem
 
 
 def test_linux_system_libraries_are_only_refused_on_linux(tmp_path):
@@ -296,6 +335,23 @@ def test_spec_drops_what_the_check_refuses():
     # Qt's FFmpeg multimedia plugin (camera, video) links Quick and Qml: excluding them breaks the live view.
     assert not cb.excluded_qt_library("libQt6Quick.so.6") and not cb.excluded_qt_library("libQt6Qml.so.6")
     assert "imageio_ffmpeg/binaries/*" in cb.spec_literal("DROP_GLOBS_LINUX", SPEC)
+    # The window needs X11 or Wayland, the build's headless tests offscreen.
+    for kept in ("libqxcb.so", "libqwayland.so", "libqoffscreen.so"):
+        assert not cb.dropped_by_spec(f"PySide6/Qt/plugins/platforms/{kept}", "linux"), kept
+
+
+def test_torch_sources_the_spec_keeps():
+    """torch's config modules read their own source at import; the TorchScript overloads warn without theirs."""
+    import re
+
+    read = re.compile("|".join(cb.spec_literal("TORCH_SOURCES_READ", SPEC)), re.MULTILINE)
+    for needed in ("install_config_module(sys.modules[__name__])",
+                   "from torch._jit_internal import _overload as overload, boolean_dispatch",
+                   "    @torch._jit_internal._overload_method\n    def forward(self, input, hx=None):",
+                   "@_overload\ndef interpolate(input):"):
+        assert read.search(needed), needed
+    for unread in ("import torch\nclass Linear(Module): ...", "from typing import overload\n@overload\ndef f(): ..."):
+        assert not read.search(unread), unread
 
 
 # ------------------------------------------------------------------ build helpers
@@ -335,7 +391,7 @@ def _readme_artefacts() -> set[str]:
     import re
 
     text = (ROOT / "packaging" / "README.md").read_text(encoding="utf-8")
-    names = set(re.findall(r"`(Atelier-[^`]*<version>[^`]*\.(?:exe|bin|dmg|tar\.gz))`", text))
+    names = set(re.findall(r"`(Atelier-[^`]*<version>[^`]*\.(?:exe|bin|dmg|tar\.xz))`", text))
     return {n.replace("<version>", "0.1.0").replace("*", "1") for n in names}
 
 
@@ -352,7 +408,7 @@ def test_release_uploads_exactly_the_files_the_readme_names():
 
     names, globs = _readme_artefacts(), _release_globs()
     assert {"Atelier-Setup-0.1.0-cpu.exe", "Atelier-Setup-0.1.0-cuda.exe", "Atelier-Setup-0.1.0-cuda-1.bin",
-            "Atelier-0.1.0-macos-arm64.dmg", "Atelier-0.1.0-linux-x86_64.tar.gz"} <= names
+            "Atelier-0.1.0-macos-arm64.dmg", "Atelier-0.1.0-linux-x86_64.tar.xz"} <= names
     for name in names:
         assert any(fnmatch.fnmatch(f"dist/{name}", g) for g in globs), f"release.yml never uploads {name}"
     for glob in globs:

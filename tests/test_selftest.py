@@ -36,6 +36,34 @@ def test_passes_with_working_builtin_styles(styles_dirs, capsys):
         assert "cpu" in line and line.rstrip().endswith("ok")
 
 
+def test_reports_the_cpu_engine(styles_dirs, capsys):
+    builtin, _user = styles_dirs
+    code, out = run(capsys, "--styles-dir", str(builtin))
+    assert code == 0, out
+    line = next(line for line in out.splitlines() if line.startswith("Tiny "))
+    assert " onnxruntime " in line, "onnxruntime is a dependency: the CPU paints through it"
+
+
+def test_a_bundle_whose_cpu_fell_back_to_torch_fails(styles_dirs, capsys, monkeypatch):
+    """A frozen bundle ships ONNX Runtime: torch painting on the CPU means part of it is missing."""
+    import engine.inference
+    import engine.models.host
+
+    def no_ort(_generator):
+        engine.inference._warn_once("onnxruntime cannot be imported (test)")
+        return None
+
+    monkeypatch.setattr(engine.inference, "_warned", set())
+    monkeypatch.setattr(engine.models.host, "onnx_for", no_ort)
+    builtin, _user = styles_dirs
+    code, out = run(capsys, "--styles-dir", str(builtin))
+    assert code == 0 and " torch " in out, "from source the fallback is reported, not a failure"
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    code, out = run(capsys, "--styles-dir", str(builtin))
+    assert code == 1
+    assert "not the bundled ONNX Runtime: onnxruntime cannot be imported (test)" in out
+
+
 def test_no_builtin_styles_is_a_failure_with_a_clear_message(tmp_path, capsys):
     empty = tmp_path / "styles"
     empty.mkdir()

@@ -9,7 +9,8 @@ import math
 
 import torch
 
-from engine.training.losses import BandSWD, ContentLoss, RandomGramTexture, skin_weight
+from engine.models.skin import skin_map
+from engine.training.losses import BandSWD, ContentLoss, RandomGramTexture
 from engine.training.palette import PaletteMap, keep_hue_and_chroma, palette_target, sliced_transport
 
 
@@ -99,9 +100,9 @@ def test_palette_bounds_limit_the_hue_turn_and_keep_chroma_but_leave_greys():
 
 def test_skin_mask_finds_light_and_dark_skin_not_sky_or_grass():
     for skin in ((224, 172, 150), (141, 85, 60)):
-        assert skin_weight(_flat(skin, size=8)).mean() > 0.6, skin
+        assert skin_map(_flat(skin, size=8)).mean() > 0.6, skin
     for other in ((90, 140, 220), (60, 150, 60), (128, 128, 128)):
-        assert skin_weight(_flat(other, size=8)).mean() < 0.2, other
+        assert skin_map(_flat(other, size=8)).mean() < 0.2, other
 
 
 def test_content_loss_is_zero_for_the_target_and_grows_with_change():
@@ -206,4 +207,4 @@ def test_the_skin_map_is_the_ycbcr_box_on_chroma():
     def inside(v, lo, hi):
         return torch.sigmoid((v - lo) / 3) * torch.sigmoid((hi - v) / 3)
 
-    assert torch.allclose(skin_weight(x), inside(cb, 77, 127) * inside(cr, 133, 173), atol=1e-5)
+    assert torch.allclose(skin_map(x), inside(cb, 77, 127) * inside(cr, 133, 173), atol=1e-5)

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.models.discriminator import to_gray
-from engine.models.skin import skin_map as skin_weight  # noqa: F401  (the trainer and palette use it by this name)
+from engine.models.skin import skin_map
 
 
 def lsgan_d(real: list[torch.Tensor], fake: list[torch.Tensor]) -> torch.Tensor:
@@ -144,7 +144,7 @@ class ContentLoss(nn.Module):
         gx = F.pad((y4[..., :, 1:] - y4[..., :, :-1]).abs(), (0, 1, 0, 0))
         gy = F.pad((y4[..., 1:, :] - y4[..., :-1, :]).abs(), (0, 0, 0, 1))
         m = F.max_pool2d(gx + gy, 3, 1, 1)
-        return m / (m + self.edge_tau), skin_weight(x4)
+        return m / (m + self.edge_tau), skin_map(x4)
 
     def forward(self, x: torch.Tensor, target: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
@@ -157,7 +157,7 @@ class ContentLoss(nn.Module):
             # is held as hard as a face beside a sky (measured: relative weights left face-only crops
             # unprotected, and cheeks got dark patches).
             w = edges / edges.mean().clamp(min=1e-3) + self.w_skin * skin
-            lw = 1 + self.w_skin * skin_weight(blur_down(blur_down(x4)))
+            lw = 1 + self.w_skin * skin_map(blur_down(blur_down(x4)))
             cw = 1 + self.w_skin_chroma * skin  # faces held to their target colour harder than the rest
         f4 = blur_down(blur_down(fake))
         f16 = blur_down(blur_down(f4))

@@ -18,7 +18,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from engine.training.losses import skin_weight
+from engine.models.skin import skin_map
 
 
 def pooled_pixels(images: list[torch.Tensor], limit: int, pool: int = 4, seed: int = 0) -> torch.Tensor:
@@ -155,4 +155,4 @@ def palette_target(palette: PaletteMap, x: torch.Tensor, skin_keep: float = 0.0)
     target = palette(x)
     if skin_keep <= 0:
         return target
-    return torch.lerp(target, x, skin_keep * skin_weight(x))
+    return torch.lerp(target, x, skin_keep * skin_map(x))

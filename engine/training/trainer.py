@@ -46,6 +46,7 @@ from engine.metrics import (
 from engine.models.discriminator import StyleDiscriminator
 from engine.models.generator import Generator, adopt_weights, build_generator
 from engine.models.lossnet import load_lossnet
+from engine.models.skin import skin_map
 from engine.pixels import to_float, to_tensor, to_uint8
 from engine.progress import Progress
 from engine.stylefile import StyleMeta, encode_thumbnail, load_style, save_style
@@ -61,7 +62,6 @@ from engine.training.losses import (
     feature_upto,
     lsgan_d,
     lsgan_g,
-    skin_weight,
     warp_consistency,
 )
 from engine.training.palette import PaletteMap, palette_target
@@ -319,7 +319,7 @@ class Trainer:
         # Face-aware (DESIGN.md section 4): skin asks for little of the painter's texture and holds
         # its content harder, so faces take the palette and a light touch, not the strokes of a sky.
         with torch.no_grad():
-            skin = skin_weight(x) if self.feature_style is not None or self.perceptual is not None else None
+            skin = skin_map(x) if self.feature_style is not None or self.perceptual is not None else None
         feats = None  # one pass of the loss network over G's output serves both of its terms
         if self.feature_style is not None or self.perceptual is not None:
             layers = (c.style_layers if self.feature_style is not None else ()) + \

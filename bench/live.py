@@ -127,7 +127,7 @@ def pick_style(arg: str | None, tmp: Path) -> tuple[str, bool]:
 def run_live(runtime, events: queue.Queue, style: str, device: str, scene: Scene, seconds: float,
              governor: ResolutionGovernor, warmup_s: float, brushwork: float = 0.0) -> dict:
     """Real-time camera simulation with one frame in flight; returns timing figures."""
-    latencies, computes, sides = [], [], []
+    latencies, computes, delivered_sides = [], [], []
     t0 = time.monotonic()
     end = t0 + warmup_s + seconds
     delivered = 0
@@ -149,14 +149,15 @@ def run_live(runtime, events: queue.Queue, style: str, device: str, scene: Scene
             delivered += 1
             latencies.append((time.monotonic() - captured_at) * 1000)
             computes.append(result.compute_ms)
-            sides.append(result.height)
+            delivered_sides.append(result.height)
     return {
         "delivered_fps": delivered / seconds,
         "latency_ms_median": float(np.median(latencies)) if latencies else None,
         "latency_ms_p95": float(np.percentile(latencies, 95)) if latencies else None,
         "compute_ms_mean": float(np.mean(computes)) if computes else None,
-        "governor_side_final": governor.side,
-        "sides_used": sorted(set(sides)),
+        "governor_side_final": governor.side,  # the short side the generator painted at, at the end
+        # what the user saw (engine.live paints small and delivers sharp)
+        "delivered_sides": sorted(set(delivered_sides)),
         "frames": delivered,
     }
 
@@ -198,7 +199,7 @@ def measure_flicker(style: str, device: str, scene: Scene, side: int, frames: in
             res = live.process(model, rgb, side, stabilize=stabilize, brushwork=brushwork)
             outs.append(res.rgb)
             h, w = res.rgb.shape[:2]
-            x = F.interpolate(to_tensor(rgb), size=(h, w), mode="area")  # the input the model saw
+            x = F.interpolate(to_tensor(rgb), size=(h, w), mode="area")  # the input at the delivered size
             ins.append(to_uint8(x[0]))
         out[label] = flicker_ratio(ins, outs)
         scale = outs[0].shape[1] / SIZE[0]
@@ -283,19 +284,21 @@ def print_table(r: dict) -> None:
     print(f"\nlive path — {Path(r['style']).name}{' (RANDOM WEIGHTS)' if r['random_weights'] else ''} on "
           f"{r['device']}; target {r['target_fps']:g} fps; camera {r['camera']['size'][0]}x{r['camera']['size'][1]} "
           f"@ {r['camera']['fps']:g} fps; load average {r['machine']['load_average']}")
-    head = (f"{'scene':<20} {'fps':>6} {'lat p50':>8} {'lat p95':>8} {'model':>7} {'side':>5} {'flicker':>8} {'raw':>6}"
-            f" {'warped':>7} {'raw':>6}")
+    head = (f"{'scene':<20} {'fps':>6} {'lat p50':>8} {'lat p95':>8} {'model':>7} {'paint':>5} {'shown':>5}"
+            f" {'flicker':>8} {'raw':>6} {'warped':>7} {'raw':>6}")
     print(head)
     print("-" * len(head))
     nan = float("nan")  # results written before the warped figures existed
     for kind, s in r["scenes"].items():
         fl = s.get("flicker", {})  # not measured again with a busy core: it does not depend on timing
+        shown = max(s.get("delivered_sides") or s.get("sides_used") or [0])
         print(f"{kind:<20} {s['delivered_fps']:6.1f} {s['latency_ms_median'] or 0:6.0f}ms "
               f"{s['latency_ms_p95'] or 0:6.0f}ms {s['compute_ms_mean'] or 0:5.0f}ms {s['governor_side_final']:5d} "
-              f"{fl.get('stabilized', nan):8.2f} {fl.get('raw', nan):6.2f}"
+              f"{shown:5d} {fl.get('stabilized', nan):8.2f} {fl.get('raw', nan):6.2f}"
               f" {fl.get('stabilized_warped', nan):7.2f} {fl.get('raw_warped', nan):6.2f}")
     print("flicker = mean output change / mean input change between consecutive frames (lower = steadier); "
           "raw = without the live stabilizer; warped = after undoing the pan's motion (shimmer only); "
+          "paint = the short side the governor ran the generator at, shown = the short side delivered; "
           "'N core busy' = the same scene with N other processes each keeping a core busy (flicker not re-measured)")
 
 

@@ -12,6 +12,13 @@ Cheap stabilizers on top of the generator's warp-consistency training:
   frames agree better (a person moving in front of a still background) is not used;
 - with brushwork on, the strokes' bristle noise moves with that camera motion, so strokes stay on
   the things they paint instead of shimmering over a moving scene.
+
+Paint small, deliver sharp: when the governor runs the generator below `SHARP_SHORT_SIDE` (a CPU holding
+15 fps), what the painting changed is carried onto the camera frame at up to that size, exactly as a
+large still is painted at its paint size and its change carried onto the full photo
+(`engine.upscale`). The picture keeps the camera's edges and the painter's colours and strokes
+instead of being a 288 px painting stretched over the window (issue 17: at 256-320 px a live frame
+read as a soft photo).
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ BLEND_MAX = 0.6  # weight of the previous output where the input is static
 MOTION_SCALE = 12.0  # input change (0..255) at which blending stops
 SHIFT_MIN_PX = 0.2  # smaller measured camera shifts are treated as none (no resampling blur)
 SHIFT_MAX_FRACTION = 0.25  # larger ones (a cut, a new scene) are not trusted
+SHARP_SHORT_SIDE = 480  # frames are delivered at least this sharp (or at the camera's size if smaller)
 
 
 def estimate_shift(prev: torch.Tensor, cur: torch.Tensor) -> tuple[float, float]:
@@ -118,18 +126,11 @@ class LiveStylizer:
     def _paint(self, model: LoadedModel, rgb: np.ndarray, short_side: int, mirror: bool, strength: float,
                stabilize: bool, brushwork: float) -> np.ndarray:
         g = model.generator
-        x = to_tensor(rgb)
+        frame = to_tensor(rgb)
         if mirror:
-            x = x.flip(-1)
-        h, w = x.shape[-2:]
-        if short_side and short_side < min(h, w):
-            s = short_side / min(h, w)
-            h, w = round(h * s), round(w * s)
-            x = F.interpolate(x, size=(h, w), mode="area")
-        f = g.config.factor
-        h2, w2 = h - h % f, w - w % f
-        x = x[..., :h2, :w2]
-        key = (id(g), h2, w2)
+            frame = frame.flip(-1)
+        x, out = _run_and_delivery_frames(frame, short_side, g.config.factor)
+        key = (id(g), *x.shape[-2:], *out.shape[-2:])
         if key != self._key:
             self.reset()
             self._key = key
@@ -149,11 +150,12 @@ class LiveStylizer:
             # a still or panning camera gets the same strokes on the same things frame after frame.
             # Painted where the frame already is (the model's device).
             y = apply_brushwork_on(y.device, y, model.meta.strokes, brushwork, origin=self._origin)
-        y = y.cpu()
-        if strength < 1.0:
-            y = x * (1 - strength) + y * strength
+        change = (y.cpu() - x) * strength
+        if change.shape[-2:] != out.shape[-2:]:
+            change = F.interpolate(change, size=out.shape[-2:], mode="bicubic", align_corners=False)
+        y = (out + change).clamp_(-1.0, 1.0)
         if motion is not None:
-            y = self._blend(x, y, motion)
+            y = self._blend(y, motion, out.shape[-2] / x.shape[-2])
         self._prev_in, self._prev_out = small, y
         return to_uint8(y[0])
 
@@ -177,15 +179,41 @@ class LiveStylizer:
                 return _Motion(moved_change, moved_inside, (2 * dy, 2 * dx))
         return _Motion(change, inside, None)
 
-    def _blend(self, x: torch.Tensor, y: torch.Tensor, motion: _Motion) -> torch.Tensor:
+    def _blend(self, y: torch.Tensor, motion: _Motion, scale: float) -> torch.Tensor:
         """y blended towards the previous output (moved with the camera) where the scene did not change.
 
-        Only the previous output is moved at full size; the decision was made at half size.
+        Only the previous output is moved at full size; the decision was made at half the run size.
+        `scale` is the delivered frame's size over the run frame's (1 unless painting small).
         """
         prev_out = self._prev_out
         if motion.shift is not None:
-            prev_out = shift_image(prev_out, *motion.shift)[0]
+            prev_out = shift_image(prev_out, motion.shift[0] * scale, motion.shift[1] * scale)[0]
         level = F.max_pool2d(motion.change * 127.5, 3, stride=1, padding=1)
         alpha = BLEND_MAX * torch.clamp(1 - level / MOTION_SCALE, 0, 1) * motion.inside
-        alpha = F.interpolate(alpha, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        alpha = F.interpolate(alpha, size=y.shape[-2:], mode="bilinear", align_corners=False)
         return alpha * prev_out + (1 - alpha) * y
+
+
+def _run_and_delivery_frames(frame: torch.Tensor, short_side: int, factor: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(what the generator paints, what the painting is delivered on) for a camera frame.
+
+    The run frame has the governor's short side (the frame's own if 0 or larger) and sides that are
+    multiples of the generator's `factor`. At or above `SHARP_SHORT_SIDE` both are the same frame (its
+    edges cropped to the factor, as a GPU runs it). Below it, the delivery frame is the camera frame at
+    up to `SHARP_SHORT_SIDE`, and the run frame is that frame resized to the run size, whole (its
+    aspect off by under one factor step, which the bicubic carry-back undoes).
+    """
+    h, w = frame.shape[-2:]
+    run_short = min(short_side or min(h, w), min(h, w))
+    deliver_short = min(min(h, w), max(run_short, SHARP_SHORT_SIDE))
+    if deliver_short < min(h, w):
+        s = deliver_short / min(h, w)
+        frame = F.interpolate(frame, size=(round(h * s), round(w * s)), mode="area")
+        h, w = frame.shape[-2:]
+    s = run_short / min(h, w)
+    rh, rw = round(h * s), round(w * s)
+    rh, rw = rh - rh % factor, rw - rw % factor
+    if run_short == deliver_short:
+        frame = frame[..., :rh, :rw]
+        return frame, frame
+    return F.interpolate(frame, size=(rh, rw), mode="area"), frame

@@ -135,3 +135,46 @@ def test_live_brushwork_bristles_follow_a_panning_camera(model, monkeypatch):
                         lambda device, y, brush, amount, origin: fixed_brushwork(device, y, brush, amount))
     screen_fixed = warped_flicker_ratio(frames, run(), shifts)
     assert following < 0.9 * screen_fixed, (following, screen_fixed)
+
+
+def _high_pass(img: np.ndarray) -> np.ndarray:
+    x = to_tensor(img)
+    return (x - F.avg_pool2d(x, 5, stride=1, padding=2, count_include_pad=False))[0].numpy()
+
+
+def test_a_frame_painted_small_is_delivered_sharp_at_the_camera_size(model):
+    """The governor runs the generator at 256 px on a slow CPU; the user still sees 640x480 with the
+    camera's edges, not a 256 px painting stretched over the window."""
+    frame = _detailed(640, 480, seed=4)
+    out = LiveStylizer().process(model, frame, short_side=256).rgb
+    assert out.shape == (480, 640, 3)
+    small = LiveStylizer().process(model, frame, short_side=256, stabilize=False).rgb
+    stretched = F.interpolate(to_tensor(_small_painting(model, frame)), size=(480, 640), mode="bicubic",
+                              align_corners=False)
+    detail = _high_pass(frame).ravel()
+    corr_delivered = np.corrcoef(_high_pass(out).ravel(), detail)[0, 1]
+    corr_stretched = np.corrcoef((stretched - F.avg_pool2d(stretched, 5, stride=1, padding=2,
+                                  count_include_pad=False))[0].numpy().ravel(), detail)[0, 1]
+    assert corr_delivered > corr_stretched + 0.1, (corr_delivered, corr_stretched)
+    assert small.shape == out.shape
+
+
+def _small_painting(model, frame: np.ndarray) -> np.ndarray:
+    """What the generator paints at 256 px (the frame resized, no stabilizer)."""
+    from PIL import Image
+
+    return LiveStylizer().process(model, np.asarray(Image.fromarray(frame).resize((336, 256))), stabilize=False).rgb
+
+
+def test_a_pan_painted_small_is_still_steadied(model):
+    wide = _detailed(720, 480)
+    rng = np.random.default_rng(1)
+    xs = [2 * i for i in range(8)]
+    frames = [_noisy(wide[:, x:x + 640], rng) for x in xs]
+    shifts = [2.0] * (len(frames) - 1)
+
+    def run(stabilize: bool) -> list[np.ndarray]:
+        live = LiveStylizer()
+        return [live.process(model, f, short_side=256, stabilize=stabilize).rgb for f in frames]
+
+    assert warped_flicker_ratio(frames, run(True), shifts) < 0.8 * warped_flicker_ratio(frames, run(False), shifts)

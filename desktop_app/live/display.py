@@ -91,7 +91,8 @@ class FrameDisplay(QWidget):
         assert s is not None
         lines = [f"{s.fps:.1f} fps  (target {s.target_fps:g})",
                  f"latency {s.latency_ms:4.0f} ms  ·  model {s.compute_ms:4.0f} ms",
-                 f"resolution {s.side} px short side  ·  {s.device}"]
+                 (f"painted at {s.side} px, shown at {s.shown_side} px  ·  {s.device}" if s.shown_side > s.side
+                  else f"resolution {s.side} px short side  ·  {s.device}")]
         if self._caption:
             lines.insert(0, self._caption)
         font = QFont(self.font())

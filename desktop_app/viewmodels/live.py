@@ -59,6 +59,7 @@ class LiveStats:
     target_fps: float
     skipped: int  # captured frames replaced by a newer one before they were sent
     device: str
+    shown_side: int = 0  # short side of the frames shown (larger than `side` when painted small, delivered sharp)
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: every answer is a new picture
@@ -114,6 +115,7 @@ class LiveViewModel(LookScreen):
         self._sent_side = 0
         self._shown: deque[float] = deque()
         self._latency: float | None = None
+        self._shown_side = 0  # short side of the last frame shown
         self.skipped = 0
         self.submitted = 0
         self.max_in_flight = 0  # tests check it never exceeds 1
@@ -216,6 +218,7 @@ class LiveViewModel(LookScreen):
         self.message = ""
         self._shown.clear()
         self._latency = None
+        self._shown_side = 0
         self._in_flight = None
         self._waiting = None
         self.running = True
@@ -305,6 +308,7 @@ class LiveViewModel(LookScreen):
         self._latency = latency if self._latency is None else self._latency + 0.2 * (latency - self._latency)
         self.governor.update(result.compute_ms, self._sent_side)
         rgb = np.frombuffer(result.pixels, np.uint8).reshape(result.height, result.width, 3)
+        self._shown_side = min(result.width, result.height)
         if self.look.preserve_colors:
             seen = frame.rgb[:, ::-1] if self.mirror else frame.rgb  # the engine mirrors before painting
             rgb = self.services.keep_colors(rgb, cover(seen, result.width, result.height))
@@ -343,7 +347,8 @@ class LiveViewModel(LookScreen):
 
     def current_stats(self) -> LiveStats:
         return LiveStats(self.fps(), self._latency or 0.0, self.governor.smoothed_ms or 0.0, self.governor.side,
-                         self.governor.target_fps, self.skipped, resolved_device_spec(self.app.device))
+                         self.governor.target_fps, self.skipped, resolved_device_spec(self.app.device),
+                         self._shown_side)
 
     # ------------------------------------------------------------------ snapshots
     @property

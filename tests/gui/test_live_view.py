@@ -96,6 +96,7 @@ def test_frames_arrive_from_a_video_file(qtbot, view, video):
     assert img.width() > 0 and img.height() <= 120
     stats = view.vm.current_stats()
     assert stats.side <= 120 and stats.device == "cpu" and stats.target_fps == 15
+    assert stats.shown_side == min(img.width(), img.height())  # a small video is shown at its own size
     assert view.start_button.text() == "Stop"
     assert view.snapshot_button.isEnabled()
     assert not view.display.show_overlay  # the figures stay hidden unless asked for (View menu)

@@ -100,7 +100,7 @@ def test_onnx_runtime_takes_larger_tiles_unless_asked_for_smaller(host_model):
     _, _, model = host_model
     assert model.engine == "onnxruntime"
     plan = plan_tiles(model, 3000, 4000, 1024)
-    assert plan.tile == ONNX_TILE and len(plan.rows) * len(plan.cols) == 6  # not 20
+    assert plan.tile == ONNX_TILE and len(plan.rows) * len(plan.cols) == 4  # not 20 (1024 px), nor 6 (off-grid context)
     assert plan_tiles(model, 3000, 4000, 512).tile == 512  # little RAM, or out-of-memory recovery
     model.onnx = None
     assert plan_tiles(model, 3000, 4000, 1024).tile == 1024  # torch (and GPUs): as before
@@ -112,9 +112,9 @@ def test_tiles_show_no_seams(host_model):
     rgb = photo(384, 320, seed=3)
     whole = run_whole(model, rgb)
     tiled = run_tiled(model, rgb, tile=160, overlap=32, thumb_side=384)  # thumbnail == whole image
-    # only context at tile edges differs: ~4 of 255 levels with these 160 px tiles (the guided layout-3
-    # net here, and the shipped Van Gogh, 0.058-0.063; layout-2 Monet 0.013); the seams are judged below
-    assert np.abs(whole - tiled).mean() < 0.07
+    # tiles start on the photo's downsampling grid, so they paint the strokes a whole pass paints: only
+    # the 40 px context at tile edges differs (0.0006 measured; 0.06 when passes started off the grid)
+    assert np.abs(whole - tiled).mean() < 0.005
     grad = np.abs(np.diff(tiled, axis=1)).mean(axis=(0, 2))  # per column boundary
     borders = set()
     spans = tile_spans(384, 160, 32)

@@ -152,7 +152,8 @@ class LiveStylizer:
             y = apply_brushwork_on(y.device, y, model.meta.strokes, brushwork, origin=self._origin)
         change = (y.cpu() - x) * strength
         if change.shape[-2:] != out.shape[-2:]:
-            change = F.interpolate(change, size=out.shape[-2:], mode="bicubic", align_corners=False)
+            # bilinear: 2.9 ms at 640x480 where bicubic took 7.7, on one thread beside ONNX Runtime
+            change = F.interpolate(change, size=out.shape[-2:], mode="bilinear", align_corners=False)
         y = (out + change).clamp_(-1.0, 1.0)
         if motion is not None:
             y = self._blend(y, motion, out.shape[-2] / x.shape[-2])
@@ -201,7 +202,7 @@ def _run_and_delivery_frames(frame: torch.Tensor, short_side: int, factor: int) 
     multiples of the generator's `factor`. At or above `SHARP_SHORT_SIDE` both are the same frame (its
     edges cropped to the factor, as a GPU runs it). Below it, the delivery frame is the camera frame at
     up to `SHARP_SHORT_SIDE`, and the run frame is that frame resized to the run size, whole (its
-    aspect off by under one factor step, which the bicubic carry-back undoes).
+    aspect off by under one factor step, which carrying the change back undoes).
     """
     h, w = frame.shape[-2:]
     run_short = min(short_side or min(h, w), min(h, w))

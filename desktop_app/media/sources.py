@@ -78,7 +78,11 @@ def qimage_to_rgb888(image: QImage) -> np.ndarray:
         image = image.convertToFormat(QImage.Format.Format_RGB888)
     w, h, stride = image.width(), image.height(), image.bytesPerLine()
     buf = np.frombuffer(image.constBits(), np.uint8, count=stride * h).reshape(h, stride)
-    return np.ascontiguousarray(buf[:, : 3 * w]).reshape(h, w, 3)
+    # Always a copy: when rows have no padding (3 * w a multiple of 4, e.g. 640x480) the slice is
+    # already contiguous and `ascontiguousarray` returned a view of the QImage's memory, freed with it;
+    # the next image of that size (the stylized frame shown at 640x480) reused it, so the live view
+    # painted its own output back into the camera frame and faded to black.
+    return np.array(buf[:, : 3 * w]).reshape(h, w, 3)
 
 
 def video_frame_to_rgb(frame: QVideoFrame) -> np.ndarray:

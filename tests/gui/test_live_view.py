@@ -257,6 +257,16 @@ def test_qimage_conversion_drops_row_padding():
     assert tuple(rgb[4, 12]) == (255, 128, 0)
 
 
+def test_a_camera_frame_keeps_its_pixels_after_qt_reuses_the_image():
+    """Rows without padding (640x480) must be copied too: a view of the QImage's memory changed under
+    the engine when Qt reused it, and the live view painted its own output back into the camera frame."""
+    img = QImage(640, 480, QImage.Format.Format_RGB888)
+    img.fill(0x00FF8000)
+    rgb = qimage_to_rgb888(img)
+    img.fill(0x00000000)  # what reusing the memory for the next image does
+    assert rgb.shape == (480, 640, 3) and tuple(rgb[0, 0]) == (255, 128, 0) and tuple(rgb[479, 639]) == (255, 128, 0)
+
+
 # ----------------------------------------------------------------------------- snapshot and export
 def test_snapshot_saves_full_resolution_png(qtbot, view, video, tmp_path):
     view.vm.snapshots.folder = tmp_path / "shots"

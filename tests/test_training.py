@@ -147,6 +147,41 @@ def test_finish_early_keeps_the_best_result(data, tmp_path):
     assert result.best_path is not None and load_style(result.best_path)[1].name == "Early"
 
 
+def _scripted_scores(monkeypatch, scores: list[float]) -> None:
+    """Trainer.evaluate returns these scores in turn (lower is better), the last one from then on."""
+    it = iter(scores)
+    last = [scores[-1]]
+
+    def evaluate(self):
+        last[0] = next(it, last[0])
+        return {"score": last[0], "ssim": 0.9, "edges": 0.9, "texture": 0.01, "colour": 0.1}
+
+    monkeypatch.setattr(Trainer, "evaluate", evaluate)
+
+
+def test_training_stops_when_its_checks_find_nothing_better(data, tmp_path, monkeypatch):
+    """A 20-minute budget whose best step came early is not spent on worse ones: the run ends and
+    the user's style is the best step, with one line saying why."""
+    art, photos = data
+    _scripted_scores(monkeypatch, [1.0, 0.8, 0.9, 1.2, 1.1])  # best at the 2nd check, then only worse
+    config = replace(TINY, steps=1000, eval_every=1, patience=3)
+    out = tmp_path / "styles" / "early.atelier-style"
+    logged: list[str] = []
+    outcome = train_style(TrainSpec((art,), photos, "Early", tmp_path / "run", out, config), resolve_device("cpu"),
+                          Progress(), log=logged.append)
+    assert outcome.stopped_early and outcome.steps == 5  # checks at steps 1..5: best at 2, three worse
+    assert load_style(out)[1].training["step"] == 2
+    assert any("found nothing better than step 2" in line for line in logged)
+
+
+def test_training_that_keeps_improving_uses_its_whole_budget(data, tmp_path, monkeypatch):
+    _scripted_scores(monkeypatch, [1.0 - 0.1 * i for i in range(8)])
+    tr = _trainer(data, tmp_path / "run", replace(TINY, steps=6, eval_every=1, patience=2))
+    result = tr.run(Progress(), StyleMeta(name="Improving", architecture="fast"))
+    assert not result.stopped_early and result.step == 6
+    assert [h["step"] for h in result.history] == [1, 2, 3, 4, 5, 6]  # the last step is not measured twice
+
+
 def test_checkpoints_are_picked_by_the_loss_networks_style_distance(data, tmp_path):
     tr = _trainer(data, tmp_path / "run")
     m = tr.evaluate()

@@ -99,6 +99,7 @@ class TrainingResult:
     score: float | None
     thumbnail: QImage | None
     history: tuple[dict[str, float], ...] = field(default_factory=tuple)
+    stopped_early: bool = False  # ended before its time: the last checks found nothing better
 
 
 class StepClock:
@@ -261,7 +262,13 @@ class TrainingViewModel(ObservableObject):
             else:
                 words.append(f"The paintings take liberties with shapes (structure kept: {ssim:.0%}); to keep "
                              "more, train again with Keep content further right.")
-        words.append("Too faint? Train longer. Too strong? Lower Strength on the Photo tab: nothing needs retraining.")
+        if result.stopped_early:
+            words.append("It stopped before its time was up: its last checks found nothing better than the kept "
+                         "one, so training longer would only cost your photos' shapes. Too faint? Train again with "
+                         "Keep content further left. Too strong? Lower Strength on the Photo tab.")
+        else:
+            words.append("Too faint? Train longer. Too strong? Lower Strength on the Photo tab: nothing needs "
+                         "retraining.")
         return words
 
     # ------------------------------------------------------------------ the run
@@ -353,6 +360,10 @@ class TrainingViewModel(ObservableObject):
         self.eta_text = "done"
         self.result = self._describe(outcome)
         self.status_text = f"Finished after {self.result.steps} steps."
+        if self.result.stopped_early:
+            r = self.result
+            self.status_text = (f"Finished early, after {r.steps} steps ({r.seconds / 60:.0f} min): the last "
+                                "checks found nothing better, so more time would not have helped.")
         self.state = "finished"
         if self._announced != self.result.style_path:
             self._announced = self.result.style_path
@@ -369,7 +380,8 @@ class TrainingViewModel(ObservableObject):
         except StyleFileError as exc:
             self.logged.emit(f"The new style file cannot be read: {exc}")
         return TrainingResult(path, name, author, int(outcome.steps), float(outcome.seconds), outcome.score,
-                              thumb, tuple(getattr(outcome, "history", ()) or ()))
+                              thumb, tuple(getattr(outcome, "history", ()) or ()),
+                              bool(getattr(outcome, "stopped_early", False)))
 
     def _on_failed(self, event: messages.JobFailed) -> None:
         self.job = None

@@ -45,6 +45,7 @@ class TrainOutcome:
     seconds: float
     score: float | None
     history: tuple[dict[str, float], ...]
+    stopped_early: bool = False  # ended before its budget: `patience` checks found nothing better
 
 
 def read_run_config(run_dir: Path) -> dict:
@@ -116,6 +117,10 @@ def train_style(spec: TrainSpec, device: DeviceInfo, progress: Progress,
     meta = StyleMeta(name=spec.name, architecture=config.architecture, author=spec.author,
                      training={"art": [Path(a).name for a in spec.art_dirs]}, brush=brush)
     result = trainer.run(progress, meta, on_preview, total_steps)
+    if result.stopped_early:
+        log(f"stopped at step {result.step} ({result.seconds / 60:.1f} min): the last {config.patience} checks "
+            f"found nothing better than step {trainer.best_step}, and more training would only cost the photo's "
+            "content; kept that step")
     if result.best_path is None:
         raise DataCheckError("training ended before any result could be measured")
     from engine.stylefile import load_style
@@ -123,4 +128,5 @@ def train_style(spec: TrainSpec, device: DeviceInfo, progress: Progress,
     generator, best_meta = load_style(result.best_path)
     spec.output.parent.mkdir(parents=True, exist_ok=True)
     save_style(spec.output, generator, best_meta)
-    return TrainOutcome(spec.output, result.step, result.seconds, result.best_score, tuple(result.history))
+    return TrainOutcome(spec.output, result.step, result.seconds, result.best_score, tuple(result.history),
+                        result.stopped_early)

@@ -276,6 +276,24 @@ def test_training_turns_scripted_events_into_what_the_run_page_shows(models, tra
     send(m.JobFinished(job, outcome, 14.0))
     qtbot.waitUntil(lambda: training.state == "finished", timeout=5000)
     assert created == [style] and training.result.name == "My Style" and training.result.steps == 7
+    assert training.status_text == "Finished after 7 steps."
+
+
+def test_a_training_that_ended_early_says_more_time_would_not_have_helped(models, training, qtbot, tmp_path):
+    from tests.conftest import make_style
+
+    training.start(m.Train(art_dir=Path("a"), photo_dir=Path("p"), name="X", run_dir=Path("r"), minutes=20))
+    job = models.sent(m.Train)[0].job_id
+    style = tmp_path / "early.atelier-style"
+    make_style(style, "Early")
+    outcome = type("Outcome", (), {"style_path": style, "steps": 1095, "seconds": 540.0, "score": 1.4,
+                                   "history": (), "stopped_early": True})
+    models.runtime.send(m.JobFinished(job, outcome, 540.0))
+    qtbot.waitUntil(lambda: training.state == "finished", timeout=5000)
+    assert training.status_text.startswith("Finished early, after 1095 steps (9 min)")
+    assert "nothing better" in training.status_text
+    advice = training.explain()[-1]
+    assert "Keep content further left" in advice and "Train longer" not in advice  # longer would not help
 
 
 def test_a_failed_training_says_why_and_offers_the_way_back(models, training, qtbot):

@@ -37,7 +37,7 @@ from engine.models.host import LoadedModel
 from engine.pixels import to_tensor, to_uint8
 
 NORM_EMA = 0.85
-BLEND_MAX = 0.6  # weight of the previous output where the input is static
+BLEND_MAX = 0.75  # weight of the previous output where the input is static (0.6: flicker 0.38 vs 0.26, bench/live.py)
 MOTION_SCALE = 12.0  # input change (0..255) at which blending stops
 SHIFT_MIN_PX = 0.2  # smaller measured camera shifts are treated as none (no resampling blur)
 SHIFT_MAX_FRACTION = 0.25  # larger ones (a cut, a new scene) are not trusted

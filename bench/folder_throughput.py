@@ -97,6 +97,20 @@ def export_engine(ref: str, dest: Path) -> str:
     return commit
 
 
+def style_at(ref: str, style: Path, dest: Path) -> Path:
+    """The style as it was shipped at `ref`, when it is a built-in there: an older engine cannot read
+    newer style files (generator layout 3 came after the pipeline), and the same built-in of the same
+    architecture costs the same to run. Any other style is used as it is."""
+    try:
+        relative = style.resolve().relative_to(REPO)
+        data = subprocess.run(["git", "-C", str(REPO), "show", f"{ref}:{relative.as_posix()}"], capture_output=True,
+                              check=True).stdout
+    except (ValueError, subprocess.CalledProcessError):
+        return style
+    dest.write_bytes(data)
+    return dest
+
+
 def run_baseline(engine_dir: Path, style: Path, folder: Path, out: Path, threads: int) -> dict[str, Any]:
     proc = subprocess.run([sys.executable, "-c", _BASELINE, str(engine_dir), str(style), str(folder), str(out),
                            str(threads)], capture_output=True, text=True, cwd=engine_dir)
@@ -195,7 +209,9 @@ def main() -> int:
         if ref:
             engine_dir = tmp / "baseline"
             result["baseline_commit"] = export_engine(ref, engine_dir)
-            print(f"before = engine/ at {ref} ({result['baseline_commit']})", flush=True)
+            baseline_style = style_at(ref, style, tmp / f"baseline_{style.name}")
+            print(f"before = engine/ at {ref} ({result['baseline_commit']}), style file "
+                  f"{'as shipped then' if baseline_style != style else 'the same'}", flush=True)
         make_folder(tmp / "warm_in", 2)
         for t in model_threads:  # warm-up, like the peer's first photo
             for n in painters:
@@ -209,8 +225,9 @@ def main() -> int:
             for t in model_threads:
                 threads = f"{t} thread{'s' if t > 1 else ''}"
                 if engine_dir is not None:
+                    before_out = tmp / f"before_{r}_{t}"
                     jobs.append((f"before ({result['baseline_commit']}), model on {threads}",
-                                 lambda r=r, t=t: run_baseline(engine_dir, style, folder, tmp / f"before_{r}_{t}", t)))
+                                 lambda o=before_out, t=t: run_baseline(engine_dir, baseline_style, folder, o, t)))
                 for n in painters:
                     jobs.append((f"pipeline, {t} thread{'s' if t > 1 else ''}: {painters_label(t, n)}",
                                  lambda r=r, t=t, n=n: run_now(hosts, entry, device, folder, tmp / f"now_{r}_{t}_{n}",

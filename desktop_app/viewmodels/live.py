@@ -115,7 +115,6 @@ class LiveViewModel(LookScreen):
         self._sent_side = 0
         self._shown: deque[float] = deque()
         self._latency: float | None = None
-        self._shown_side = 0  # short side of the last frame shown
         self.skipped = 0
         self.submitted = 0
         self.max_in_flight = 0  # tests check it never exceeds 1
@@ -218,7 +217,6 @@ class LiveViewModel(LookScreen):
         self.message = ""
         self._shown.clear()
         self._latency = None
-        self._shown_side = 0
         self._in_flight = None
         self._waiting = None
         self.running = True
@@ -308,7 +306,6 @@ class LiveViewModel(LookScreen):
         self._latency = latency if self._latency is None else self._latency + 0.2 * (latency - self._latency)
         self.governor.update(result.compute_ms, self._sent_side)
         rgb = np.frombuffer(result.pixels, np.uint8).reshape(result.height, result.width, 3)
-        self._shown_side = min(result.width, result.height)
         if self.look.preserve_colors:
             seen = frame.rgb[:, ::-1] if self.mirror else frame.rgb  # the engine mirrors before painting
             rgb = self.services.keep_colors(rgb, cover(seen, result.width, result.height))
@@ -346,9 +343,11 @@ class LiveViewModel(LookScreen):
         return (len(self._shown) - 1) / span if span > 0 else 0.0
 
     def current_stats(self) -> LiveStats:
+        image = self.frame.image if self.frame is not None else None  # the frame on screen, if any
+        shown_side = min(image.width(), image.height()) if image is not None else 0
         return LiveStats(self.fps(), self._latency or 0.0, self.governor.smoothed_ms or 0.0, self.governor.side,
                          self.governor.target_fps, self.skipped, resolved_device_spec(self.app.device),
-                         self._shown_side)
+                         shown_side)
 
     # ------------------------------------------------------------------ snapshots
     @property

@@ -23,12 +23,12 @@ def to_tensor(rgb: np.ndarray) -> torch.Tensor:
     return to_float(torch.from_numpy(rgb).permute(2, 0, 1)[None])
 
 
-_LUMA = (0.299, 0.587, 0.114)  # Rec. 601 luma weights
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # Rec. 601 luma weights
 
 
 def luma(x: torch.Tensor) -> torch.Tensor:
     """N x 3 x H x W (any range, device and float dtype) -> N x 1 x H x W Rec. 601 luma."""
-    w = torch.tensor(_LUMA, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
+    w = torch.tensor(LUMA_WEIGHTS, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
     return (x * w).sum(1, keepdim=True)
 
 

@@ -61,7 +61,8 @@ def _on_grid(offset: int, factor: int) -> int:
 
 
 def run_whole(model: LoadedModel, rgb: np.ndarray, stats: NormStats | None = None) -> np.ndarray:
-    """Stylize an image in one pass (float32 HxWx3 in [-1, 1]); per-image statistics, or `stats`."""
+    """Stylize an image in one pass (float32 HxWx3 in [-1, 1], a view of the generator's planes, not a
+    copy); per-image statistics, or `stats`."""
     with model.torch_side():
         x, h, w = _pad_to(to_tensor(rgb), model.generator.config.factor)
         y = model.run(x) if stats is None else model.run_with_stats(x, stats, 1.0)[0]
@@ -153,7 +154,7 @@ def capture_global_stats(model: LoadedModel, rgb: np.ndarray, thumb_side: int) -
 def run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progress | None = None,
               overlap: int | None = None, thumb_side: int | None = None,
               context: int | None = None) -> np.ndarray:
-    """Stylize an arbitrarily large image; float32 HxWx3 in [-1, 1].
+    """Stylize an arbitrarily large image; float32 HxWx3 in [-1, 1] (a view of planes, as `run_whole`).
 
     `tile` is the largest core a pass keeps (`plan_tiles`: larger by default on the CPU through ONNX
     Runtime); the pass itself sees up to `tile + 2 * context` pixels.
@@ -171,8 +172,12 @@ def _run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progres
         return run_whole(model, rgb)
     g = model.generator
     overlap, context = plan.overlap, plan.context
-    out = np.zeros((h, w, 3), dtype=np.float32)
-    weight = np.zeros((h, w, 1), dtype=np.float32)
+    # Accumulated on planes (3 x H x W), the generator's own layout: each tile is added without being
+    # interleaved first, and the result goes on to the fringe cleanup as planes. With interleaved
+    # H x W x 3 sums, about 1.0 s of a 4000x3000 photo's 6.4 s went outside the generator and the
+    # finishing steps; now about 0.3 s (measured 2026-12-06).
+    out = torch.zeros(3, h, w)
+    weight = torch.zeros(1, h, w)
     # The thumbnail is no larger than the tile asked for: it must fit wherever such a tile fits (OOM
     # recovery), and a larger one on the CPU would cost a pass of its own.
     stats = capture_global_stats(model, rgb, thumb_side or tile)
@@ -191,13 +196,13 @@ def _run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progres
             cy1, cx1 = min(h, y1 + context), min(w, x1 + context)
             x, ch, cw = _pad_to(to_tensor(rgb[cy0:cy1, cx0:cx1]), g.config.factor)
             full = model.run_with_stats(x, stats, 1.0)[0][0, :, :ch, :cw]
-            y = full[:, y0 - cy0: y1 - cy0, x0 - cx0: x1 - cx0].permute(1, 2, 0).cpu().numpy()
-            wy = _ramp(y1 - y0, overlap, y0 == 0, y1 == h)
-            wx = _ramp(x1 - x0, overlap, x0 == 0, x1 == w)
-            wt = (wy[:, None] * wx[None, :])[..., None]
-            out[y0:y1, x0:x1] += y * wt
-            weight[y0:y1, x0:x1] += wt
+            y = full[:, y0 - cy0: y1 - cy0, x0 - cx0: x1 - cx0].float().cpu()
+            wy = torch.from_numpy(_ramp(y1 - y0, overlap, y0 == 0, y1 == h))
+            wx = torch.from_numpy(_ramp(x1 - x0, overlap, x0 == 0, x1 == w))
+            wt = (wy[:, None] * wx[None, :])[None]
+            out[:, y0:y1, x0:x1].addcmul_(y, wt)
+            weight[:, y0:y1, x0:x1] += wt
             done += 1
     model.release_memory("given")  # ... nor after them (the finishing steps need memory of their own)
-    out /= np.maximum(weight, 1e-6)
-    return out
+    out /= weight.clamp_(min=1e-6)
+    return out.permute(1, 2, 0).numpy()

@@ -37,3 +37,12 @@ def test_a_colour_area_a_few_pixels_wide_keeps_its_colour():
 def test_bands_give_the_same_result_as_the_whole_painting():
     x = torch.rand(1, 3, 101, 37)
     assert torch.allclose(without_fringes(x, band=10_000), without_fringes(x, band=16), atol=1e-6)
+
+
+def test_result_is_the_luma_plus_every_chroma_plane_blurred():
+    """Only two chroma planes are blurred (green follows from luma's weights): the same as all three."""
+    from engine.brushwork import gaussian_blur
+
+    x = torch.rand(1, 3, 33, 29) * 2 - 1
+    y = luma(x)[:, None]
+    assert torch.allclose(without_fringes(x), y + gaussian_blur(x - y, 1.5), atol=1e-6)

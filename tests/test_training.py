@@ -61,6 +61,19 @@ def test_a_few_steps_give_finite_losses(data, tmp_path):
     assert tr.step == 3
 
 
+def test_the_quality_size_trains_too(data, tmp_path):
+    """`atelier train --size quality` crashed on a PatchNCE layer only the fast size has."""
+    tr = _trainer(data, tmp_path / "run", replace(TINY, architecture="quality"))
+    assert tr.nce_layers == (2, 3, 4)  # two downsampling levels and the middle of the residual stack
+    assert all(np.isfinite(v) for v in tr.train_step().values())
+    assert _trainer(data, tmp_path / "fast").nce_layers == (2, 3, 4, 5)  # what fast runs always used
+
+
+def test_patchnce_layers_the_generator_lacks_are_refused_clearly(data, tmp_path):
+    with pytest.raises(DataCheckError, match=r"nce_layers \[2, 5\] do not fit a quality generator \(layers 0-4\)"):
+        _trainer(data, tmp_path / "run", replace(TINY, architecture="quality", nce_layers=(2, 5)))
+
+
 def test_resume_continues_exactly_where_a_killed_run_stopped(data, tmp_path):
     torch.manual_seed(0)
     straight = _trainer(data, tmp_path / "a")

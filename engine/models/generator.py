@@ -146,6 +146,11 @@ class Generator(nn.Module):
     def nce_layer_count(self) -> int:
         return 2 + self.config.downs + 1
 
+    @property
+    def nce_default_layers(self) -> tuple[int, ...]:
+        """Each downsampling level and the middle of the residual stack: (2, 3, 4, 5) for the fast size."""
+        return tuple(range(2, self.nce_layer_count))
+
     def stem_input(self, x: torch.Tensor) -> torch.Tensor:
         """What the stem sees: the photo, and in layout 3 its skin map beside it.
 

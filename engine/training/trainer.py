@@ -120,7 +120,10 @@ class TrainConfig:
     perceptual_layers: tuple[int, ...] = (2,)
     style_crops_per_art: int = 4
     style_on_skin: float = 0.0  # share of the style term's weight that skin keeps (0.1 before layout 3)
-    nce_layers: tuple[int, ...] = (2, 3, 4, 5)
+    # Encoder layers PatchNCE compares; empty: the generator's own (Generator.nce_default_layers: each
+    # downsampling level and the middle of its residual stack). A fixed (2, 3, 4, 5) fitted only the fast
+    # size: the quality size (two downsamplings) has no layer 5, and `--size quality` crashed.
+    nce_layers: tuple[int, ...] = ()
     nce_patches: int = 128
     ema: float = 0.98
     art_side: int = 1024  # long side: artworks at about their scanned size, strokes a few px wide
@@ -210,9 +213,10 @@ class Trainer:
                 raise DataCheckError(f"base style {base_meta.name!r} is a {base_meta.architecture} model; "
                                      f"this run trains a {config.architecture} model")
             adopt_weights(self.generator, base_g.state_dict())
+        self.nce_layers = self._nce_layers(config)
         self.ema = copy.deepcopy(self.generator).eval().requires_grad_(False)
         self.discriminator = StyleDiscriminator().to(dev)
-        chans = [self._channels(i) for i in config.nce_layers]
+        chans = [self._channels(i) for i in self.nce_layers]
         self.nce = PatchNCE(chans, patches=config.nce_patches).to(dev)
         self.opt_g = self._generator_optimizer()
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=(0.5, 0.999))
@@ -259,6 +263,16 @@ class Trainer:
         self.art_textures = [texture_features(a.permute(1, 2, 0).numpy()) for a in self.art]
         self.art_colours = [colour_stats(a.permute(1, 2, 0).numpy()) for a in self.art]
         self.input_scores = self._measure(self.eval_images)
+
+    def _nce_layers(self, config: TrainConfig) -> tuple[int, ...]:
+        """The encoder layers PatchNCE compares for this config and generator, or a clear error."""
+        count = self.generator.nce_layer_count
+        if not config.nce_layers:
+            return self.generator.nce_default_layers
+        if not all(0 <= i < count for i in config.nce_layers):
+            raise DataCheckError(f"nce_layers {list(config.nce_layers)} do not fit a {config.architecture} generator "
+                                 f"(layers 0-{count - 1})")
+        return config.nce_layers
 
     def _fit_palette(self) -> PaletteMap:
         """The painter's palette from every photo and artwork, on 1/4-size copies (fast, same colours)."""
@@ -315,7 +329,8 @@ class Trainer:
         d.requires_grad_(False)
         loss_gan = lsgan_g(d(diff_augment(fake_d)))
         d.requires_grad_(True)
-        loss_nce = self.nce(g.encode(x, c.nce_layers), g.encode(fake, c.nce_layers)) if c.w_nce else fake.new_zeros(())
+        layers = self.nce_layers
+        loss_nce = self.nce(g.encode(x, layers), g.encode(fake, layers)) if c.w_nce else fake.new_zeros(())
         loss_idt = torch.nn.functional.l1_loss(g(y), y) if c.w_idt else fake.new_zeros(())
         with torch.no_grad():
             target = palette_target(self.palette, x, c.skin_colour_keep)

@@ -73,12 +73,10 @@ def serial_breakdown(model, files: list[Path], options, look, out: Path, repeats
     """Each per-photo stage of the batch, one after another, as the serial batch ran them."""
     import torch
 
-    from engine.brushwork import apply_brushwork_on
-    from engine.chroma import without_fringes
     from engine.imageio import _exif_for_output, load_image, partial_path, to_pil
     from engine.pixels import to_tensor
     from engine.provenance import mark_for
-    from engine.stylize import _fit, finish
+    from engine.stylize import _fit, finish, finish_painting
     from engine.tiling import _pad_to
 
     out.mkdir(parents=True, exist_ok=True)
@@ -104,10 +102,7 @@ def serial_breakdown(model, files: list[Path], options, look, out: Path, repeats
 
     def finishing(raw: np.ndarray) -> np.ndarray:
         with torch_side():
-            t = without_fringes(torch.from_numpy(np.ascontiguousarray(raw)).permute(2, 0, 1)[None])
-            if options.brushwork > 0 and model.meta.strokes.active:
-                t = apply_brushwork_on(model.device.torch_device, t, model.meta.strokes, options.brushwork)
-            return np.ascontiguousarray(t[0].permute(1, 2, 0).numpy())
+            return finish_painting(raw, model, options.brushwork)  # what the app runs, not a copy of it
 
     def encode(pixels: np.ndarray, exif: bytes | None, icc: bytes | None) -> bytes:
         buf = io.BytesIO()

@@ -1,6 +1,6 @@
 """How many photos a folder batch paints at once, and on how many threads each.
 
-Measured on the 2-core CPU (bench/folder_throughput.py; README, Benchmarks): the model on two
+Measured on the 2-core CPU (bench/folder_throughput.py; docs/benchmarks-history.md): the model on two
 threads keeps both cores only partly busy (barriers, memory stalls: one thread paints a 1024x768
 photo in 1.45x the time of two, not 2x), and the reader and writer threads found no idle core to
 use. Two photos at once, each with the model on one thread, painted 1.2x (torch) to 1.3x (ONNX

@@ -1,6 +1,6 @@
 """How a loaded generator runs on the CPU: ONNX Runtime where it loads, torch otherwise.
 
-Chosen by measurement (`bench/engines.py`, README "CPU inference engine"): on the CPU the trained
+Chosen by measurement (`bench/engines.py`, docs/benchmarks-history.md "CPU inference engine"): the trained
 "fast" generators ran 2.3-4.9x faster through ONNX Runtime than through torch (channels-last float32,
 the previous path) on a shared 2-core CPU, and ORT slows down far less when another process shares
 the cores. bfloat16 torch left the output up to 22/255 from float32, and `torch.compile` was 2-5x

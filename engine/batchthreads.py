@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import torch
 
 from engine.devices import DeviceInfo
-from engine.inference import torch_threads
+from engine.inference import onnx_threads, torch_threads
 
 MAX_PAINTERS = 2  # measured on 2 cores; more at once would mostly add memory
 
@@ -35,8 +35,8 @@ def painters_for(device: DeviceInfo) -> int:
 
 @contextlib.contextmanager
 def threads_shared_by(painters: int) -> Iterator[int]:
-    """torch's threads shared out among `painters` inside the block (at least one each); yields each
-    painter's count."""
+    """torch's and ONNX Runtime's threads shared out among `painters` inside the block (at least one
+    each); yields each painter's count."""
     each = max(1, torch.get_num_threads() // painters)
-    with torch_threads(each):
+    with torch_threads(each), onnx_threads(each):
         yield each

@@ -65,14 +65,17 @@ class OnnxGenerator:
         self.threads = threads or torch.get_num_threads()
         self.norms = norm_count(generator)
         self._generator = generator
-        # One session per way of normalizing ("own", "blend", "given"); "own" is built now (a failure
-        # falls back to torch at load), the others on first use: stills need neither.
-        self._sessions: dict[str, object] = {"own": self._session(generator_to_onnx(generator))}
+        # One session per way of normalizing ("own", "blend", "given") and thread count (`onnx_threads`);
+        # "own" on the generator's threads is built now (a failure falls back to torch at load), the
+        # others on first use: stills need neither.
+        self._lock = threading.Lock()
+        self._sessions: dict[tuple[str, int], object] = {
+            ("own", self.threads): self._session(generator_to_onnx(generator), self.threads)}
 
-    def _session(self, model: bytes):
+    def _session(self, model: bytes, threads: int):
         ort = self._ort
         so = ort.SessionOptions()
-        so.intra_op_num_threads = self.threads
+        so.intra_op_num_threads = threads
         so.inter_op_num_threads = 1
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -87,19 +90,21 @@ class OnnxGenerator:
         return ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
 
     def _get(self, norms: str):
-        session = self._sessions.get(norms)
-        if session is None:
-            session = self._sessions[norms] = self._session(generator_to_onnx(self._generator, norms))
+        threads = _onnx_threads or self.threads
+        with self._lock:  # painters of a batch may ask for the same new session at once: build it once
+            session = self._sessions.get((norms, threads))
+            if session is None:
+                session = self._session(generator_to_onnx(self._generator, norms), threads)
+                self._sessions[(norms, threads)] = session
         return session
 
     def release(self, norms: str | None = None) -> None:
         """Drop the sessions (or the one for `norms`) and with them ONNX Runtime's memory pools, which
         keep the largest pass's memory (1.7 GB after the tiles of a 4000x3000 photo, measured); they
         are rebuilt on next use (~0.1 s)."""
-        if norms is None:
-            self._sessions.clear()
-        else:
-            self._sessions.pop(norms, None)
+        with self._lock:
+            for key in [k for k in self._sessions if norms is None or k[0] == norms]:
+                del self._sessions[key]
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """N x 3 x H x W float32 in [-1, 1] (sides a multiple of the generator's factor) -> same shape."""
@@ -143,6 +148,28 @@ def torch_threads(n: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+_onnx_threads: int | None = None  # set by `onnx_threads`; None: each generator's own count
+
+
+@contextmanager
+def onnx_threads(n: int) -> Iterator[None]:
+    """ONNX Runtime passes on `n` threads inside the block (process-wide, like `torch_threads`; sessions
+    for that count are built on first use and kept).
+
+    For a batch that paints two photos at once on two cores: both painters share one session, and with
+    the generator's two threads their passes took 227-236 ms a photo, no better than one photo at a
+    time (225-230), while with one thread each they took 197-208 (1024x768, interleaved, 2026-12-06): a
+    1-thread session runs each pass on its caller's thread, two 2-thread passes fight over one pool.
+    """
+    global _onnx_threads
+    before = _onnx_threads
+    _onnx_threads = n
+    try:
+        yield
+    finally:
+        _onnx_threads = before
 
 
 def _numpy(t: torch.Tensor) -> np.ndarray:

@@ -160,3 +160,24 @@ def test_idle_housekeeping_gives_onnx_runtime_memory_back(catalog):
     assert not model.onnx._sessions  # ... but its sessions (and their memory pools) are gone
     assert torch.equal(model.run(x), before)  # rebuilt on next use
     assert _diff(model.run_with_stats(x, stats, 1.0)[0], before) <= TOLERANCE
+
+
+def test_a_batch_painter_gets_onnx_runtime_passes_on_its_share_of_the_threads():
+    """Two photos at once on two cores: each pass on one thread (a 2-thread session shared by both
+    painters was no faster than one photo at a time), with the same painting."""
+    from engine.batchthreads import threads_shared_by
+
+    model = _model(ARCHITECTURES["fast"])
+    x = torch.rand(1, 3, 32, 32) * 2 - 1
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        whole = model.run(x)
+        with threads_shared_by(2) as each:
+            assert each == 1
+            shared = model.run(x)
+        used = {threads for (_norms, threads) in model.onnx._sessions}
+    finally:
+        torch.set_num_threads(before)
+    assert 1 in used and model.onnx._sessions[("own", 1)].get_session_options().intra_op_num_threads == 1
+    assert _diff(shared, whole) <= TOLERANCE

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,7 @@ from engine.devices import DeviceInfo
 from engine.errors import Cancelled
 from engine.folderlock import claim_output_folders
 from engine.imageio import LoadedImage, cleanup_partials, peek_pixels
+from engine.inference import onnx_threads
 from engine.messages import StylizeOptions
 from engine.models.host import LoadedModel, ModelHost
 from engine.paintlook import PaintLook
@@ -142,8 +144,11 @@ def _stages(host: ModelHost, style: StyleEntry, model: LoadedModel, total: int, 
         progress.report(i / total, f"{i}/{total} {printable(item.source.name)}", _counts(report), force=True)
 
     def paint(i: int, _item: Planned, image: LoadedImage, beside: bool) -> _Painting:
-        out, alpha, _ = stylize_loaded(host, style.path, model, image, options,
-                                       quiet if beside else progress.sub(i / total, (i + 1) / total), notice)
+        # A photo painted with nothing beside it (alone: a large one, or the only painter) has every
+        # core: its ONNX Runtime passes go back to the generator's own thread count.
+        with nullcontext() if beside else onnx_threads(None):
+            out, alpha, _ = stylize_loaded(host, style.path, model, image, options,
+                                           quiet if beside else progress.sub(i / total, (i + 1) / total), notice)
         return _Painting(out, alpha, image.icc_profile, image.exif)
 
     def write(item: Planned, p: _Painting) -> Path:

@@ -154,9 +154,9 @@ _onnx_threads: int | None = None  # set by `onnx_threads`; None: each generator'
 
 
 @contextmanager
-def onnx_threads(n: int) -> Iterator[None]:
-    """ONNX Runtime passes on `n` threads inside the block (process-wide, like `torch_threads`; sessions
-    for that count are built on first use and kept).
+def onnx_threads(n: int | None) -> Iterator[None]:
+    """ONNX Runtime passes on `n` threads inside the block (None: each generator's own count, as outside
+    any block); process-wide, like `torch_threads`; sessions for that count are built on first use and kept.
 
     For a batch that paints two photos at once on two cores: both painters share one session, and with
     the generator's two threads their passes took 227-236 ms a photo, no better than one photo at a

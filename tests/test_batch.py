@@ -106,3 +106,33 @@ def test_resume_after_kill_loses_nothing(tmp_path):
             assert im.size == (640, 480)
     assert not list(out.glob(".*partial*"))
     assert _hashes(src) == before
+
+
+def test_paintings_beside_another_share_the_cores_and_a_photo_painted_alone_gets_them_all(catalog, tmp_path,
+                                                                                          monkeypatch):
+    """Two photos at once on two cores run ONNX Runtime on one thread each; a large photo, painted with
+    nothing beside it, on the generator's own count (it would otherwise leave a core idle)."""
+    import torch
+
+    import engine.batch as batch
+    from engine import inference
+
+    src = _folder(tmp_path, 4)
+    Image.fromarray(photo(640, 480, seed=9)).save(src / "large.jpg", quality=90)  # over the tile: alone
+    seen: list[tuple[int, int | None]] = []
+    real = batch.stylize_loaded
+
+    def recording(host, path, model, image, options, *rest):
+        seen.append((max(image.rgb.shape[:2]), inference._onnx_threads))
+        return real(host, path, model, image, options, *rest)
+
+    monkeypatch.setattr(batch, "stylize_loaded", recording)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        report = run_batch(ModelHost(), catalog.find("tiny"), resolve_device("cpu"), collect_inputs([src]),
+                           tmp_path / "out", StylizeOptions(tile_size=256), Progress(), painters=2)
+    finally:
+        torch.set_num_threads(before)
+    assert len(report.done) == 5
+    assert sorted(set(seen)) == [(160, 1), (640, None)]

@@ -69,15 +69,15 @@ def run_whole(model: LoadedModel, rgb: np.ndarray, stats: NormStats | None = Non
         return y[0, :, :h, :w].permute(1, 2, 0).cpu().numpy()
 
 
-def _ramp(n: int, overlap: int, at_start: bool, at_end: bool) -> np.ndarray:
+def _ramp(n: int, overlap: int, at_start: bool, at_end: bool) -> torch.Tensor:
     """Blend weights along one axis of a tile: 1 inside, linear ramps over the overlaps."""
-    w = np.ones(n, dtype=np.float32)
+    w = torch.ones(n)
     if overlap > 0:
-        ramp = (np.arange(overlap, dtype=np.float32) + 0.5) / overlap
+        ramp = (torch.arange(overlap, dtype=torch.float32) + 0.5) / overlap
         if not at_start:
             w[:overlap] = ramp
         if not at_end:
-            w[-overlap:] = ramp[::-1]
+            w[-overlap:] = ramp.flip(0)
     return w
 
 
@@ -197,8 +197,8 @@ def _run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progres
             x, ch, cw = _pad_to(to_tensor(rgb[cy0:cy1, cx0:cx1]), g.config.factor)
             full = model.run_with_stats(x, stats, 1.0)[0][0, :, :ch, :cw]
             y = full[:, y0 - cy0: y1 - cy0, x0 - cx0: x1 - cx0].float().cpu()
-            wy = torch.from_numpy(_ramp(y1 - y0, overlap, y0 == 0, y1 == h))
-            wx = torch.from_numpy(_ramp(x1 - x0, overlap, x0 == 0, x1 == w))
+            wy = _ramp(y1 - y0, overlap, y0 == 0, y1 == h)
+            wx = _ramp(x1 - x0, overlap, x0 == 0, x1 == w)
             wt = (wy[:, None] * wx[None, :])[None]
             out[:, y0:y1, x0:x1].addcmul_(y, wt)
             weight[:, y0:y1, x0:x1] += wt

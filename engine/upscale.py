@@ -62,5 +62,5 @@ def add_change_in_bands(rgb: np.ndarray, change: torch.Tensor,
     for y0 in range(0, h, BAND_ROWS):
         y1 = min(h, y0 + BAND_ROWS)
         band = to_tensor(rgb[y0:y1])[0].add_(upsample_rows(widened, h, y0, y1)).clamp_(-1.0, 1.0)
-        out[y0:y1] = finish(np.ascontiguousarray(band.permute(1, 2, 0).numpy()), rgb[y0:y1])
+        out[y0:y1] = finish(band.permute(1, 2, 0).numpy(), rgb[y0:y1])  # a view of planes: `finish` takes it as is
     return out

@@ -67,6 +67,22 @@ def load_vgg() -> VGG16Features:
     return net.eval().requires_grad_(False)
 
 
+class EfficientNetFeatures(nn.Module):
+    """EfficientNet-Lite0's stage outputs (1/2..1/16), for the cross-check `quality.py` prints beside
+    the verdict: training's own network, so it grades its own homework; it is shown because a style
+    trained through another network would be judged by it (a VGG16 style loss was tried: the VGG16
+    judge said 72 %, this one 22 %, and the faces had melted)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from engine.models.lossnet import load_lossnet
+
+        self.net = load_lossnet()
+
+    def forward(self, rgb01: torch.Tensor) -> list[torch.Tensor]:
+        return self.net.features(rgb01 * 2 - 1)
+
+
 def _resize(rgb: np.ndarray, side: int) -> torch.Tensor:
     x = torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1)[None].float() / 255.0
     h, w = x.shape[-2:]
@@ -77,7 +93,7 @@ def _resize(rgb: np.ndarray, side: int) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def describe(net: VGG16Features, rgb: np.ndarray, side: int = SIDE) -> np.ndarray:
+def describe(net: nn.Module, rgb: np.ndarray, side: int = SIDE) -> np.ndarray:
     """One image -> its style vector: per-channel mean and std of each block's last ReLU."""
     parts = []
     for f in net(_resize(rgb, side)):
@@ -126,7 +142,7 @@ class PainterJudge:
         return hits, total
 
 
-def reference_vectors(net: VGG16Features, style_data: Path, photos: list[Path],
+def reference_vectors(net: nn.Module, style_data: Path, photos: list[Path],
                       cache_dir: Path) -> dict[str, list[np.ndarray]]:
     """Style vectors of every artwork folder (one class each) and of `photos` (the photos class), cached.
 
@@ -142,7 +158,7 @@ def reference_vectors(net: VGG16Features, style_data: Path, photos: list[Path],
     classes = {d.name: sorted(p for p in d.iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png", ".webp"})
                for d in sorted(style_data.iterdir()) if d.is_dir()}
     classes[PHOTOS_CLASS] = sorted(photos)
-    key_src = json.dumps({"version": JUDGE_VERSION, "side": SIDE,
+    key_src = json.dumps({"version": JUDGE_VERSION, "side": SIDE, "net": type(net).__name__,
                           "files": {c: [(p.name, p.stat().st_size) for p in ps] for c, ps in classes.items()}}).encode()
     cache = cache_dir / f"judge_{hashlib.sha256(key_src).hexdigest()[:16]}.npz"
     if cache.exists():

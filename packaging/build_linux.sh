@@ -44,6 +44,9 @@ for arg in "$@"; do
 done
 
 command -v strip >/dev/null || { echo "error: strip not found: install binutils (the spec strips the libraries)" >&2; exit 2; }
+for tool in icupkg genccode gcc; do
+  command -v $tool >/dev/null || { echo "error: $tool not found: install icu-devtools and gcc (the build trims Qt's ICU data)" >&2; exit 2; }
+done
 [ "$ARCHIVE" = 0 ] || command -v xz >/dev/null || { echo "error: xz not found: install xz-utils (for --archive)" >&2; exit 2; }
 START=$(date +%s)
 stamp() { echo "[$(( $(date +%s) - START ))s] $*"; }
@@ -100,6 +103,13 @@ BUILD_START=$(date +%s)
    --workpath "$WORK/build" --distpath "$DIST_DIR" packaging/atelier.spec)
 BUILD_S=$(( $(date +%s) - BUILD_START ))
 BUNDLE=$DIST_DIR/Atelier
+
+stamp "ICU data trimmed to root and English"
+# 30.6 -> 8.0 MiB: the locale data of ~900 locales Qt's ICU carries; the self-test, training and GUI
+# checks below run on the trimmed library (packaging/trim_icu.py says what stays and why).
+for ICU_DATA in "$BUNDLE"/_internal/PySide6/Qt/lib/libicudata.so.*; do
+  [ -f "$ICU_DATA" ] && "$PY" "$SRC/packaging/trim_icu.py" "$ICU_DATA"
+done
 
 stamp "bundled self-test (headless)"
 # From another folder, with a scratch user folder: it must use the bundle's files, not the source tree's.

@@ -402,6 +402,9 @@ def excluded_problems(internal: Path, cpu_only: bool = False, platform: str = sy
                 problems.append(f"{rel} needs the excluded library {needed} (drop it, or stop excluding {needed})")
         if unstripped(rel, elf, platform):
             symbols.append(rel)
+        if untrimmed_icu_data(path, platform):
+            problems.append(f"{rel} is {path.stat().st_size / 2**20:.1f} MiB: Qt's ICU data was not trimmed "
+                            f"(over {ICU_DATA_MAX_MIB} MiB; packaging/trim_icu.py, run by build_linux.sh)")
     if translations:
         problems.append(f"{translations} Qt translation(s) of languages Atelier does not ship "
                         f"(keep {', '.join(spec_literal('SHIPPED_LANGUAGES'))})")
@@ -412,6 +415,15 @@ def excluded_problems(internal: Path, cpu_only: bool = False, platform: str = sy
         problems.append(f"{len(symbols)} binary file(s) not stripped, e.g. {symbols[0]} "
                         "(NO_STRIP_GLOBS_LINUX in atelier.spec)")
     return problems
+
+
+# Linux: Qt's ICU data library is 30.6 MiB as PySide6 ships it and 8.0 MiB trimmed to root and English.
+ICU_DATA_MAX_MIB = 12
+
+
+def untrimmed_icu_data(path: Path, platform: str) -> bool:
+    return (platform == "linux" and path.name.startswith("libicudata.so")
+            and path.stat().st_size > ICU_DATA_MAX_MIB * 2**20)
 
 
 def budget_problems(bundle: Path, budget_mib: float) -> list[str]:

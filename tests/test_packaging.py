@@ -307,6 +307,33 @@ def test_size_budget(tmp_path):
     assert "700 MiB, over its budget of 600 MiB" in problem
 
 
+def test_untrimmed_icu_data_is_refused_on_linux(tmp_path):
+    internal = fake_bundle(tmp_path)
+    icu = internal / "PySide6/Qt/lib/libicudata.so.73"
+    icu.parent.mkdir(parents=True, exist_ok=True)
+    with open(icu, "wb") as fh:  # sparse: as large as PySide6's, taking no disk
+        fh.truncate(31 * 2**20)
+    [problem] = cb.excluded_problems(internal, platform="linux")
+    assert "libicudata.so.73 is 31.0 MiB: Qt's ICU data was not trimmed" in problem
+    assert cb.excluded_problems(internal, platform="darwin") == []
+    with open(icu, "wb") as fh:
+        fh.truncate(8 * 2**20)
+    assert cb.excluded_problems(internal, platform="linux") == []
+
+
+def test_icu_trim_keeps_root_english_and_the_shared_data():
+    keep = _load_packaging_script("trim_icu").keep
+    kept = ["root.res", "en.res", "en_GB.res", "pool.res", "res_index.res", "coll/root.res", "coll/en.res",
+            "coll/ucadata.icu", "coll/res_index.res", "uprops.icu", "ucase.icu", "nfc.nrm", "cnvalias.icu",
+            "zoneinfo64.res", "supplementalData.res", "likelySubtags.res", "plurals.res", "brkitr/line.brk",
+            "brkitr/root.res", "brkitr/cjdict.dict", "translit/root.res", "icuver.res", "unames.icu"]
+    dropped = ["de.res", "de_AT.res", "zh_Hant_TW.res", "sr_Latn_BA.res", "fil.res", "coll/de.res", "coll/de_.res",
+               "coll/es__TRADITIONAL.res", "lang/fr.res", "zone/ja.res", "curr/sv.res", "unit/de.res",
+               "region/pt_BR.res", "rbnf/de.res", "translit/el_Latn.res", "ibm-943_P15A-2003.cnv", "gb18030.cnv"]
+    assert [i for i in kept if not keep(i)] == []
+    assert [i for i in dropped if keep(i)] == []
+
+
 def test_glibc_floor(tmp_path):
     internal = fake_bundle(tmp_path)
     assert cb.glibc_needed(internal) == ((2, 34), "PySide6/Qt/plugins/platforms/libqxcb.so")

@@ -182,3 +182,18 @@ def test_unknown_layout_is_refused(tmp_path):
     save_file(state, p, metadata=_meta(arch_config=json.dumps(big)))
     with pytest.raises(StyleFileError, match="layout"):
         load_style(p)
+
+
+def test_built_in_styles_carry_their_gallery_cards():
+    """The gallery card of a built-in names its painter and shows one of their works; a retrained file
+    carries the trainer's generic line instead (the built-ins lost their cards that way once)."""
+    from engine.paths import builtin_styles_dir
+    from engine.stylefile import decode_thumbnail, read_meta
+
+    files = sorted(builtin_styles_dir().glob("*.atelier-style"))
+    assert len(files) == 6
+    for path in files:
+        meta = read_meta(path)
+        assert meta.description and not meta.description.startswith("Learned from"), path.name
+        art = decode_thumbnail(meta.artwork_png)
+        assert art is not None and min(art.size) >= 64, path.name

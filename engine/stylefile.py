@@ -175,8 +175,22 @@ def paint_digests(path: Path) -> tuple[str, str]:
         brush = (json.loads(header).get("__metadata__") or {}).get("brush", "")
     except (OSError, ValueError, AttributeError) as exc:
         raise StyleFileError(f"{path.name} is not a readable style file: {exc}") from exc
-    strokes = hashlib.sha256(str(brush).encode("utf-8"))
+    strokes = hashlib.sha256(_canonical_brush(brush).encode("utf-8"))
     return weights.hexdigest()[:8], strokes.hexdigest()[:8]
+
+
+def _canonical_brush(raw: object) -> str:
+    """The brush metadata with its numbers as floats, in its own key order. A style written with whole
+    numbers (`"length": 10`) reads back as floats and is written again as `10.0`; without this, saving
+    a file again with the same strokes (new gallery card, new name) changed its strokes digest and made
+    its earlier brushwork paintings look out of date. Files already written with floats keep their digest."""
+    try:
+        data = json.loads(raw) if isinstance(raw, str) and raw else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return str(raw)
+    return json.dumps({k: float(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in data.items()})
 
 
 def read_meta(path: Path) -> StyleMeta:

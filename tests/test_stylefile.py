@@ -197,3 +197,24 @@ def test_built_in_styles_carry_their_gallery_cards():
         assert meta.description and not meta.description.startswith("Learned from"), path.name
         art = decode_thumbnail(meta.artwork_png)
         assert art is not None and min(art.size) >= 64, path.name
+
+
+def test_saving_again_keeps_the_paint_digests(tmp_path):
+    """A style re-saved with the same weights and strokes (a new gallery line) paints the same, so its
+    earlier paintings must not look out of date: whole-number strokes read back as floats once
+    changed the strokes digest."""
+    from dataclasses import replace
+
+    from engine.brushwork import Brush
+    from engine.stylefile import paint_digests
+
+    path = tmp_path / "s.atelier-style"
+    strokes = Brush(length=10, width=4, smear=0.8, relief=0.7, swirl=0.5)
+    save_style(path, build_generator("fast"), StyleMeta(name="S", architecture="fast", brush=strokes))
+    before = paint_digests(path)
+    generator, meta = load_style(path)
+    save_style(path, generator, replace(meta, description="A new line for the gallery card."))
+    assert paint_digests(path) == before
+    other = tmp_path / "o.atelier-style"
+    save_style(other, generator, replace(meta, brush=Brush(length=11, width=4, smear=0.8, relief=0.7, swirl=0.5)))
+    assert paint_digests(other)[1] != before[1]

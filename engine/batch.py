@@ -40,13 +40,12 @@ from engine.batchplan import (
     plan_batch,
 )
 from engine.batchreport import REPORT_NAME, BatchReport, write_report
-from engine.batchthreads import painters_for, threads_shared_by
+from engine.batchthreads import every_thread, painters_for, threads_shared_by
 from engine.catalog import StyleEntry
 from engine.devices import DeviceInfo
 from engine.errors import Cancelled
 from engine.folderlock import claim_output_folders
 from engine.imageio import LoadedImage, cleanup_partials, peek_pixels
-from engine.inference import onnx_threads
 from engine.messages import StylizeOptions
 from engine.models.host import LoadedModel, ModelHost
 from engine.paintlook import PaintLook
@@ -144,9 +143,7 @@ def _stages(host: ModelHost, style: StyleEntry, model: LoadedModel, total: int, 
         progress.report(i / total, f"{i}/{total} {printable(item.source.name)}", _counts(report), force=True)
 
     def paint(i: int, _item: Planned, image: LoadedImage, beside: bool) -> _Painting:
-        # A photo painted with nothing beside it (alone: a large one, or the only painter) has every
-        # core: its ONNX Runtime passes go back to the generator's own thread count.
-        with nullcontext() if beside else onnx_threads(None):
+        with nullcontext() if beside else every_thread():
             out, alpha, _ = stylize_loaded(host, style.path, model, image, options,
                                            quiet if beside else progress.sub(i / total, (i + 1) / total), notice)
         return _Painting(out, alpha, image.icc_profile, image.exif)

@@ -33,10 +33,26 @@ def painters_for(device: DeviceInfo) -> int:
     return max(1, min(MAX_PAINTERS, torch.get_num_threads()))
 
 
+_unshared: int | None = None  # torch's thread count before the share, while one is in force
+
+
 @contextlib.contextmanager
 def threads_shared_by(painters: int) -> Iterator[int]:
     """torch's and ONNX Runtime's threads shared out among `painters` inside the block (at least one
     each); yields each painter's count."""
-    each = max(1, torch.get_num_threads() // painters)
-    with torch_threads(each), onnx_threads(each):
-        yield each
+    global _unshared
+    before, _unshared = _unshared, torch.get_num_threads()
+    each = max(1, _unshared // painters)
+    try:
+        with torch_threads(each), onnx_threads(each):
+            yield each
+    finally:
+        _unshared = before
+
+
+@contextlib.contextmanager
+def every_thread() -> Iterator[None]:
+    """Inside a share: a photo painted with nothing beside it (a large, tiled one, or the only painter)
+    gets every thread back, torch's and ONNX Runtime's alike; otherwise it would leave a core idle."""
+    with torch_threads(_unshared or torch.get_num_threads()), onnx_threads(None):
+        yield

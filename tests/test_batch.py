@@ -110,8 +110,9 @@ def test_resume_after_kill_loses_nothing(tmp_path):
 
 def test_paintings_beside_another_share_the_cores_and_a_photo_painted_alone_gets_them_all(catalog, tmp_path,
                                                                                           monkeypatch):
-    """Two photos at once on two cores run ONNX Runtime on one thread each; a large photo, painted with
-    nothing beside it, on the generator's own count (it would otherwise leave a core idle)."""
+    """Two photos at once on two cores run ONNX Runtime and torch on one thread each; a large photo,
+    painted with nothing beside it, on the generator's own count and torch's two (it would otherwise
+    leave a core idle: torch paints where ONNX Runtime is not used, and does the steps around it)."""
     import torch
 
     import engine.batch as batch
@@ -119,11 +120,11 @@ def test_paintings_beside_another_share_the_cores_and_a_photo_painted_alone_gets
 
     src = _folder(tmp_path, 4)
     Image.fromarray(photo(640, 480, seed=9)).save(src / "large.jpg", quality=90)  # over the tile: alone
-    seen: list[tuple[int, int | None]] = []
+    seen: list[tuple[int, int | None, int]] = []
     real = batch.stylize_loaded
 
     def recording(host, path, model, image, options, *rest):
-        seen.append((max(image.rgb.shape[:2]), inference._onnx_threads))
+        seen.append((max(image.rgb.shape[:2]), inference._onnx_threads, torch.get_num_threads()))
         return real(host, path, model, image, options, *rest)
 
     monkeypatch.setattr(batch, "stylize_loaded", recording)
@@ -135,4 +136,4 @@ def test_paintings_beside_another_share_the_cores_and_a_photo_painted_alone_gets
     finally:
         torch.set_num_threads(before)
     assert len(report.done) == 5
-    assert sorted(set(seen)) == [(160, 1), (640, None)]
+    assert sorted(set(seen)) == [(160, 1, 1), (640, None, 2)]

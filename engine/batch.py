@@ -90,6 +90,8 @@ def run_batch(host: ModelHost, style: StyleEntry, device: DeviceInfo, inputs: In
             progress.report(1.0, f"{total}/{total}", _counts(report), force=True)
         except Cancelled:
             report.cancelled = True
+        finally:
+            model.release_batch_sessions()
         report.seconds = time.perf_counter() - started
         write_report(report, out_dir or (plan.out_dirs[0] if plan.out_dirs else None), notice)
     return report

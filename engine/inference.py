@@ -106,6 +106,18 @@ class OnnxGenerator:
             for key in [k for k in self._sessions if norms is None or k[0] == norms]:
                 del self._sessions[key]
 
+    def session_thread_counts(self) -> set[int]:
+        """The thread counts that have a live session (what a batch left behind, for tests and logs)."""
+        with self._lock:
+            return {threads for _, threads in self._sessions}
+
+    def release_other_thread_counts(self) -> None:
+        """Drop the sessions built for another thread count than the generator's own (a batch's
+        1-thread ones, `onnx_threads`) and their memory pools; the generator's own stay for stills."""
+        with self._lock:
+            for key in [k for k in self._sessions if k[1] != self.threads]:
+                del self._sessions[key]
+
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """N x 3 x H x W float32 in [-1, 1] (sides a multiple of the generator's factor) -> same shape."""
         y = self._get("own").run(["y"], {"x": _numpy(x)})[0]

@@ -131,9 +131,13 @@ def test_paintings_beside_another_share_the_cores_and_a_photo_painted_alone_gets
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        report = run_batch(ModelHost(), catalog.find("tiny"), resolve_device("cpu"), collect_inputs([src]),
+        host = ModelHost()
+        report = run_batch(host, catalog.find("tiny"), resolve_device("cpu"), collect_inputs([src]),
                            tmp_path / "out", StylizeOptions(tile_size=256), Progress(), painters=2)
     finally:
         torch.set_num_threads(before)
     assert len(report.done) == 5
     assert sorted(set(seen)) == [(160, 1, 1), (640, None, 2)]
+    # The batch's 1-thread sessions (a memory pool each) are given back; the generator's own stays.
+    model = host.get(catalog.find("tiny").path, resolve_device("cpu"))
+    assert model.onnx is not None and model.onnx.session_thread_counts() == {model.onnx.threads}

@@ -59,6 +59,12 @@ class LoadedModel:
         if self.onnx is not None:
             self.onnx.release(norms)
 
+    def release_batch_sessions(self) -> None:
+        """After a batch that painted photos side by side: give back its 1-thread ONNX Runtime sessions
+        (each keeps a memory pool of its largest pass) rather than keep them until idle housekeeping."""
+        if self.onnx is not None:
+            self.onnx.release_other_thread_counts()
+
     def run(self, x: torch.Tensor) -> torch.Tensor:
         """The painting of `x` (1 x 3 x H x W float32 in [-1, 1], sides a multiple of the generator's
         factor), normalized on its own statistics; float32, on the model's device."""

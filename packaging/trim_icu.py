@@ -73,6 +73,22 @@ def data_symbol(lib: Path) -> tuple[str, int, int]:
     raise SystemExit(f"{lib}: could not find the section holding {name}")
 
 
+def check_library(lib: Path, symbol: str, items: int, tmp: Path) -> None:
+    """The new library exports the same symbol, and the package inside it reads back with all the
+    kept items (a broken package would only show when Qt first asks ICU for data, e.g. a collation)."""
+    name, offset, size = data_symbol(lib)
+    if name != symbol:
+        raise SystemExit(f"{lib}: exports {name}, not {symbol}")
+    back = tmp / "check" / f"{symbol.removesuffix('_dat')}l.dat"
+    back.parent.mkdir()
+    with lib.open("rb") as f:
+        f.seek(offset)
+        back.write_bytes(f.read(size))
+    found = len(_run("icupkg", "-l", back).split())
+    if found != items:
+        raise SystemExit(f"{lib}: the trimmed package reads back with {found} items, not {items}")
+
+
 def trim(lib: Path) -> tuple[int, int]:
     """Replace `lib` by a trimmed copy; returns (bytes before, bytes after)."""
     for tool in ("icupkg", "genccode", "gcc", "nm", "readelf"):
@@ -98,6 +114,7 @@ def trim(lib: Path) -> tuple[int, int]:
         new_lib = tmp / lib.name
         _run("gcc", "-shared", "-nostdlib", f"-Wl,-soname,{lib.name}", "-o", new_lib, asm)
         _run("strip", "--strip-unneeded", new_lib)
+        check_library(new_lib, symbol, len(items) - len(drop), tmp)
         shutil.copyfile(new_lib, lib)
         print(f"{lib.name}: kept {len(items) - len(drop)} of {len(items)} ICU data items")
     return before, lib.stat().st_size

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
@@ -102,9 +102,7 @@ class OnnxGenerator:
         """Drop the sessions (or the one for `norms`) and with them ONNX Runtime's memory pools, which
         keep the largest pass's memory (1.7 GB after the tiles of a 4000x3000 photo, measured); they
         are rebuilt on next use (~0.1 s)."""
-        with self._lock:
-            for key in [k for k in self._sessions if norms is None or k[0] == norms]:
-                del self._sessions[key]
+        self._drop(lambda key: norms is None or key[0] == norms)
 
     def session_thread_counts(self) -> set[int]:
         """The thread counts that have a live session (what a batch left behind, for tests and logs)."""
@@ -114,8 +112,12 @@ class OnnxGenerator:
     def release_other_thread_counts(self) -> None:
         """Drop the sessions built for another thread count than the generator's own (a batch's
         1-thread ones, `onnx_threads`) and their memory pools; the generator's own stay for stills."""
+        self._drop(lambda key: key[1] != self.threads)
+
+    def _drop(self, matches: Callable[[tuple[str, int]], bool]) -> None:
+        """Drop the sessions whose (normalization, threads) key `matches`."""
         with self._lock:
-            for key in [k for k in self._sessions if k[1] != self.threads]:
+            for key in [k for k in self._sessions if matches(k)]:
                 del self._sessions[key]
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:

@@ -73,17 +73,24 @@ def data_symbol(lib: Path) -> tuple[str, int, int]:
     raise SystemExit(f"{lib}: could not find the section holding {name}")
 
 
+def extract_package(lib: Path, folder: Path) -> tuple[str, Path]:
+    """(symbol, package file): the library's data package written to `folder` under ICU's own name
+    (icudtNNl.dat; icupkg checks the name against the package's prefix)."""
+    symbol, offset, size = data_symbol(lib)
+    pkg = folder / f"{symbol.removesuffix('_dat')}l.dat"
+    folder.mkdir(exist_ok=True)
+    with lib.open("rb") as f:
+        f.seek(offset)
+        pkg.write_bytes(f.read(size))
+    return symbol, pkg
+
+
 def check_library(lib: Path, symbol: str, items: int, tmp: Path) -> None:
     """The new library exports the same symbol, and the package inside it reads back with all the
     kept items (a broken package would only show when Qt first asks ICU for data, e.g. a collation)."""
-    name, offset, size = data_symbol(lib)
+    name, back = extract_package(lib, tmp / "check")
     if name != symbol:
         raise SystemExit(f"{lib}: exports {name}, not {symbol}")
-    back = tmp / "check" / f"{symbol.removesuffix('_dat')}l.dat"
-    back.parent.mkdir()
-    with lib.open("rb") as f:
-        f.seek(offset)
-        back.write_bytes(f.read(size))
     found = len(_run("icupkg", "-l", back).split())
     if found != items:
         raise SystemExit(f"{lib}: the trimmed package reads back with {found} items, not {items}")
@@ -94,17 +101,14 @@ def trim(lib: Path) -> tuple[int, int]:
     for tool in ("icupkg", "genccode", "gcc", "nm", "readelf"):
         if shutil.which(tool) is None:
             raise SystemExit(f"error: {tool} not found: install icu-devtools, gcc and binutils")
-    symbol, offset, size = data_symbol(lib)
-    entry = symbol.removesuffix("_dat")  # icudt73
     before = lib.stat().st_size
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
-        pkg = tmp / f"{entry}l.dat"
-        with lib.open("rb") as f:
-            f.seek(offset)
-            pkg.write_bytes(f.read(size))
+        symbol, pkg = extract_package(lib, tmp)
+        entry = symbol.removesuffix("_dat")  # icudt73
         items = _run("icupkg", "-l", pkg).split()
         drop = [i for i in items if not keep(i)]
+        kept = len(items) - len(drop)
         (tmp / "drop.txt").write_text("\n".join(drop) + "\n")
         out_pkg = tmp / "out" / pkg.name
         out_pkg.parent.mkdir()
@@ -114,9 +118,9 @@ def trim(lib: Path) -> tuple[int, int]:
         new_lib = tmp / lib.name
         _run("gcc", "-shared", "-nostdlib", f"-Wl,-soname,{lib.name}", "-o", new_lib, asm)
         _run("strip", "--strip-unneeded", new_lib)
-        check_library(new_lib, symbol, len(items) - len(drop), tmp)
+        check_library(new_lib, symbol, kept, tmp)
         shutil.copyfile(new_lib, lib)
-        print(f"{lib.name}: kept {len(items) - len(drop)} of {len(items)} ICU data items")
+        print(f"{lib.name}: kept {kept} of {len(items)} ICU data items")
     return before, lib.stat().st_size
 
 

@@ -31,6 +31,7 @@ import torch
 from engine.models.generator import Generator
 from engine.models.norm import StatsNorm
 from engine.models.onnx_graph import generator_to_onnx, norm_count
+from engine.models.skin import enclosed_holes, skin_map
 
 log = logging.getLogger(__name__)
 
@@ -120,16 +121,25 @@ class OnnxGenerator:
             for key in [k for k in self._sessions if matches(k)]:
                 del self._sessions[key]
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+    def _inputs(self, x: torch.Tensor, holes: torch.Tensor | None) -> dict[str, np.ndarray]:
+        """The graph's image inputs: `x`, and for layout 4 the holes its faces enclose (found on `x`
+        unless given: a tile gets the whole photo's, `Generator.forward`)."""
+        feeds = {"x": _numpy(x)}
+        if self._generator.config.fill_holes:
+            feeds["holes"] = _numpy(enclosed_holes(skin_map(x)) if holes is None else holes)
+        return feeds
+
+    def __call__(self, x: torch.Tensor, holes: torch.Tensor | None = None) -> torch.Tensor:
         """N x 3 x H x W float32 in [-1, 1] (sides a multiple of the generator's factor) -> same shape."""
-        y = self._get("own").run(["y"], {"x": _numpy(x)})[0]
+        y = self._get("own").run(["y"], self._inputs(x, holes))[0]
         return torch.from_numpy(y)
 
-    def run_with_stats(self, x: torch.Tensor, given: NormStats | None, keep: float) -> tuple[torch.Tensor, NormStats]:
+    def run_with_stats(self, x: torch.Tensor, given: NormStats | None, keep: float,
+                       holes: torch.Tensor | None = None) -> tuple[torch.Tensor, NormStats]:
         """One image (N = 1) normalized on keep * given + (1 - keep) * its own statistics."""
         mode = "given" if given is not None and keep >= 1.0 else "blend"
         session = self._get(mode)
-        feeds: dict[str, np.ndarray] = {"x": _numpy(x)}
+        feeds = self._inputs(x, holes)
         if mode == "blend":
             feeds["keep"] = np.array(keep if given else 0.0, np.float32)
         for i, (mean, var) in enumerate(given or _zero_stats(self._generator)):

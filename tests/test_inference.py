@@ -42,7 +42,11 @@ def _diff(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((a.float() - b.float()).abs().max()) / 2  # [-1, 1] -> [0, 1]
 
 
-@pytest.mark.parametrize("arch, config", LAYOUTS, ids=[f"{a}-{'v2' if c.skips else 'v1'}" for a, c in LAYOUTS])
+def _version(c) -> str:
+    return "v4" if c.fill_holes else "v3" if c.guide else "v2" if c.skips else "v1"
+
+
+@pytest.mark.parametrize("arch, config", LAYOUTS, ids=[f"{a}-{_version(c)}" for a, c in LAYOUTS])
 def test_onnx_runtime_paints_what_torch_paints(arch, config):
     model = _model(config)
     assert model.engine == "onnxruntime"

@@ -132,10 +132,10 @@ class _OomOnce(torch.nn.Module):
         super().__init__()
         self.g, self.limit, self.config = g, limit, g.config
 
-    def forward(self, x):
+    def forward(self, x, holes=None):
         if x.shape[-1] * x.shape[-2] > self.limit:
             raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return self.g(x)
+        return self.g(x, holes)
 
 
 def test_out_of_memory_shrinks_tiles_then_falls_back_to_cpu(host_model, monkeypatch):

@@ -282,7 +282,7 @@ def test_a_new_run_from_an_unguided_base_starts_exactly_where_the_base_paints(da
     from engine.models.generator import LEGACY_LAYOUTS, Generator
     from engine.stylefile import save_style
 
-    base = Generator(LEGACY_LAYOUTS["fast"][0])
+    base = Generator(LEGACY_LAYOUTS["fast"][1])
     with torch.no_grad():
         for p in base.parameters():
             p.normal_(0, 0.05)
@@ -290,7 +290,7 @@ def test_a_new_run_from_an_unguided_base_starts_exactly_where_the_base_paints(da
     save_style(base_path, base, StyleMeta(name="Base", architecture="fast"), half=False)
     art, photos = data
     tr = Trainer(TINY, [art], photos, tmp_path / "run", resolve_device("cpu"), base=base_path)
-    assert tr.generator.config.guide
+    assert tr.generator.config.guide and tr.generator.config.fill_holes
     x = torch.rand(1, 3, 64, 64) * 2 - 1
     with torch.no_grad():
         assert torch.allclose(tr.generator.eval()(x), base.eval()(x), atol=1e-6)
@@ -301,12 +301,34 @@ def test_a_run_started_before_the_skin_guide_resumes_in_its_own_layout(data, tmp
     from engine.models.generator import LEGACY_LAYOUTS, Generator
 
     old = _trainer(data, tmp_path / "run")
-    old.generator = Generator(LEGACY_LAYOUTS["fast"][0])  # as a run of the previous version was built
-    old.ema = Generator(LEGACY_LAYOUTS["fast"][0]).eval()
+    old.generator = Generator(LEGACY_LAYOUTS["fast"][1])  # as a run of the previous version was built
+    old.ema = Generator(LEGACY_LAYOUTS["fast"][1]).eval()
     old.opt_g = old._generator_optimizer()
     old.train_step()
     old.save_checkpoint()
     resumed = _trainer(data, tmp_path / "run", resuming=True)
     resumed.load_checkpoint()
     assert not resumed.generator.config.guide and resumed.step == 1
+    assert math.isfinite(resumed.train_step()["style"])
+
+
+def test_a_run_saved_before_checkpoints_named_their_layout_resumes_seeing_the_plain_skin_map(data, tmp_path):
+    """A layout-3 run's checkpoint has a four-channel stem and no layout: it resumes as layout 3, and its
+    losses keep the plain skin map they started with (not the filled one of layout 4)."""
+    from engine.models.generator import LEGACY_LAYOUTS, Generator
+    from engine.models.skin import skin_map
+
+    old = _trainer(data, tmp_path / "run")
+    old.generator = Generator(LEGACY_LAYOUTS["fast"][0])
+    old.ema = Generator(LEGACY_LAYOUTS["fast"][0]).eval()
+    old.opt_g = old._generator_optimizer()
+    old.train_step()
+    state = old.state()
+    del state["layout"]  # as the previous version wrote it
+    (tmp_path / "run").mkdir(exist_ok=True)
+    torch.save(state, tmp_path / "run" / "checkpoint.pt")
+    resumed = _trainer(data, tmp_path / "run", resuming=True)
+    resumed.load_checkpoint()
+    assert resumed.generator.config == LEGACY_LAYOUTS["fast"][0]
+    assert resumed.guide_map is skin_map and resumed.content.skin_of is skin_map
     assert math.isfinite(resumed.train_step()["style"])

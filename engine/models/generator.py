@@ -8,9 +8,10 @@ of being invented from the 1/8-resolution core alone) -> a final full-resolution
 pixel-shuffle, so no 4-px grid). The output is a residual on the input photo, added in atanh space so
 it stays inside [-1, 1] with a gradient everywhere, which makes an untrained or lightly trained G
 start at the identity and keeps content from step 0. Layout 3 adds the photo's skin map as a fourth
-input (`Generator.stem_input`). Layout 1 (no skips, nearest, clamp) is what the first styles were
-saved with, layout 2 everything before the skin map; such files still load (`LEGACY_LAYOUTS`), and
-`adopt_weights` starts a layout-3 run from either.
+input (`Generator.stem_input`), layout 4 the same map with the holes a face encloses filled (eyes,
+mouths). Layout 1 (no skips, nearest, clamp) is what the first styles were saved with, layout 2
+everything before the skin map, layout 3 the plain map; such files still load (`LEGACY_LAYOUTS`), and
+`adopt_weights` starts a current run from any of them.
 
 Two sizes, measured with `bench/inference.py` (MACs counted by `count_macs`):
 - "fast": 8-16-32-64 channels, 3 downsamplings (1/8 resolution), 6 residual blocks: about 0.5 M
@@ -32,7 +33,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.models.norm import StatsNorm
-from engine.models.skin import skin_map
+from engine.models.skin import face_map, skin_map
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class GeneratorConfig:
     output: str = "clamp"  # "clamp": clamp(x + r); "soft": tanh(atanh(x) + r)
     # Layout version 3: the photo's skin map (engine.models.skin) as a 4th input channel.
     guide: bool = False
+    # Layout version 4: that map with its enclosed holes filled (eyes and mouths inside a face are face).
+    fill_holes: bool = False
 
     def channels(self, level: int) -> int:
         """Channels at downsampling level `level` (0 = full resolution)."""
@@ -64,16 +67,17 @@ class GeneratorConfig:
 
 _V2 = {"skips": True, "upsample": "bilinear", "output": "soft"}
 _V3 = {**_V2, "guide": True}
+_V4 = {**_V3, "fill_holes": True}
 _FAST = {"base": 8, "downs": 3, "blocks": 6, "stem_kernel": 5, "max_channels": 64}
 _QUALITY = {"base": 32, "downs": 2, "blocks": 6, "stem_kernel": 7}
 ARCHITECTURES: dict[str, GeneratorConfig] = {
-    "fast": GeneratorConfig(**_FAST, **_V3),
-    "quality": GeneratorConfig(**_QUALITY, **_V3),
+    "fast": GeneratorConfig(**_FAST, **_V4),
+    "quality": GeneratorConfig(**_QUALITY, **_V4),
 }
 # Layouts older style files were saved with; they still load (a user's trained style is never lost).
 LEGACY_LAYOUTS: dict[str, tuple[GeneratorConfig, ...]] = {
-    "fast": (GeneratorConfig(**_FAST, **_V2), GeneratorConfig(**_FAST)),
-    "quality": (GeneratorConfig(**_QUALITY, **_V2), GeneratorConfig(**_QUALITY)),
+    "fast": (GeneratorConfig(**_FAST, **_V3), GeneratorConfig(**_FAST, **_V2), GeneratorConfig(**_FAST)),
+    "quality": (GeneratorConfig(**_QUALITY, **_V3), GeneratorConfig(**_QUALITY, **_V2), GeneratorConfig(**_QUALITY)),
 }
 
 
@@ -151,15 +155,18 @@ class Generator(nn.Module):
         """Each downsampling level and the middle of the residual stack: (2, 3, 4, 5) for the fast size."""
         return tuple(range(2, self.nce_layer_count))
 
-    def stem_input(self, x: torch.Tensor) -> torch.Tensor:
-        """What the stem sees: the photo, and in layout 3 its skin map beside it.
+    def stem_input(self, x: torch.Tensor, holes: torch.Tensor | None = None) -> torch.Tensor:
+        """What the stem sees: the photo, and from layout 3 its skin map beside it (layout 4: with the
+        holes a face encloses filled, `engine.models.skin.face_map`; `holes` as it explains).
 
         The losses ask skin for little of the painter's texture and hold it harder (DESIGN.md section
         4), but without the map a generator had to guess skin from colour with 8 channels and smeared
         strokes across faces (kodim04 at 2,000 steps); seeing it, it kept faces clean at the same
         recognition (Van Gogh, 1,000 steps: 67 %, SSIM 0.62 -> 0.65).
         """
-        return torch.cat([x, skin_map(x)], 1) if self.config.guide else x
+        if not self.config.guide:
+            return x
+        return torch.cat([x, face_map(x, holes) if self.config.fill_holes else skin_map(x)], 1)
 
     def encode(self, x: torch.Tensor, layers: tuple[int, ...]) -> list[torch.Tensor]:
         feats: dict[int, torch.Tensor] = {0: x}
@@ -173,8 +180,10 @@ class Generator(nn.Module):
         feats[2 + self.config.downs] = h
         return [feats[i] for i in layers]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.stem(self.stem_input(x))
+    def forward(self, x: torch.Tensor, holes: torch.Tensor | None = None) -> torch.Tensor:
+        """`holes`: layout 4 only, the enclosed holes of the whole image under `x` when `x` is a tile of
+        it (`engine.models.skin.enclosed_holes`); None: found on `x` itself."""
+        h = self.stem(self.stem_input(x, holes))
         skips = [h]
         for down in self.downs:
             h = down(h)

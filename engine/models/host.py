@@ -65,20 +65,25 @@ class LoadedModel:
         if self.onnx is not None:
             self.onnx.release_other_thread_counts()
 
-    def run(self, x: torch.Tensor) -> torch.Tensor:
-        """The painting of `x` (1 x 3 x H x W float32 in [-1, 1], sides a multiple of the generator's
-        factor), normalized on its own statistics; float32, on the model's device."""
-        if self.onnx is not None:
-            return self.onnx(x)
-        with torch.inference_mode():
-            return self.generator(self.prepare(x)).float()
+    def _holes(self, holes: torch.Tensor | None) -> torch.Tensor | None:
+        return None if holes is None else self.prepare(holes)
 
-    def run_with_stats(self, x: torch.Tensor, given: NormStats | None, keep: float) -> tuple[torch.Tensor, NormStats]:
+    def run(self, x: torch.Tensor, holes: torch.Tensor | None = None) -> torch.Tensor:
+        """The painting of `x` (1 x 3 x H x W float32 in [-1, 1], sides a multiple of the generator's
+        factor), normalized on its own statistics; float32, on the model's device. `holes`: for a tile,
+        the whole photo's enclosed holes under it (`Generator.forward`)."""
+        if self.onnx is not None:
+            return self.onnx(x, holes)
+        with torch.inference_mode():
+            return self.generator(self.prepare(x), self._holes(holes)).float()
+
+    def run_with_stats(self, x: torch.Tensor, given: NormStats | None, keep: float,
+                       holes: torch.Tensor | None = None) -> tuple[torch.Tensor, NormStats]:
         """`run`, with each layer normalized on `keep * given + (1 - keep) * own` statistics (own only
         when `given` is None); returns the painting and the statistics used. keep=1 freezes `given`
         (tiles of one photo), 0 < keep < 1 smooths them over time (live frames)."""
         if self.onnx is not None:
-            return self.onnx.run_with_stats(x, given, keep)
+            return self.onnx.run_with_stats(x, given, keep, holes)
         g = self.generator
         norms = [m for m in g.modules() if isinstance(m, StatsNorm)]
         if given is None:
@@ -89,7 +94,7 @@ class LoadedModel:
                 m.stored = s
         try:
             with torch.inference_mode():
-                y = g(self.prepare(x)).float()
+                y = g(self.prepare(x), self._holes(holes)).float()
             stats: NormStats = [m.stored for m in norms]
         finally:
             set_norm_mode(g, "normal")

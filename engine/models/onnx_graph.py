@@ -151,6 +151,8 @@ class _Writer:
     def build(self) -> bytes:
         g, cfg = self.g, self.gen.config
         g.inputs.append(_value_info("x", ["n", 3, "h", "w"]))
+        if self.gen.config.fill_holes:
+            g.inputs.append(_value_info("holes", ["n", 1, "h", "w"]))
         if self.norms == "blend":
             g.inputs.append(_value_info("keep", []))
             self.one = g.const(np.array(1.0, np.float32), "one")
@@ -191,13 +193,18 @@ class _Writer:
         return g.model()
 
     def stem_input(self, x: str) -> str:
-        """Generator.stem_input: in layout 3 the photo and its skin map (engine.models.skin), side by side."""
+        """Generator.stem_input: from layout 3 the photo and its skin map (engine.models.skin), side by
+        side. Layout 4 fills the holes a face encloses: a flood fill, which has no ONNX operator, so the
+        graph takes them as the input `holes` (`enclosed_holes`, found beside the graph on the whole
+        image) and keeps the larger of the two maps, as `face_map` does."""
         if not self.gen.config.guide:
             return x
         g = self.g
         edges = g.op("Conv", [x, g.const(BOX_WEIGHT, "box_w"), g.const(BOX_BIAS, "box_b")], kernel_shape=[1, 1],
                      strides=[1, 1], pads=[0, 0, 0, 0], dilations=[1, 1], group=1)
         skin = g.op("ReduceProd", [g.op("Sigmoid", [edges])], axes=[1], keepdims=1)
+        if self.gen.config.fill_holes:
+            skin = g.op("Max", [skin, "holes"])
         return g.op("Concat", [x, skin], axis=1)
 
     def seq(self, modules: nn.Sequential, h: str) -> str:
@@ -261,7 +268,7 @@ class _Writer:
 
 def generator_to_onnx(generator: Generator, norms: str = "own") -> bytes:
     """The generator as a serialized ONNX model (float32; input `x` N x 3 x H x W in [-1, 1], output `y`;
-    N = 1 unless `norms` is "own")."""
+    N = 1 unless `norms` is "own"; layout 4 also takes `holes`, N x 1 x H x W)."""
     with torch.no_grad():
         return _Writer(generator, norms).build()
 

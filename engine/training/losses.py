@@ -23,6 +23,7 @@ term the generator paints texture in garish green/magenta (chroma was free), whi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -137,6 +138,9 @@ class ContentLoss(nn.Module):
         self.w_layout, self.w_chroma, self.w_detail, self.w_skin = w_layout, w_chroma, w_detail, w_skin
         self.w_skin_chroma = w_skin_chroma
         self.edge_tau = edge_tau
+        # Where faces are: the map the generator sees (`Trainer.guide_map`; the plain tone map for a run of
+        # layout 3 or older, so it resumes with the losses it started with).
+        self.skin_of: Callable[[torch.Tensor], torch.Tensor] = skin_map
 
     def detail_weight(self, x4: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-pixel masks of the photo at 1/4 resolution: (contours in [0, 1], skin in [0, 1])."""
@@ -144,7 +148,7 @@ class ContentLoss(nn.Module):
         gx = F.pad((y4[..., :, 1:] - y4[..., :, :-1]).abs(), (0, 1, 0, 0))
         gy = F.pad((y4[..., 1:, :] - y4[..., :-1, :]).abs(), (0, 0, 0, 1))
         m = F.max_pool2d(gx + gy, 3, 1, 1)
-        return m / (m + self.edge_tau), skin_map(x4)
+        return m / (m + self.edge_tau), self.skin_of(x4)
 
     def forward(self, x: torch.Tensor, target: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
@@ -157,7 +161,7 @@ class ContentLoss(nn.Module):
             # is held as hard as a face beside a sky (measured: relative weights left face-only crops
             # unprotected, and cheeks got dark patches).
             w = edges / edges.mean().clamp(min=1e-3) + self.w_skin * skin
-            lw = 1 + self.w_skin * skin_map(blur_down(blur_down(x4)))
+            lw = 1 + self.w_skin * self.skin_of(blur_down(blur_down(x4)))
             cw = 1 + self.w_skin_chroma * skin  # faces held to their target colour harder than the rest
         f4 = blur_down(blur_down(fake))
         f16 = blur_down(blur_down(f4))

@@ -14,6 +14,7 @@ colour always goes to the same output colour, so blotches have nowhere to come f
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -145,7 +146,8 @@ class PaletteMap(torch.nn.Module):
         return (x + d.to(x.dtype)).clamp(-1, 1)
 
 
-def palette_target(palette: PaletteMap, x: torch.Tensor, skin_keep: float = 0.0) -> torch.Tensor:
+def palette_target(palette: PaletteMap, x: torch.Tensor, skin_keep: float = 0.0,
+                   skin_of: Callable[[torch.Tensor], torch.Tensor] = skin_map) -> torch.Tensor:
     """The photo through the painter's palette, with skin keeping `skin_keep` of its own colour.
 
     A palette fitted on paintings with little dark brown sends dark skin to grey or green (measured on
@@ -155,4 +157,4 @@ def palette_target(palette: PaletteMap, x: torch.Tensor, skin_keep: float = 0.0)
     target = palette(x)
     if skin_keep <= 0:
         return target
-    return torch.lerp(target, x, skin_keep * skin_map(x))
+    return torch.lerp(target, x, skin_keep * skin_of(x))

@@ -44,9 +44,9 @@ from engine.metrics import (
     texture_features,
 )
 from engine.models.discriminator import StyleDiscriminator
-from engine.models.generator import Generator, adopt_weights, build_generator
+from engine.models.generator import Generator, GeneratorConfig, adopt_weights, build_generator
 from engine.models.lossnet import load_lossnet
-from engine.models.skin import skin_map
+from engine.models.skin import face_map, skin_map
 from engine.pixels import to_float, to_tensor, to_uint8
 from engine.progress import Progress
 from engine.stylefile import StyleMeta, encode_thumbnail, load_style, save_style
@@ -256,6 +256,7 @@ class Trainer:
         torch.set_rng_state(rng)
         self.palette = (PaletteMap.identity() if resuming else self._fit_palette()).to(dev)
         self.content = ContentLoss(w_skin=config.w_skin, w_skin_chroma=config.w_skin_chroma).to(dev)
+        self.content.skin_of = self.guide_map
         usable = self.photo_report.usable
         eval_paths = eval_photos or usable[:: max(1, len(usable) // 4)][:4]  # spread over the set
         self.eval_images = [self._eval_image(p, config.eval_side) for p in eval_paths]
@@ -333,7 +334,7 @@ class Trainer:
         loss_nce = self.nce(g.encode(x, layers), g.encode(fake, layers)) if c.w_nce else fake.new_zeros(())
         loss_idt = torch.nn.functional.l1_loss(g(y), y) if c.w_idt else fake.new_zeros(())
         with torch.no_grad():
-            target = palette_target(self.palette, x, c.skin_colour_keep)
+            target = palette_target(self.palette, x, c.skin_colour_keep, self.guide_map)
         loss_struct = self.content(x, target, fake)
         zero = fake.new_zeros(())
         loss_tex = zero if self.texture is None else self.texture(fake)
@@ -341,7 +342,7 @@ class Trainer:
         # Face-aware (DESIGN.md section 4): skin asks for little of the painter's texture and holds
         # its content harder, so faces take the palette and a light touch, not the strokes of a sky.
         with torch.no_grad():
-            skin = skin_map(x) if self.feature_style is not None or self.perceptual is not None else None
+            skin = self.guide_map(x) if self.feature_style is not None or self.perceptual is not None else None
         feats = None  # one pass of the loss network over G's output serves both of its terms
         if self.feature_style is not None or self.perceptual is not None:
             layers = (c.style_layers if self.feature_style is not None else ()) + \
@@ -440,6 +441,7 @@ class Trainer:
             "seconds": self.seconds,
             "best_score": -1.0 if self.best_score is None else self.best_score,
             "config": self.config.to_json(),
+            "layout": json.dumps(self.generator.config.to_dict()),
             "rng": torch.get_rng_state(),
             "history": json.dumps(self.history),
             "art_dirs": json.dumps([str(a) for a in self.art_dirs]),
@@ -457,20 +459,31 @@ class Trainer:
         return torch.optim.Adam(list(self.generator.parameters()) + list(self.nce.parameters()),
                                 lr=self.config.lr_g, betas=(0.5, 0.999))
 
-    def _keep_layout_of(self, state: dict[str, torch.Tensor]) -> None:
-        """A run started before the skin guide (layout 3) resumes in the layout it was started with:
-        its optimizer's moments and its best step belong to that network."""
-        guided = state["stem.1.weight"].shape[1] == 4
-        if guided == self.generator.config.guide:
+    @property
+    def guide_map(self) -> Callable[[torch.Tensor], torch.Tensor]:
+        """Where the losses see faces: the map the generator itself sees (engine.models.skin)."""
+        return face_map if self.generator.config.fill_holes else skin_map
+
+    def _keep_layout_of(self, checkpoint: dict[str, Any]) -> None:
+        """A run resumes in the layout it was started with: its optimizer's moments and its best step
+        belong to that network. Checkpoints name their layout; older ones did not, and a stem that sees
+        four channels there means the plain skin map (layout 3), three none (layout 2)."""
+        if "layout" in checkpoint:
+            layout = GeneratorConfig(**json.loads(checkpoint["layout"]))
+        else:
+            guided = checkpoint["generator"]["stem.1.weight"].shape[1] == 4
+            layout = replace(self.generator.config, guide=guided, fill_holes=False)
+        if layout == self.generator.config:
             return
-        self.generator = Generator(replace(self.generator.config, guide=guided)).to(self.device.torch_device)
+        self.generator = Generator(layout).to(self.device.torch_device)
         self.ema = copy.deepcopy(self.generator).eval().requires_grad_(False)
         self.opt_g = self._generator_optimizer()
+        self.content.skin_of = self.guide_map
 
     def load_checkpoint(self, path: Path | None = None) -> None:
         path = path or self.run_dir / CHECKPOINT
         s = torch.load(path, map_location=self.device.torch_device, weights_only=True)
-        self._keep_layout_of(s["generator"])
+        self._keep_layout_of(s)
         self.generator.load_state_dict(s["generator"])
         self.ema.load_state_dict(s["ema"])
         self.discriminator.load_state_dict(s["discriminator"])

@@ -1,0 +1,112 @@
+"""Faces as whole objects (generator layout 4): the skin map with the holes a face encloses filled, so an
+eye is part of the face it sits in, on torch and ONNX Runtime alike, and in a tile that cuts the face."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+import torch
+
+from engine.devices import resolve_device
+from engine.models.generator import ARCHITECTURES, Generator
+from engine.models.host import load_model
+from engine.models.skin import enclosed, enclosed_holes, face_map, skin_map
+from engine.pixels import to_tensor
+from engine.stylefile import StyleMeta
+from engine.tiling import capture_global_stats, run_tiled, run_whole, whole_photo_holes
+
+SKIN = (224, 172, 140)  # inside the Cb/Cr box of engine.models.skin
+DARK = (40, 40, 60)
+
+
+def _face(side: int = 192, eye: int = 12, eye_at: tuple[int, int] | None = None) -> np.ndarray:
+    """A skin-toned oval face with one dark eye on a grey-blue background, and a dark patch at the edge."""
+    yy, xx = np.mgrid[0:side, 0:side]
+    img = np.zeros((side, side, 3), np.uint8)
+    img[:] = (90, 110, 140)
+    c = side // 2
+    img[((yy - c) / (0.42 * side)) ** 2 + ((xx - c) / (0.32 * side)) ** 2 <= 1] = SKIN
+    ey, ex = eye_at or (c - side // 10, c - side // 10)
+    img[(yy - ey) ** 2 + (xx - ex) ** 2 <= eye**2] = DARK
+    img[: side // 8, : side // 8] = DARK  # touches the border: background, not a hole
+    return img
+
+
+def _reference_enclosed(free: np.ndarray) -> np.ndarray:
+    """A plain breadth-first flood fill from the border, 4-connected."""
+    h, w = free.shape
+    seen = np.zeros_like(free)
+    todo = deque((y, x) for y in range(h) for x in range(w) if free[y, x] and (y in (0, h - 1) or x in (0, w - 1)))
+    for y, x in todo:
+        seen[y, x] = True
+    while todo:
+        y, x = todo.popleft()
+        for ny, nx in ((y + 1, x), (y - 1, x), (y, x + 1), (y, x - 1)):
+            if 0 <= ny < h and 0 <= nx < w and free[ny, nx] and not seen[ny, nx]:
+                seen[ny, nx] = True
+                todo.append((ny, nx))
+    return free & ~seen
+
+
+def test_the_fill_in_runs_finds_what_a_flood_fill_finds():
+    """Random masks have winding paths to the border, many turns each: every pass count is exercised."""
+    rng = np.random.default_rng(0)
+    for density in (0.3, 0.45, 0.55, 0.7):
+        free = rng.random((3, 37, 53)) < density
+        got = enclosed(torch.from_numpy(free)).numpy()
+        for i in range(3):
+            assert (got[i] == _reference_enclosed(free[i])).all(), density
+
+
+def test_an_eye_inside_a_face_is_face_and_a_dark_patch_elsewhere_is_not():
+    img = _face()
+    x = to_tensor(img)
+    plain, filled = skin_map(x)[0, 0], face_map(x)[0, 0]
+    ey, ex = 96 - 19, 96 - 19
+    assert plain[ey, ex] < 0.1 and filled[ey, ex] > 0.9  # the eye: a hole before, face now
+    assert filled[5, 5] < 0.1 and filled[96, 3] < 0.1  # the patch at the border and the background
+    assert filled[96, 96] > 0.9  # the cheek stays skin
+
+
+def test_onnx_runtime_fills_faces_as_torch_does():
+    """The flood fill runs beside the ONNX graph (it has no operator there): both engines must paint the
+    same, and the filled map must change what this generator paints, or the test proves nothing."""
+    torch.manual_seed(0)
+    g = Generator(ARCHITECTURES["fast"])
+    with torch.no_grad():
+        for p in g.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    model = load_model(g.eval(), StyleMeta(name="Tiny", architecture="fast"), resolve_device("cpu"))
+    assert model.engine == "onnxruntime"
+    x = to_tensor(_face())
+    with torch.inference_mode():
+        ref = model.generator(x)
+        unfilled = model.generator(x, torch.zeros_like(x[:, :1]))
+    assert float((model.run(x) - ref).abs().max()) / 2 <= 2 / 255
+    assert float((unfilled - ref).abs().max()) / 2 > 10 / 255
+
+
+def test_a_tile_that_cuts_a_face_still_sees_its_eye_as_face(monkeypatch):
+    """Tiles of 192 px cut the face through a large eye: alone, each tile would see the eye reach its edge
+    and leave it a hole. With the whole photo's holes the tiles paint what one pass paints."""
+    img = _face(side=384, eye=40, eye_at=(192, 192))
+    x = to_tensor(img)
+    assert float((whole_photo_holes(img, band=40) - enclosed_holes(skin_map(x))).abs().max()) < 0.02
+
+    torch.manual_seed(0)
+    g = Generator(ARCHITECTURES["fast"])
+    with torch.no_grad():
+        for p in g.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    model = load_model(g.eval(), StyleMeta(name="Tiny", architecture="fast"), resolve_device("cpu"))
+    stats = capture_global_stats(model, img, 192)
+    one_pass = torch.from_numpy(run_whole(model, img, stats))
+    eye = (slice(160, 224), slice(160, 224))
+
+    def worst_in_eye(tiled: np.ndarray) -> float:
+        return float((torch.from_numpy(tiled) - one_pass)[eye].abs().max()) / 2
+
+    assert worst_in_eye(run_tiled(model, img, 192, overlap=16, context=16)) <= 2 / 255
+    monkeypatch.setattr("engine.tiling.whole_photo_holes", lambda rgb: torch.zeros(1, 1, *rgb.shape[:2]))
+    assert worst_in_eye(run_tiled(model, img, 192, overlap=16, context=16)) > 10 / 255

@@ -54,7 +54,9 @@ train "Turner" turner 1200 "$BASE" "$DATA/styles/turner"
 # a 20-minute budget, exactly what `atelier train --art cezanne --photos ... --minutes 20` does.
 train "Cézanne" cezanne 20m "$BASE" "$DATA/styles/cezanne"
 
-# The gallery cards (a line about the painter and one of their works) are metadata of the style files;
-# a retrained file carries the trainer's generic "Learned from N artworks in <folder>." instead, which
-# is how the built-ins lost theirs in stop 22. Written again after every run (weights unchanged).
+# The gallery cards (a line about the painter and one of their works) and the optional brushstrokes are
+# metadata of the style files; a retrained file carries the trainer's generic "Learned from N artworks
+# in <folder>." and default strokes instead, which is how the built-ins lost their cards in stop 22 and
+# their strokes in stop 25. Both written again after every run (weights unchanged).
 $PY scripts/set_style_cards.py
+$PY scripts/set_style_brushes.py

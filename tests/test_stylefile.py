@@ -200,6 +200,18 @@ def test_built_in_styles_carry_their_gallery_cards():
         assert art is not None and min(art.size) >= 64, path.name
 
 
+def test_built_in_styles_carry_their_painters_strokes():
+    """The optional brushwork of a built-in is its painter's (long swirls, dabs, hatching...), not the
+    trainer's default stroke, which is what a retrained file carries (lost that way in stop 25's retraining)."""
+    from engine.brushwork import DEFAULT_BRUSH
+    from engine.paths import builtin_styles_dir
+    from engine.stylefile import read_meta
+
+    brushes = {p.stem: read_meta(p).brush for p in builtin_styles_dir().glob("*.atelier-style")}
+    assert len(brushes) == 6 and DEFAULT_BRUSH not in brushes.values(), brushes
+    assert len(set(brushes.values())) == 5  # Munch and Turner share the flowing bands
+
+
 def test_saving_again_keeps_the_paint_digests(tmp_path):
     """A style re-saved with the same weights and strokes (a new gallery line) paints the same, so its
     earlier paintings must not look out of date: whole-number strokes read back as floats once

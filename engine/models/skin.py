@@ -3,7 +3,8 @@
 Chroma, not brightness, so it covers light and dark skin alike. Training uses it to ask faces for little
 of the painter's texture and to hold their content harder (engine.training.losses); the generator of
 layout 3 also sees it as a fourth input channel (engine.models.generator), so it can do exactly that
-instead of guessing where faces are from 8 channels of colour.
+instead of guessing where faces are from 8 channels of colour. Layout 4 and its losses use `face_map`:
+the same map with the holes a face encloses (eyes, brows, lips) filled by a flood fill from the border.
 
 Written as one fixed 1x1 convolution to the four edges of the box, a sigmoid and their product: the
 same numbers as the box on Cb and Cr, in three plain operations that the ONNX graph repeats
@@ -43,8 +44,9 @@ def skin_map(x: torch.Tensor) -> torch.Tensor:
 
     Eyes, brows and lips are not skin-coloured, so they are the parts of a face still asked for the
     painter's texture (a Van Gogh trained so paints colourful dabs around clean eyes). Closing such
-    holes (21 px, max-pool then min-pool) protected whole brown and orange areas too and cost 11 points
-    of recognition (67 -> 56 %, Van Gogh, 1,200 steps, 2026-12-06), so the map stays the tone box.
+    holes morphologically (21 px, max-pool then min-pool) protected whole brown and orange areas too and
+    cost 11 points of recognition (67 -> 56 %, Van Gogh, 1,200 steps, 2026-12-06); `face_map` fills only
+    what skin encloses.
     """
     edges = F.conv2d(x, BOX_WEIGHT.to(x.device, x.dtype), BOX_BIAS.to(x.device, x.dtype))
     return torch.sigmoid(edges).prod(1, keepdim=True)

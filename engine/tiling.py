@@ -40,7 +40,7 @@ import torch.nn.functional as F
 from engine.inference import NormStats
 from engine.messages import StylizeOptions
 from engine.models.host import LoadedModel
-from engine.models.skin import HOLE_SCALE, enclosed, skin_map
+from engine.models.skin import hole_scale, holes_of_pooled, pooled, skin_map
 from engine.pixels import to_tensor
 from engine.progress import Progress
 
@@ -157,19 +157,12 @@ def capture_global_stats(model: LoadedModel, rgb: np.ndarray, thumb_side: int) -
 
 def whole_photo_holes(rgb: np.ndarray, band: int = 512) -> torch.Tensor:
     """`engine.models.skin.enclosed_holes` of a whole uint8 photo (1 x 1 x H x W), without the photo as
-    a float tensor: it is pooled to 1/`HOLE_SCALE` band by band (`band` a multiple of it), its skin
-    map there filled and brought back up."""
+    a float tensor: it is pooled band by band, its skin map filled there and brought back up."""
     h, w = rgb.shape[:2]
-    rows = []
-    for y0 in range(0, h, band - band % HOLE_SCALE):
-        x = to_tensor(rgb[y0:y0 + band - band % HOLE_SCALE])
-        ph, pw = (-x.shape[-2]) % HOLE_SCALE, (-x.shape[-1]) % HOLE_SCALE
-        if ph or pw:
-            x = F.pad(x, (0, pw, 0, ph), mode="replicate")
-        rows.append(skin_map(F.avg_pool2d(x, HOLE_SCALE)))
-    holes = enclosed(torch.cat(rows, -2)[:, 0] < 0.5).unsqueeze(1).float()
-    size = (h + (-h) % HOLE_SCALE, w + (-w) % HOLE_SCALE)
-    return F.interpolate(holes, size=size, mode="bilinear", align_corners=False)[..., :h, :w]
+    scale = hole_scale(h, w)
+    rows = max(scale, band - band % scale)  # whole cells per band: the bands pool like the whole photo
+    small = torch.cat([skin_map(pooled(to_tensor(rgb[y0:y0 + rows]), scale)) for y0 in range(0, h, rows)], -2)
+    return holes_of_pooled(small, scale, h, w)
 
 
 def run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progress | None = None,

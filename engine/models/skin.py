@@ -13,6 +13,8 @@ same numbers as the box on Cb and Cr, in three plain operations that the ONNX gr
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -54,6 +56,7 @@ def skin_map(x: torch.Tensor) -> torch.Tensor:
 
 # ------------------------------------------------------------------ the map with its holes filled
 HOLE_SCALE = 4  # the fill runs at 1/4 of the image's resolution: an eye is still a hole, noise is not
+HOLE_GRID = 512  # ... and on no more than this many cells along the long side (larger photos: coarser)
 _MAX_SWEEPS = 64  # row + column passes; a real photo's fill settles in a handful
 
 
@@ -88,18 +91,44 @@ def enclosed(free: torch.Tensor) -> torch.Tensor:
     return free & ~reached
 
 
+def hole_scale(height: int, width: int) -> int:
+    """The pooling factor of the fill for an image of this size: `HOLE_SCALE`, more above `HOLE_GRID`
+    cells (a 4000x3000 photo's eyes are 40 px wide at 1/4: its fill took 200 of 480 ms there)."""
+    if min(height, width) < 4 * HOLE_SCALE:
+        return 1  # a tiny map (the losses' 1/16 view of a crop): filled as it is
+    return max(HOLE_SCALE, math.ceil(max(height, width) / HOLE_GRID))
+
+
+def pooled(x: torch.Tensor, scale: int) -> torch.Tensor:
+    """`x` averaged over `scale` x `scale` cells, its sides first padded to a multiple of `scale` by
+    repeating the last row and column (so a band of a photo pools like the whole photo)."""
+    if scale == 1:
+        return x
+    ph, pw = (-x.shape[-2]) % scale, (-x.shape[-1]) % scale
+    if ph or pw:
+        x = F.pad(x, (0, pw, 0, ph), mode="replicate")
+    return F.avg_pool2d(x, scale)
+
+
+def holes_of_pooled(skin: torch.Tensor, scale: int, height: int, width: int) -> torch.Tensor:
+    """The enclosed holes of a pooled skin map (N, 1, h, w), brought back up to height x width."""
+    holes = enclosed(skin[:, 0] < 0.5).unsqueeze(1).to(skin.dtype)
+    if scale == 1:
+        return holes
+    if not bool(holes.any()):  # most photos: no face, nothing to bring back up
+        return skin.new_zeros(skin.shape[0], 1, height, width)
+    size = (holes.shape[-2] * scale, holes.shape[-1] * scale)
+    return F.interpolate(holes, size=size, mode="bilinear", align_corners=False)[..., :height, :width]
+
+
 def enclosed_holes(x: torch.Tensor) -> torch.Tensor:
     """(N, 3, H, W) photo in [-1, 1] -> (N, 1, H, W) in [0, 1]: where it is not skin but skin surrounds
     it (eyes, brows and lips inside a face; a mouth, a pendant). Found on the photo pooled to
-    1/`HOLE_SCALE` (its skin map there: 16x fewer pixels than mapping the photo and pooling the map,
-    31 -> 4 ms at 1024x768) and brought back up bilinearly. Sides must be multiples of `HOLE_SCALE`."""
-    small = F.avg_pool2d(x, HOLE_SCALE) if min(x.shape[-2:]) >= 4 * HOLE_SCALE else x
-    holes = enclosed(skin_map(small)[:, 0] < 0.5).unsqueeze(1).to(x.dtype)
-    if not bool(holes.any()):  # most photos: no face, nothing to bring back up
-        return x.new_zeros(x.shape[0], 1, *x.shape[-2:])
-    if holes.shape[-2:] == x.shape[-2:]:
-        return holes
-    return F.interpolate(holes, size=x.shape[-2:], mode="bilinear", align_corners=False)
+    1/`hole_scale` (its skin map there: 16x fewer pixels than mapping the photo and pooling the map,
+    31 -> 4 ms at 1024x768) and brought back up bilinearly."""
+    h, w = x.shape[-2:]
+    scale = hole_scale(h, w)
+    return holes_of_pooled(skin_map(pooled(x, scale)), scale, h, w)
 
 
 def face_map(x: torch.Tensor, holes: torch.Tensor | None = None) -> torch.Tensor:

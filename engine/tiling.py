@@ -16,7 +16,8 @@ The photo stays uint8 in memory; only one tile at a time exists as a float tenso
 and the output accumulates in float32 on the CPU: about 16 bytes per pixel in all (400 MB at 24 MP).
 4. Faces cut by a tile (layout 4): an eye is filled into the face map only where the face surrounds it,
    which a tile that sees half the face cannot tell. The holes are found once on the whole photo
-   (`whole_photo_holes`, at 1/4 resolution, in bands) and each tile gets its part (4 bytes a pixel more).
+   (`whole_photo_holes`, at 1/4 resolution and at most 512 cells along the long side, in bands) and each
+   tile gets its part (4 bytes a pixel more).
 
 Tiles are as small as the grid allows (`tile_spans`): n tiles of a side share it evenly with just the
 overlap, instead of n tiles of the full `tile` size overlapping by whatever is left (4000x3000 in

@@ -270,12 +270,18 @@ def load_style(path: Path) -> tuple[Generator, StyleMeta]:
     with safe_open(str(path), framework="pt") as f:
         raw_cfg = (f.metadata() or {}).get("arch_config", "{}")
         try:
-            config = GeneratorConfig(**json.loads(raw_cfg))
+            fields = json.loads(raw_cfg)
+            if not isinstance(fields, dict):
+                raise ValueError(raw_cfg)
+            # A field this version does not have comes from a newer layout (as `fill_holes` did for
+            # layout 4, which the version before it called "malformed"): ask for an update, not a new file.
+            newer = not set(fields) <= set(GeneratorConfig.__dataclass_fields__)
+            config = None if newer else GeneratorConfig(**fields)
         except (TypeError, ValueError) as exc:
             raise StyleFileError(f"{path.name} has malformed architecture metadata") from exc
         # Only layouts this version knows (the current one and older ones) are built: a file cannot
         # ask for an arbitrary network size.
-        if config not in known_layouts(meta.architecture):
+        if config is None or config not in known_layouts(meta.architecture):
             raise StyleFileError(f"{path.name}: its {meta.architecture} layout is not one this "
                                  "Atelier version knows; update Atelier")
         generator = Generator(config)

@@ -185,6 +185,20 @@ def test_unknown_layout_is_refused(tmp_path):
         load_style(p)
 
 
+def test_a_style_from_a_newer_atelier_asks_for_an_update(tmp_path):
+    """A layout field this version does not know means a newer Atelier wrote the file: the user is told
+    to update, not that the file is broken."""
+    state = {k: v.clone() for k, v in build_generator("fast").state_dict().items()}
+    newer = {**build_generator("fast").config.to_dict(), "some_later_option": True}
+    p = tmp_path / "newer.atelier-style"
+    save_file(state, p, metadata=_meta(arch_config=json.dumps(newer)))
+    with pytest.raises(StyleFileError, match="update Atelier"):
+        load_style(p)
+    save_file(state, p, metadata=_meta(arch_config="[1, 2]"))
+    with pytest.raises(StyleFileError, match="malformed"):
+        load_style(p)
+
+
 def test_built_in_styles_carry_their_gallery_cards():
     """The gallery card of a built-in names its painter and shows one of their works; a retrained file
     carries the trainer's generic line instead (the built-ins lost their cards that way once)."""

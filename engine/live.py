@@ -11,7 +11,11 @@ Cheap stabilizers on top of the generator's warp-consistency training:
   panning or shaking camera is blended too instead of shimmering. A shift that does not make the
   frames agree better (a person moving in front of a still background) is not used;
 - with brushwork on, the strokes' bristle noise moves with that camera motion, so strokes stay on
-  the things they paint instead of shimmering over a moving scene.
+  the things they paint instead of shimmering over a moving scene;
+- the face map's filled holes (layout 4, `engine.models.skin`) fade instead of vanishing: one noisy
+  cell can open a path from a face to the border and unfill it for a frame (on the sample photo, at
+  sigma 3 sensor noise, 4 % of the frame switched between filled and not), so each frame keeps the
+  larger of its own holes and `HOLES_KEEP` of the previous frame's, moved with the camera.
 
 Paint small, deliver sharp: when the governor runs the generator below `SHARP_SHORT_SIDE` (a CPU holding
 15 fps), what the painting changed is carried onto the camera frame at up to that size, exactly as a
@@ -34,6 +38,7 @@ from engine.brushwork import apply_brushwork_on
 from engine.chroma import without_fringes
 from engine.inference import NormStats
 from engine.models.host import LoadedModel
+from engine.models.skin import enclosed_holes
 from engine.pixels import to_tensor, to_uint8
 
 NORM_EMA = 0.85
@@ -42,6 +47,7 @@ MOTION_SCALE = 12.0  # input change (0..255) at which blending stops
 SHIFT_MIN_PX = 0.2  # smaller measured camera shifts are treated as none (no resampling blur)
 SHIFT_MAX_FRACTION = 0.25  # larger ones (a cut, a new scene) are not trusted
 SHARP_SHORT_SIDE = 480  # frames are delivered at least this sharp (or at the camera's size if smaller)
+HOLES_KEEP = 0.8  # share of the previous frame's filled face holes a frame keeps (layout 4)
 
 
 def estimate_shift(prev: torch.Tensor, cur: torch.Tensor) -> tuple[float, float]:
@@ -108,12 +114,14 @@ class LiveStylizer:
         self._prev_in: torch.Tensor | None = None  # the previous input at half size (what _motion compares)
         self._prev_out: torch.Tensor | None = None
         self._stats: NormStats | None = None  # the smoothed normalization statistics of the last frame
+        self._holes: torch.Tensor | None = None  # the face holes the last frame was painted with (layout 4)
         self._origin = (0.0, 0.0)  # where the brushwork's bristle noise starts: it follows the camera
 
     def reset(self) -> None:
         self._key = None
         self._prev_in = self._prev_out = None
         self._stats = None
+        self._holes = None
         self._origin = (0.0, 0.0)
 
     def process(self, model: LoadedModel, rgb: np.ndarray, short_side: int = 0, mirror: bool = False,
@@ -141,7 +149,8 @@ class LiveStylizer:
             # gives each scene point the bristles it had in the previous frame.
             self._origin = (self._origin[0] + motion.shift[0], self._origin[1] + motion.shift[1])
         if stabilize:
-            y, self._stats = model.run_with_stats(x, self._stats, NORM_EMA)
+            holes = self._steady_holes(x, motion) if g.config.fill_holes else None
+            y, self._stats = model.run_with_stats(x, self._stats, NORM_EMA, holes)
         else:
             y = model.run(x)
         y = without_fringes(y)
@@ -159,6 +168,17 @@ class LiveStylizer:
             y = self._blend(y, motion, out.shape[-2] / x.shape[-2])
         self._prev_in, self._prev_out = small, y
         return to_uint8(y[0])
+
+    def _steady_holes(self, x: torch.Tensor, motion: _Motion | None) -> torch.Tensor:
+        """This frame's face holes, or what is left of the previous frame's where that is more."""
+        holes = enclosed_holes(x)
+        if self._holes is not None and motion is not None:
+            prev = self._holes
+            if motion.shift is not None:
+                prev = shift_image(prev, motion.shift[0], motion.shift[1])[0]
+            holes = torch.maximum(holes, HOLES_KEEP * prev)
+        self._holes = holes
+        return holes
 
     def _motion(self, cur: torch.Tensor) -> _Motion:
         """Where the scene changed since the previous frame, after undoing camera motion.

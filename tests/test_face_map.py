@@ -110,3 +110,24 @@ def test_a_tile_that_cuts_a_face_still_sees_its_eye_as_face(monkeypatch):
     assert worst_in_eye(run_tiled(model, img, 192, overlap=16, context=16)) <= 2 / 255
     monkeypatch.setattr("engine.tiling.whole_photo_holes", lambda rgb: torch.zeros(1, 1, *rgb.shape[:2]))
     assert worst_in_eye(run_tiled(model, img, 192, overlap=16, context=16)) > 10 / 255
+
+
+def test_live_frames_keep_a_face_filled_when_noise_opens_it_for_a_frame():
+    """One frame whose eye is joined to the border (as one noisy cell can do) does not unfill the face:
+    the live view fades the previous frame's holes instead of dropping them, and a face that stays open
+    fades away within frames."""
+    from engine.live import LiveStylizer
+
+    model = _random_layout4_model()
+    closed = _face(side=256, eye=20, eye_at=(104, 104))
+    opened = closed.copy()
+    opened[96:112, :104] = DARK  # a dark band from the eye to the left border
+    assert float(enclosed_holes(to_tensor(opened))[0, 0, 104, 104]) < 0.1  # alone, the eye is no hole
+
+    live = LiveStylizer()
+    live.process(model, closed)
+    live.process(model, opened)
+    assert float(live._holes[0, 0, 104, 104]) >= 0.75  # HOLES_KEEP (0.8) of the filled eye
+    for _ in range(8):
+        live.process(model, opened)
+    assert float(live._holes[0, 0, 104, 104]) < 0.2

@@ -32,6 +32,8 @@ from torch import nn
 from engine.models.discriminator import to_gray
 from engine.models.skin import skin_map
 
+SkinOf = Callable[[torch.Tensor], torch.Tensor]  # photo -> where its faces are, in [0, 1]
+
 
 def lsgan_d(real: list[torch.Tensor], fake: list[torch.Tensor]) -> torch.Tensor:
     return sum(((r - 1) ** 2).mean() + (f**2).mean() for r, f in zip(real, fake, strict=True)) / len(real)
@@ -138,30 +140,30 @@ class ContentLoss(nn.Module):
         self.w_layout, self.w_chroma, self.w_detail, self.w_skin = w_layout, w_chroma, w_detail, w_skin
         self.w_skin_chroma = w_skin_chroma
         self.edge_tau = edge_tau
-        # Where faces are: the map the generator sees (`Trainer.guide_map`; the plain tone map for a run of
-        # layout 3 or older, so it resumes with the losses it started with).
-        self.skin_of: Callable[[torch.Tensor], torch.Tensor] = skin_map
 
-    def detail_weight(self, x4: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def detail_weight(self, x4: torch.Tensor, skin_of: SkinOf = skin_map) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-pixel masks of the photo at 1/4 resolution: (contours in [0, 1], skin in [0, 1])."""
         y4 = to_gray(x4)
         gx = F.pad((y4[..., :, 1:] - y4[..., :, :-1]).abs(), (0, 1, 0, 0))
         gy = F.pad((y4[..., 1:, :] - y4[..., :-1, :]).abs(), (0, 0, 0, 1))
         m = F.max_pool2d(gx + gy, 3, 1, 1)
-        return m / (m + self.edge_tau), self.skin_of(x4)
+        return m / (m + self.edge_tau), skin_of(x4)
 
-    def forward(self, x: torch.Tensor, target: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, target: torch.Tensor, fake: torch.Tensor,
+                skin_of: SkinOf = skin_map) -> torch.Tensor:
+        """`skin_of`: where faces are, the map the generator sees (`Trainer.guide_map`; the plain tone
+        map for a run of layout 3 or older, so it resumes with the losses it started with)."""
         with torch.no_grad():
             t4 = blur_down(blur_down(target))
             t16 = blur_down(blur_down(t4))
             x4 = blur_down(blur_down(x))
-            edges, skin = self.detail_weight(x4)
+            edges, skin = self.detail_weight(x4, skin_of)
             # Contours are weighted relative to the crop's own (a crop of fine detail is not held harder
             # than one with a single outline); skin is weighted absolutely, so a crop that is all face
             # is held as hard as a face beside a sky (measured: relative weights left face-only crops
             # unprotected, and cheeks got dark patches).
             w = edges / edges.mean().clamp(min=1e-3) + self.w_skin * skin
-            lw = 1 + self.w_skin * self.skin_of(blur_down(blur_down(x4)))
+            lw = 1 + self.w_skin * skin_of(blur_down(blur_down(x4)))
             cw = 1 + self.w_skin_chroma * skin  # faces held to their target colour harder than the rest
         f4 = blur_down(blur_down(fake))
         f16 = blur_down(blur_down(f4))

@@ -256,7 +256,6 @@ class Trainer:
         torch.set_rng_state(rng)
         self.palette = (PaletteMap.identity() if resuming else self._fit_palette()).to(dev)
         self.content = ContentLoss(w_skin=config.w_skin, w_skin_chroma=config.w_skin_chroma).to(dev)
-        self.content.skin_of = self.guide_map
         usable = self.photo_report.usable
         eval_paths = eval_photos or usable[:: max(1, len(usable) // 4)][:4]  # spread over the set
         self.eval_images = [self._eval_image(p, config.eval_side) for p in eval_paths]
@@ -333,16 +332,16 @@ class Trainer:
         layers = self.nce_layers
         loss_nce = self.nce(g.encode(x, layers), g.encode(fake, layers)) if c.w_nce else fake.new_zeros(())
         loss_idt = torch.nn.functional.l1_loss(g(y), y) if c.w_idt else fake.new_zeros(())
+        # Face-aware (DESIGN.md section 4): skin keeps its colour, asks for little of the painter's
+        # texture and holds its content harder, so faces take the palette and a light touch, not the
+        # strokes of a sky. Found once per step: layout 4's map is a flood fill.
         with torch.no_grad():
-            target = palette_target(self.palette, x, c.skin_colour_keep, self.guide_map)
-        loss_struct = self.content(x, target, fake)
+            skin = self.guide_map(x)
+            target = palette_target(self.palette, x, c.skin_colour_keep, skin)
+        loss_struct = self.content(x, target, fake, self.guide_map)
         zero = fake.new_zeros(())
         loss_tex = zero if self.texture is None else self.texture(fake)
         loss_bands = zero if self.bands is None else self.bands(fake)
-        # Face-aware (DESIGN.md section 4): skin asks for little of the painter's texture and holds
-        # its content harder, so faces take the palette and a light touch, not the strokes of a sky.
-        with torch.no_grad():
-            skin = self.guide_map(x) if self.feature_style is not None or self.perceptual is not None else None
         feats = None  # one pass of the loss network over G's output serves both of its terms
         if self.feature_style is not None or self.perceptual is not None:
             layers = (c.style_layers if self.feature_style is not None else ()) + \
@@ -478,7 +477,6 @@ class Trainer:
         self.generator = Generator(layout).to(self.device.torch_device)
         self.ema = copy.deepcopy(self.generator).eval().requires_grad_(False)
         self.opt_g = self._generator_optimizer()
-        self.content.skin_of = self.guide_map
 
     def load_checkpoint(self, path: Path | None = None) -> None:
         path = path or self.run_dir / CHECKPOINT

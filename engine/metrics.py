@@ -92,12 +92,16 @@ def colour_distance(stats_a: tuple[np.ndarray, np.ndarray], stats_b: tuple[np.nd
 
 @lru_cache(maxsize=1)
 def _texture_net() -> torch.nn.Sequential:
-    """A fixed random CNN (seed 0): random features are known to capture texture via Gram matrices."""
+    """A fixed random CNN (seed 0): random features are known to capture texture via Gram matrices.
+
+    Built without touching the global RNG (`skip_init`: the weights come from its own generator): a
+    default-initialized conv drew from it the first time only, so a process's first training run drew
+    other crops than an identical later one (and a resumed run differed from one never stopped)."""
     g = torch.Generator().manual_seed(0)
     layers = []
     cin = 1
     for cout in (32, 64):
-        conv = torch.nn.Conv2d(cin, cout, 5, padding=2)
+        conv = torch.nn.utils.skip_init(torch.nn.Conv2d, cin, cout, 5, padding=2)
         with torch.no_grad():
             conv.weight.copy_(torch.randn(conv.weight.shape, generator=g) / (cin * 25) ** 0.5)
             conv.bias.zero_()

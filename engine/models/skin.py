@@ -144,7 +144,8 @@ def face_map(x: torch.Tensor, holes: torch.Tensor | None = None) -> torch.Tensor
     What the generator of layout 4 sees and what the losses protect. With the plain map an eye is a
     hole in the face: the losses asked it for the painter's texture and the generator, unable to tell an
     eye in a face from a dark knot in a wall, painted colourful dabs over every eye (Van Gogh, Monet).
-    Seeing the filled map it keeps iris and pupil (Van Gogh, 1,200 steps, 2026-12-06). `holes` is the
+    Seeing the filled map it keeps iris and pupil (Van Gogh, 1,200 steps, 2026-12-06); the holes reach
+    `HOLE_MARGIN` cells beyond the eye, over lids and lashes, which the soft map protects by half. `holes` is the
     part of a larger image's `enclosed_holes` under `x` (a tile must not judge a face it only half sees).
     """
     skin = skin_map(x)

@@ -79,6 +79,22 @@ def test_an_eye_inside_a_face_is_face_and_a_dark_patch_elsewhere_is_not():
     assert filled[96, 96] > 0.9  # the cheek stays skin
 
 
+def test_the_lids_around_an_eye_are_face_too_but_not_the_background_beside_a_face():
+    """A ring of eye shadow (half skin to the soft map) around the eye is protected like the eye; the
+    widening is only around what the face encloses, so the background next to the face stays paintable."""
+    img = _face()
+    yy, xx = np.mgrid[0:192, 0:192]
+    ey, ex = 96 - 19, 96 - 19
+    ring = ((yy - ey) ** 2 + (xx - ex) ** 2 > 12**2) & ((yy - ey) ** 2 + (xx - ex) ** 2 <= 16**2)
+    img[ring] = (160, 110, 130)  # mauve eye shadow: 0.3 to the soft skin map, neither skin nor dark
+    x = to_tensor(img)
+    plain, filled = skin_map(x)[0, 0], face_map(x)[0, 0]
+    assert plain[ey, ex + 14] < 0.5 and filled[ey, ex + 14] > 0.9  # the shadow ring: face
+    assert plain[ey, ex + 20] > 0.9  # skin beyond it stays skin
+    edge = 96 - int(0.32 * 192) - 3  # 3 px outside the face's left side, level with its centre
+    assert filled[96, edge] < 0.1  # the background beside the face is not widened into
+
+
 def test_onnx_runtime_fills_faces_as_torch_does():
     """The flood fill runs beside the ONNX graph (it has no operator there): both engines must paint the
     same, and the filled map must change what this generator paints, or the test proves nothing."""

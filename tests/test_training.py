@@ -240,11 +240,12 @@ def test_too_few_photos_stops_before_training(data, tmp_path):
 
 
 def test_a_run_saved_before_the_skin_options_resumes_as_it_was_trained():
-    old = {k: v for k, v in TINY.__dict__.items() if k not in ("skin_colour_keep", "w_skin_chroma")}
+    old = {k: v for k, v in TINY.__dict__.items() if k not in ("skin_colour_keep", "w_skin_chroma", "w_face_fine")}
     resumed = TrainConfig.from_dict(old)
     assert resumed.skin_colour_keep == 0.0  # not today's default of keeping skin colour...
     assert resumed.w_skin_chroma == 0.0  # ...nor of holding faces to it
-    assert TrainConfig().w_skin_chroma > 0  # which a new run does
+    assert resumed.w_face_fine == 0.0  # ...nor at full resolution
+    assert TrainConfig().w_skin_chroma > 0 and TrainConfig().w_face_fine > 0  # which a new run does
     assert TrainConfig.from_json(TINY.to_json()) == TINY
 
 

@@ -10,7 +10,7 @@ import math
 import torch
 
 from engine.models.skin import skin_map
-from engine.training.losses import BandSWD, ContentLoss, RandomGramTexture
+from engine.training.losses import BandSWD, ContentLoss, RandomGramTexture, face_hold
 from engine.training.palette import PaletteMap, keep_hue_and_chroma, palette_target, sliced_transport
 
 
@@ -121,6 +121,18 @@ def test_content_loss_holds_faces_harder_than_sky():
     on_skin = float(loss(skin, skin, skin + patch))
     on_sky = float(loss(sky, sky, sky + patch))
     assert on_skin > 1.5 * on_sky
+
+
+def test_pixel_sized_dabs_on_a_face_cost_in_training_where_the_coarse_terms_barely_see_them():
+    """A checkerboard of 2 px colour dabs averages away at 1/4 (ContentLoss); the face hold charges it
+    in full on skin and nothing on a sky."""
+    skin, sky = _flat((224, 172, 150)), _flat((90, 140, 220))
+    yy, xx = torch.meshgrid(torch.arange(64), torch.arange(64), indexing="ij")
+    dabs = (((yy // 2 + xx // 2) % 2) * 2 - 1).float() * torch.tensor([0.3, -0.3, 0.3]).view(1, 3, 1, 1)
+    coarse = float(ContentLoss(w_skin=3.0)(skin, skin, skin + dabs))
+    held = float(face_hold(skin + dabs, skin, skin_map(skin)))
+    assert held > 0.25 and held > 5 * coarse
+    assert float(face_hold(sky + dabs, sky, skin_map(sky))) < 0.01
 
 
 def test_skin_chroma_weight_holds_face_colour_but_leaves_the_sky_free():

@@ -59,6 +59,7 @@ from engine.training.losses import (
     PatchNCE,
     PerceptualContent,
     RandomGramTexture,
+    face_hold,
     feature_upto,
     lsgan_d,
     lsgan_g,
@@ -100,6 +101,11 @@ class TrainConfig:
     # eyes (Cezanne's) even where the target keeps skin's own colour; this holds faces to the target.
     w_skin_chroma: float = 4.0
     w_skin: float = 6.0  # face-aware: skin keeps its tones and layout (0 = off); 3.0 before layout 3
+    # Faces held to their target pixel by pixel (`losses.face_hold`; 0 = off). Van Gogh, 1,200 steps,
+    # 18 held-out photos at 512 px: reads as Van Gogh as often (67 %), SSIM 0.64 -> 0.67, edges
+    # 0.74 -> 0.76, and kodim04's cheeks and forehead clean where a run without it painted lid and
+    # cheek dabs.
+    w_face_fine: float = 10.0
     # Share of its own colour skin keeps in the content target (0 = the palette map decides). Painters'
     # palettes have little dark brown: the map alone sends dark skin to grey or green.
     skin_colour_keep: float = 0.8
@@ -152,6 +158,7 @@ class TrainConfig:
         d = {k: v for k, v in d.items() if k in known}
         d.setdefault("skin_colour_keep", 0.0)  # runs saved before the option trained with the palette's skin
         d.setdefault("w_skin_chroma", 0.0)  # and before this one, without holding skin's colour
+        d.setdefault("w_face_fine", 0.0)  # or faces at full resolution
         d.setdefault("w_style", 0.0)  # and before the pretrained loss network
         d.setdefault("w_texture", 1.75)  # whose texture terms had these weights
         d.setdefault("w_bands", 0.3)
@@ -339,6 +346,7 @@ class Trainer:
             skin = self.guide_map(x)
             target = palette_target(self.palette, x, c.skin_colour_keep, skin)
         loss_struct = self.content(x, target, fake, self.guide_map)
+        loss_face = face_hold(fake, target, skin) if c.w_face_fine else fake.new_zeros(())
         zero = fake.new_zeros(())
         loss_tex = zero if self.texture is None else self.texture(fake)
         loss_bands = zero if self.bands is None else self.bands(fake)
@@ -352,12 +360,14 @@ class Trainer:
             loss_style = self.feature_style(fake, (1 - skin).clamp(min=c.style_on_skin), feats)
         loss_perc = zero if self.perceptual is None else self.perceptual(x, fake, 1 + c.w_skin * skin, feats)
         total = (c.w_gan * loss_gan + c.w_nce * loss_nce + c.w_idt * loss_idt
-                 + c.content_weight * (c.w_struct * loss_struct + c.w_perceptual * loss_perc)
+                 + c.content_weight * (c.w_struct * loss_struct + c.w_perceptual * loss_perc
+                                       + c.w_face_fine * loss_face)
                  + c.w_texture * loss_tex + c.w_bands * loss_bands + c.w_style * loss_style)
         losses = {k: float(v.detach()) for k, v in (("d", loss_d), ("gan", loss_gan), ("nce", loss_nce),
                                                      ("idt", loss_idt), ("struct", loss_struct),
                                                      ("texture", loss_tex), ("bands", loss_bands),
-                                                     ("style", loss_style), ("perceptual", loss_perc))}
+                                                     ("style", loss_style), ("perceptual", loss_perc),
+                                                     ("face", loss_face))}
         if c.w_warp > 0 and self.step % c.warp_every == 0:
             loss_warp = warp_consistency(g, x, fake)
             total = total + c.w_warp * loss_warp

@@ -346,8 +346,8 @@ class Trainer:
             skin = self.guide_map(x)
             target = palette_target(self.palette, x, c.skin_colour_keep, skin)
         loss_struct = self.content(x, target, fake, self.guide_map)
-        loss_face = face_hold(fake, target, skin) if c.w_face_fine else fake.new_zeros(())
         zero = fake.new_zeros(())
+        loss_face = face_hold(fake, target, skin) if c.w_face_fine else zero
         loss_tex = zero if self.texture is None else self.texture(fake)
         loss_bands = zero if self.bands is None else self.bands(fake)
         feats = None  # one pass of the loss network over G's output serves both of its terms

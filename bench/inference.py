@@ -5,7 +5,8 @@ inputs (saved to a temporary folder) and the same thread count (DESIGN.md sectio
 
 - ms per image at 256x256, 640x480, 1024x768 and a 4000x3000 photo (Atelier through `run_tiled`
   with its default 1024 px tiles; the peer at full size with max_size=None, or its failure/cap),
-  in-memory RGB array in, finished 8-bit image out; median of `--repeats` runs after `--warmup`;
+  in-memory RGB array in, finished 8-bit image out; the small sizes in `--rounds` interleaved rounds
+  (Atelier, then the peer, then again) of `--repeats` runs each after `--warmup`, median of all;
 - folder throughput (images/s) on 50 JPEGs of 1024x768: `engine.batch.run_batch` vs the peer's
   load + stylize + save loop;
 - peak RSS (getrusage high-water mark) of one 4000x3000 image in a fresh process per measurement,
@@ -183,6 +184,36 @@ def atelier_peak(style: Path, device: str, input_npy: Path, tile: int, threads: 
     return {"error": f"exit {proc.returncode}: {(proc.stderr or proc.stdout).strip()[-800:]}"}
 
 
+# --------------------------------------------------------------------------------------------- peer
+def peer_times(peer_python: str, device: str, threads: int, style: int, warmup: int, repeats: int,
+               inputs: dict[str, Path]) -> list[dict[str, Any]]:
+    """One peer process timing `inputs` (label -> .npy); its failure is reported per input, not raised."""
+    job = {"cmd": "time", "device": device, "max_size": None, "threads": threads, "style": style,
+           "warmup": warmup, "repeats": repeats,
+           "inputs": [{"label": label, "path": str(path)} for label, path in inputs.items()]}
+    try:
+        ans = run_peer(peer_python, job)
+    except PeerError as exc:
+        ans = {"error": str(exc)}
+    if "error" in ans:
+        print(f"  peer failed: {ans['error']}", flush=True)
+        return [{"label": label, "error": ans["error"]} for label in inputs]
+    return ans.get("results", [])
+
+
+def peer_row(r: dict[str, Any], device: str) -> dict[str, Any]:
+    """A result row of the peer's timings of one case (printed as it is made)."""
+    row = {"engine": "peer", "device": device, "case": r["label"], "ms": r.get("ms"),
+           "ms_median": median(r["ms"]) if r.get("ms") else None}
+    if r.get("error"):
+        row["error"] = r["error"]
+    if r.get("output_size") and r.get("input_size") and r["output_size"] != r["input_size"]:
+        row["capped"] = f"output {r['output_size']} for input {r['input_size']}"
+    what = f"{row['ms_median']:9.1f} ms" if row["ms_median"] else row.get("error", "")
+    print(f"  peer    {'':<7} {device:<6} {r['label']:<18} {what} {row.get('capped', '')}", flush=True)
+    return row
+
+
 # -------------------------------------------------------------------------------------------- seams
 def plan_lines(plan) -> tuple[list[int], list[int]]:
     """Interior tile-border lines (x, y) of a tiling.TilePlan: where each blend ramp starts or ends."""
@@ -353,7 +384,8 @@ def main() -> int:
     ap.add_argument("--devices", default="", help="comma list among cpu,cuda,mps (default: all available)")
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: 1200x900 'big' in 512 px tiles, 1 repeat, 3 folder photos")
-    ap.add_argument("--repeats", type=int)
+    ap.add_argument("--repeats", type=int, help="runs per round of each small photo (default 3; quick 1)")
+    ap.add_argument("--rounds", type=int, help="interleaved rounds of the small photos, Atelier then peer (default 3)")
     ap.add_argument("--warmup", type=int)
     ap.add_argument("--big", default=None, help="WxH of the tiled case (default 4000x3000)")
     ap.add_argument("--big-repeats", type=int)
@@ -380,8 +412,9 @@ def main() -> int:
     from engine.stylefile import read_meta
 
     q = args.quick
-    repeats = args.repeats or (1 if q else 5)
+    repeats = args.repeats or (1 if q else 3)
     warmup = args.warmup if args.warmup is not None else 1
+    rounds = args.rounds or (1 if q else 3)
     big = tuple(int(v) for v in args.big.lower().split("x")) if args.big else ((1200, 900) if q else BIG)
     big_repeats = args.big_repeats or (1 if q else 3)
     tile = args.tile or (512 if q else 1024)
@@ -396,8 +429,8 @@ def main() -> int:
     out_json = args.out or out_dir / "inference.json"
 
     result: dict[str, Any] = {"machine": machine_info(threads), "quick": q, "settings": {
-        "repeats": repeats, "warmup": warmup, "big": list(big), "big_repeats": big_repeats, "tile": tile,
-        "folder_count": folder_count, "peer_style": args.peer_style, "devices": devices, "archs": archs}}
+        "repeats": repeats, "rounds": rounds, "warmup": warmup, "big": list(big), "big_repeats": big_repeats,
+        "tile": tile, "folder_count": folder_count, "peer_style": args.peer_style, "devices": devices, "archs": archs}}
     busy = warn_if_busy(threads)
     if busy:
         result["warning"] = busy
@@ -446,13 +479,33 @@ def main() -> int:
         # ---- single images
         rows: list[dict[str, Any]] = []
         host = ModelHost()
+        small = [label for label, _ in cases if label != big_label]
         for dev in devices:
             device = resolve_device(dev)
+            pdev = peer_devices.get(dev)
+            # The small photos in interleaved rounds (every architecture, then the peer, then again), so
+            # that a drift of this shared machine's speed during the run hits both sides alike (the peer's
+            # own 1024x768 pass took 319 ms in one run and 426 ms in another the same hour).
+            atelier_times: dict[tuple[str, str], list[float]] = {(a, lb): [] for a in archs for lb in small}
+            peer_results: dict[str, dict[str, Any]] = {}
+            for _ in range(rounds):
+                for arch in archs:
+                    model = host.get(styles[arch]["path"], device)
+                    for label in small:
+                        atelier_times[(arch, label)] += time_atelier(model, arrays[label], tile, warmup, repeats)[0]
+                if pdev:
+                    for r in peer_times(args.peer_python, pdev, threads, args.peer_style, warmup, repeats,
+                                        {label: npy[label] for label in small}):
+                        merged = peer_results.setdefault(r["label"], {**r, "ms": []})
+                        merged["ms"] += r.get("ms") or []
             for arch in archs:
                 model = host.get(styles[arch]["path"], device)
                 for label, _ in cases:
                     is_big = label == big_label
-                    times, out = time_atelier(model, arrays[label], tile, warmup, big_repeats if is_big else repeats)
+                    if is_big:
+                        times, out = time_atelier(model, arrays[label], tile, warmup, big_repeats)
+                    else:
+                        times, out = atelier_times[(arch, label)], atelier_run(model, arrays[label], tile)
                     row = {"engine": "atelier", "arch": arch, "device": device.spec, "case": label, "ms": times,
                            "ms_median": median(times), "dtype": str(model.dtype).replace("torch.", ""),
                            "runs_on": model.engine}
@@ -503,30 +556,12 @@ def main() -> int:
                             result["seams"]["views"] = {"arch": arch, "weights": styles[arch]["weights"],
                                                         "view": str(v.relative_to(REPO)),
                                                         "crop": str(c.relative_to(REPO))}
-            pdev = peer_devices.get(dev)
-            # the big case in its own peer process: if it dies (e.g. out of memory) the others survive
-            groups = [[lb for lb, _ in cases if lb != big_label], [big_label]] if pdev else []
-            for group in groups:
-                job = {"cmd": "time", "device": pdev, "max_size": None, "threads": threads, "style": args.peer_style,
-                       "warmup": warmup, "repeats": big_repeats if group == [big_label] else repeats,
-                       "inputs": [{"label": label, "path": str(npy[label])} for label in group]}
-                try:
-                    ans = run_peer(args.peer_python, job)
-                except PeerError as exc:
-                    ans = {"error": str(exc)}
-                if "error" in ans:
-                    print(f"  peer failed: {ans['error']}", flush=True)
-                    ans["results"] = [{"label": label, "error": ans["error"]} for label in group]
-                for r in ans.get("results", []):
-                    row = {"engine": "peer", "device": dev, "case": r["label"], "ms": r.get("ms"),
-                           "ms_median": median(r["ms"]) if r.get("ms") else None}
-                    if r.get("error"):
-                        row["error"] = r["error"]
-                    if r.get("output_size") and r["output_size"] != r["input_size"]:
-                        row["capped"] = f"output {r['output_size']} for input {r['input_size']}"
-                    rows.append(row)
-                    what = f"{row['ms_median']:9.1f} ms" if row["ms_median"] else row.get("error", "")
-                    print(f"  peer    {'':<7} {dev:<6} {r['label']:<18} {what} {row.get('capped', '')}", flush=True)
+            if pdev:
+                # the big case in its own peer process: if it dies (e.g. out of memory) the others survive
+                big_results = peer_times(args.peer_python, pdev, threads, args.peer_style, warmup, big_repeats,
+                                         {big_label: npy[big_label]})
+                for r in [peer_results[label] for label in small] + big_results:
+                    rows.append(peer_row(r, dev))
         result["single"] = rows
 
         # ---- peak memory, fresh process per measurement

@@ -130,7 +130,10 @@ class OnnxGenerator:
         return feeds
 
     def __call__(self, x: torch.Tensor, holes: torch.Tensor | None = None) -> torch.Tensor:
-        """N x 3 x H x W float32 in [-1, 1] (sides a multiple of the generator's factor) -> same shape."""
+        """N x 3 x H x W float32 in [-1, 1] (sides a multiple of the generator's factor) -> same shape.
+        The graph takes one image at a time (`generator_to_onnx`); a batch is painted image by image."""
+        if x.shape[0] > 1:
+            return torch.cat([self(x[i:i + 1], None if holes is None else holes[i:i + 1]) for i in range(x.shape[0])])
         y = self._get("own").run(["y"], self._inputs(x, holes))[0]
         return torch.from_numpy(y)
 

@@ -77,6 +77,14 @@ def test_onnx_runtime_paints_what_torch_paints(arch, config):
     assert _diff(smooth, ref_smooth) <= TOLERANCE
 
 
+def test_a_batch_of_images_is_painted_one_by_one():
+    model = _model(ARCHITECTURES["fast"])
+    x = torch.rand(2, 3, 32, 48, generator=torch.Generator().manual_seed(3)) * 2 - 1
+    with torch.inference_mode():
+        ref = model.generator(x)
+    assert _diff(model.onnx(x), ref) <= TOLERANCE  # the graph itself takes one image
+
+
 def test_both_engines_tile_a_photo_alike():
     onnx_model = _model(ARCHITECTURES["fast"])
     torch_model = load_model(_generator(ARCHITECTURES["fast"]), onnx_model.meta, onnx_model.device)

@@ -6,13 +6,13 @@ upsample + conv (no transposed convs, so no checkerboard; computed folded at the
 `fold_upsampling`, which is the same upsample + conv and so keeps its smoothness), each level plus the
 encoder's features of the same size (U-Net skips, additive: no extra MACs; strokes can follow the
 photo's own edges instead of being invented from the 1/8-resolution core alone) -> a final
-full-resolution 3x3 conv (no learned pixel-shuffle, so no 4-px grid). The output is a residual on the input photo, added in atanh space so
-it stays inside [-1, 1] with a gradient everywhere, which makes an untrained or lightly trained G
-start at the identity and keeps content from step 0. Layout 3 adds the photo's skin map as a fourth
-input (`Generator.stem_input`), layout 4 the same map with the holes a face encloses filled (eyes,
-mouths). Layout 1 (no skips, nearest, clamp) is what the first styles were saved with, layout 2
-everything before the skin map, layout 3 the plain map; such files still load (`LEGACY_LAYOUTS`), and
-`adopt_weights` starts a current run from any of them.
+full-resolution 3x3 conv (no learned pixel-shuffle, so no 4-px grid). The output is a residual on
+the input photo, added in atanh space so it stays inside [-1, 1] with a gradient everywhere, which
+makes an untrained or lightly trained G start at the identity and keeps content from step 0.
+Layout 3 adds the photo's skin map as a fourth input (`Generator.stem_input`), layout 4 the same map
+with the holes a face encloses filled (eyes, mouths). Layout 1 (no skips, nearest, clamp) is what
+the first styles were saved with, layout 2 everything before the skin map, layout 3 the plain map;
+such files still load (`LEGACY_LAYOUTS`), and `adopt_weights` starts a current run from any of them.
 
 Two sizes, measured with `bench/inference.py` (MACs counted by `count_macs`):
 - "fast": 8-16-32-64 channels, 3 downsamplings (1/8 resolution), 6 residual blocks: about 0.5 M
@@ -152,8 +152,8 @@ class UpBlock(nn.Module):
     the upsampled one (what `self.conv`'s ReflectionPad2d did until 2026-12-06, and what the built-ins
     were trained with). Nearest upsampling gives the same border either way; bilinear differs on the
     outer pixels only (shipped Van Gogh, 1024x768: mean 1.6/255 on the outermost ring of pixels, at
-    most 42/255 two pixels in, 0.1/255 at 8 px, 0.02/255 from 12 px in). The padding module stays in `self.conv` so that style files keep
-    their parameter names.
+    most 42/255 two pixels in, 0.1/255 at 8 px, 0.02/255 from 12 px in). The padding module stays in
+    `self.conv` so that style files keep their parameter names.
     """
 
     def __init__(self, cin: int, cout: int, mode: str = "nearest") -> None:

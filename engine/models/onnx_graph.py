@@ -151,9 +151,9 @@ class _Writer:
 
     def build(self) -> bytes:
         g, cfg = self.g, self.gen.config
-        g.inputs.append(_value_info("x", ["n", 3, "h", "w"]))
+        g.inputs.append(_value_info("x", [1, 3, "h", "w"]))
         if self.gen.config.fill_holes:
-            g.inputs.append(_value_info("holes", ["n", 1, "h", "w"]))
+            g.inputs.append(_value_info("holes", [1, 1, "h", "w"]))
         if self.norms == "blend":
             g.inputs.append(_value_info("keep", []))
             self.one = g.const(np.array(1.0, np.float32), "one")
@@ -184,7 +184,7 @@ class _Writer:
             lo, hi = g.const(np.array(-1.0, np.float32)), g.const(np.array(1.0, np.float32))
             y = g.op("Clip", [g.op("Add", [x, residual]), lo, hi])
         g.rename(y, "y")
-        g.outputs.insert(0, _value_info("y", ["n", 3, "h", "w"]))
+        g.outputs.insert(0, _value_info("y", [1, 3, "h", "w"]))
         return g.model()
 
     def upsample_conv(self, up: UpBlock, h: str) -> str:
@@ -213,9 +213,15 @@ class _Writer:
         if not self.gen.config.guide:
             return x
         g = self.g
-        edges = g.op("Conv", [x, g.const(BOX_WEIGHT, "box_w"), g.const(BOX_BIAS, "box_b")], kernel_shape=[1, 1],
-                     strides=[1, 1], pads=[0, 0, 0, 0], dilations=[1, 1], group=1)
-        skin = g.op("ReduceProd", [g.op("Sigmoid", [edges])], axes=[1], keepdims=1)
+        # skin_map's 1x1 conv as one matrix product over the image's pixels: as a Conv, ONNX Runtime
+        # padded its 4 outputs to 16 channels and reordered them back (13.8 of a 1024x768 pass's ~190 ms;
+        # as a Gemm the whole pass is 4 % faster, 187 -> 180 ms, interleaved).
+        pixels = g.op("Reshape", [x, g.const(np.array([3, -1], np.int64), "shape")])  # N = 1
+        edges = g.op("Gemm", [g.const(BOX_WEIGHT.reshape(4, 3), "box_w"), pixels,
+                              g.const(BOX_BIAS.reshape(4, 1), "box_b")])
+        skin = g.op("ReduceProd", [g.op("Sigmoid", [edges])], axes=[0], keepdims=1)
+        side = g.op("Slice", [g.op("Shape", [x]), g.const(np.array([2], np.int64)), g.const(np.array([4], np.int64))])
+        skin = g.op("Reshape", [skin, g.op("Concat", [g.const(np.array([1, 1], np.int64)), side], axis=0)])
         if self.gen.config.fill_holes:
             skin = g.op("Max", [skin, "holes"])
         return g.op("Concat", [x, skin], axis=1)
@@ -280,8 +286,8 @@ class _Writer:
 
 
 def generator_to_onnx(generator: Generator, norms: str = "own") -> bytes:
-    """The generator as a serialized ONNX model (float32; input `x` N x 3 x H x W in [-1, 1], output `y`;
-    N = 1 unless `norms` is "own"; layout 4 also takes `holes`, N x 1 x H x W)."""
+    """The generator as a serialized ONNX model for one image (float32; input `x` 1 x 3 x H x W in [-1, 1],
+    output `y`; layout 4 also takes `holes`, 1 x 1 x H x W)."""
     with torch.no_grad():
         return _Writer(generator, norms).build()
 

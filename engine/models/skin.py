@@ -64,14 +64,18 @@ _MAX_SWEEPS = 64  # row + column passes; a real photo's fill settles in a handfu
 HOLE_MARGIN = 2
 
 
-def _reach_along_rows(free: torch.Tensor, reached: torch.Tensor) -> torch.Tensor:
-    """Every pixel of a horizontal run of `free` pixels that holds a `reached` one (N, H, W bools)."""
+def _run_labels(free: torch.Tensor) -> torch.Tensor:
+    """(N, H, W) bools -> one label per horizontal run of `free` pixels, flattened (int64, 0 off the runs)."""
     before = F.pad(free[..., :-1], (1, 0))
-    labels = torch.cumsum((free & ~before).reshape(-1), 0) * free.reshape(-1)  # one label per run, 0 off it
-    hit = torch.zeros(int(labels.max()) + 1, dtype=torch.bool, device=free.device)
-    hit[labels[reached.reshape(-1)]] = True
+    return torch.cumsum((free & ~before).reshape(-1), 0) * free.reshape(-1)
+
+
+def _reach_along_runs(labels: torch.Tensor, count: int, reached: torch.Tensor) -> torch.Tensor:
+    """Every pixel of a run (`_run_labels`, `count` labels) that holds a `reached` pixel (all flattened)."""
+    hit = torch.zeros(count, dtype=torch.bool, device=labels.device)
+    hit[labels[reached]] = True
     hit[0] = False
-    return hit[labels].view_as(free)
+    return hit[labels]
 
 
 def enclosed(free: torch.Tensor) -> torch.Tensor:
@@ -79,20 +83,24 @@ def enclosed(free: torch.Tensor) -> torch.Tensor:
 
     A flood fill from the border in whole runs: each pass spreads along every row's runs at once, then
     along every column's, so it needs as many passes as the path turns, not as it is long (the pixel-wise
-    fill by repeated 3x3 max-pooling took one pass per pixel of path).
+    fill by repeated 3x3 max-pooling took one pass per pixel of path). The runs are labelled once, the
+    columns' in the rows' pixel order; a pass is then two lookups.
     """
+    rows = _run_labels(free)
+    cols = _run_labels(free.transpose(-1, -2).contiguous()).view(free.transpose(-1, -2).shape)
+    cols = cols.transpose(-1, -2).reshape(-1)
+    row_count, col_count = int(rows.max()) + 1, int(cols.max()) + 1
     reached = torch.zeros_like(free)
     reached[..., 0, :], reached[..., -1, :] = free[..., 0, :], free[..., -1, :]
     reached[..., :, 0] |= free[..., :, 0]
     reached[..., :, -1] |= free[..., :, -1]
+    reached = reached.reshape(-1)
     for _ in range(_MAX_SWEEPS):
-        spread = _reach_along_rows(free, reached)
-        spread = _reach_along_rows(free.transpose(-1, -2).contiguous(),
-                                   spread.transpose(-1, -2).contiguous()).transpose(-1, -2)
+        spread = _reach_along_runs(cols, col_count, _reach_along_runs(rows, row_count, reached))
         if torch.equal(spread, reached):
             break
         reached = spread
-    return free & ~reached
+    return free & ~reached.view_as(free)
 
 
 def hole_scale(height: int, width: int) -> int:

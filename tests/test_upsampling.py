@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.models.generator import UpBlock
+from engine.models.generator import UpBlock, build_generator, count_macs
 
 
 def _block(mode: str) -> UpBlock:
@@ -52,3 +52,13 @@ def test_the_block_trains_through_the_fold():
     block(torch.randn(2, 6, 8, 8)).square().mean().backward()
     grad = block.conv[1].weight.grad
     assert grad is not None and grad.abs().sum() > 0
+
+
+def test_the_folded_convs_are_counted_in_the_generators_cost():
+    side = 64
+    expected = 4 * 8 * 25 * side**2  # stem (photo + face map), 5x5
+    expected += sum(cin * 2 * 9 * (side >> (i + 1)) ** 2 * cin for i, cin in enumerate((8, 16, 32)))  # downs
+    expected += 12 * 64 * 64 * 9 * (side // 8) ** 2  # six residual blocks
+    expected += sum(cin * cin // 2 * 9 * (side >> i) ** 2 for i, cin in ((2, 64), (1, 32), (0, 16)))  # ups
+    expected += 8 * 3 * 9 * side**2  # head
+    assert count_macs(build_generator("fast"), side, side) == expected

@@ -16,7 +16,7 @@ such files still load (`LEGACY_LAYOUTS`), and `adopt_weights` starts a current r
 
 Two sizes, measured with `bench/inference.py` (MACs counted by `count_macs`):
 - "fast": 8-16-32-64 channels, 3 downsamplings (1/8 resolution), 6 residual blocks: about 0.5 M
-  parameters, 0.75 GMAC at 256x256; about 290 ms for 1024x768 on 2 CPU cores (channels-last). Its
+  parameters, 0.80 GMAC at 256x256; about 290 ms for 1024x768 on 2 CPU cores (channels-last). Its
   texture is built at 1/8 resolution, so its receptive field is large for its cost. A 16-channel
   stem measured 2.4x slower on CPU for little visible gain. For live video and CPU.
 - "quality": 32-64-128 channels, 2 downsamplings (1/4 resolution), 6 residual blocks: about 2.0 M
@@ -276,12 +276,15 @@ def count_macs(model: nn.Module, height: int, width: int) -> int:
     """Multiply-accumulates of all convolutions for one image of this size (hooks, no profiler)."""
     total = 0
 
-    def hook(mod: nn.Conv2d, _inp: tuple[torch.Tensor], out: torch.Tensor) -> None:
+    def hook(mod: nn.Module, _inp: tuple[torch.Tensor], out: torch.Tensor) -> None:
         nonlocal total
-        k = mod.kernel_size[0] * mod.kernel_size[1] * (mod.in_channels // mod.groups)
+        # an UpBlock runs its conv folded (F.conv2d on the folded weights, so the conv's own hook stays
+        # silent): the same multiply-adds as the conv over its full-resolution output
+        conv = mod.conv[1] if isinstance(mod, UpBlock) else mod
+        k = conv.kernel_size[0] * conv.kernel_size[1] * (conv.in_channels // conv.groups)
         total += out.numel() * k
 
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, UpBlock))]
     with torch.no_grad():
         model(torch.zeros(1, 3, height, width))
     for h in handles:

@@ -240,8 +240,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     limits.check_flags([(limits.TRAIN_MINUTES, args.minutes), (limits.TRAIN_STEPS, args.steps),
                         (limits.CONTENT_WEIGHT, args.content_weight), (limits.SKIN_COLOUR_KEEP, args.skin_colour_keep),
-                        (limits.PALETTE_HUE_LIMIT, args.palette_hue_limit),
-                        (limits.PALETTE_CHROMA_KEEP, args.palette_chroma_keep),
                         (limits.SKIN_COLOUR_HOLD, args.skin_colour_hold), (limits.TRAIN_CROP, args.crop),
                         (limits.TRAIN_SEED, args.seed)])
     device = resolve_device(args.device)
@@ -264,8 +262,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         else:
             base = cat.find(args.base).path
         config = TrainConfig(architecture=args.size, content_weight=args.content_weight,
-                             skin_colour_keep=args.skin_colour_keep, palette_hue_limit=args.palette_hue_limit,
-                             palette_chroma_keep=args.palette_chroma_keep, w_skin_chroma=args.skin_colour_hold,
+                             skin_colour_keep=args.skin_colour_keep, w_skin_chroma=args.skin_colour_hold,
                              minutes=args.minutes, steps=args.steps or 4000,
                              **({"crop": args.crop} if args.crop else {}),
                              **({"seed": args.seed} if args.seed is not None else {}))
@@ -362,10 +359,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--strokes", default="medium", choices=STROKES,
                    help="the brushwork the new style paints with (default medium; long = Van Gogh's, dabs = "
                         "Monet's, flowing = Munch's, hatching = Cezanne's, flat = a print's)")
-    s.add_argument("--palette-hue-limit", type=float, default=0.0, metavar="DEG",
-                   help="largest hue turn the painter's palette may give a colour (default 0: any)")
-    s.add_argument("--palette-chroma-keep", type=float, default=0.0, metavar="F",
-                   help="share of its chroma a colour keeps under the palette, 0-1 (default 0)")
     s.add_argument("--skin-colour-hold", type=float, default=4.0, metavar="W",
                    help="extra weight on keeping faces' colour, 0-20 (default 4; 0: faces are held no harder "
                         "than the rest); raise it for a painting whose dominant colour tints faces, such as a sea")

@@ -69,8 +69,6 @@ TRAIN_STEPS = Limit("steps", "--steps", 1, 10_000_000, integer=True)
 CONTENT_WEIGHT = Limit("content weight", "--content-weight", 0, 10)
 SKIN_COLOUR_KEEP = Limit("skin colour keep", "--skin-colour-keep", 0, 1)
 SKIN_COLOUR_HOLD = Limit("skin colour hold", "--skin-colour-hold", 0, 20)
-PALETTE_HUE_LIMIT = Limit("palette hue limit", "--palette-hue-limit", 0, 180, " degrees")
-PALETTE_CHROMA_KEEP = Limit("palette chroma keep", "--palette-chroma-keep", 0, 1)
 # Crops pass through the generator, whose core works at 1/8 scale (hence multiples of 8); below 64 px
 # there is nothing left for the texture statistics, above 1024 a crop is larger than the training photos.
 TRAIN_CROP = Limit("crop", "--crop", 64, 1024, " pixels", integer=True, step=8)

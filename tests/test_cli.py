@@ -84,10 +84,6 @@ def test_styles_strokes_changes_a_user_style_and_the_next_painting(env, capsys, 
     (["train", "--art", "{d}"], 1, "train needs --art DIR, --photos DIR and --name NAME"),
     (["train", "--art", "{d}", "--photos", "{d}", "--name", "x", "--skin-colour-keep", "2"], 2,
      "--skin-colour-keep must be between 0 and 1"),
-    (["train", "--art", "{d}", "--photos", "{d}", "--name", "x", "--palette-hue-limit", "200"], 2,
-     "--palette-hue-limit must be between 0 and 180 degrees"),
-    (["train", "--art", "{d}", "--photos", "{d}", "--name", "x", "--palette-chroma-keep", "-1"], 2,
-     "--palette-chroma-keep must be between 0 and 1"),
     (["train", "--art", "{d}", "--photos", "{d}", "--name", "x", "--skin-colour-hold", "50"], 2,
      "--skin-colour-hold must be between 0 and 20"),
 ])
@@ -146,9 +142,7 @@ def test_train_options_reach_the_trainer(env, monkeypatch):
 
     monkeypatch.setattr(session, "train_style", fake_train)
     argv = ["train", "--art", str(env), "--photos", str(env), "--name", "x", "--base", "none",
-            "--skin-colour-keep", "1", "--skin-colour-hold", "8", "--palette-hue-limit", "45",
-            "--palette-chroma-keep", "0.7", "--steps", "5", "--run-dir", str(env / "run")]
+            "--skin-colour-keep", "1", "--skin-colour-hold", "8", "--steps", "5", "--run-dir", str(env / "run")]
     assert main(argv) == 130  # stopped: the fake trainer cancels at once
     c = seen["spec"].config
-    assert (c.skin_colour_keep, c.w_skin_chroma, c.palette_hue_limit, c.palette_chroma_keep, c.steps) == (
-        1.0, 8.0, 45.0, 0.7, 5)
+    assert (c.skin_colour_keep, c.w_skin_chroma, c.steps) == (1.0, 8.0, 5)

@@ -3,6 +3,7 @@ Ctrl-C does: with a checkpoint and a resume command that works wherever it is ty
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import signal
@@ -100,3 +101,16 @@ def test_sigterm_checkpoints_like_ctrl_c(tmp_path, monkeypatch, capsys, atelier_
     finally:
         signal.signal(signal.SIGTERM, previous)
 
+
+
+def test_a_run_saved_with_settings_since_removed_resumes_and_says_so(caplog):
+    from dataclasses import asdict
+
+    from engine.training.trainer import TrainConfig
+
+    saved = {**asdict(TINY), "palette_hue_limit": 45.0, "palette_chroma_keep": 0.0}  # removed on 2026-12-06
+    with caplog.at_level(logging.WARNING, logger="engine.training.trainer"):
+        config = TrainConfig.from_dict(saved)
+    assert config == TrainConfig.from_dict(asdict(TINY))
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and "palette_hue_limit" in said[0] and "palette_chroma_keep" not in said[0]

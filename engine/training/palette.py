@@ -13,8 +13,6 @@ colour always goes to the same output colour, so blotches have nowhere to come f
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 
@@ -55,44 +53,6 @@ def sliced_transport(source: torch.Tensor, target: torch.Tensor, iterations: int
     return x.float()
 
 
-def _opponent(c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(N, 3) RGB -> lightness and two opponent axes (red-green, yellow-blue); exactly invertible."""
-    r, g, b = c.unbind(1)
-    return (r + g + b) / 3, r - g, (r + g) / 2 - b
-
-
-def _from_opponent(light: torch.Tensor, rg: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
-    b = light - 2 * yb / 3
-    s = 2 * (yb + b)  # r + g
-    return torch.stack([(s + rg) / 2, (s - rg) / 2, b], 1)
-
-
-def keep_hue_and_chroma(src: torch.Tensor, moved: torch.Tensor, hue_limit_deg: float,
-                        chroma_keep: float) -> torch.Tensor:
-    """Bound the transport per colour: hue turns at most `hue_limit_deg` (0 = any), and a colour keeps
-    at least `chroma_keep` of its own chroma; lightness is the transport's.
-
-    Why: a painting without red gives red nowhere to go but grey or green. Measured on the map alone
-    (6 photos at 768 px, saturated reds): Turner's Shipwreck of the Minotaur took red's R-G chroma from
-    0.76 to 0.01, olive hats and faces; with 45 degrees and 0.7 it stays 0.23 (orange, as Turner paints
-    a lit red) while the mapped photos' colour distance to the painting moves 0.155 -> 0.162. A Turner
-    trained with them keeps red hats and shutters red, but still paints light skin green, so it is not
-    a built-in and the bounds are off by default. Greys (chroma < 0.05) have no hue to keep and follow
-    the transport.
-    """
-    _, a_s, b_s = _opponent(src)
-    lt, a_t, b_t = _opponent(moved)
-    cs, ct = torch.hypot(a_s, b_s), torch.hypot(a_t, b_t)
-    hs, ht = torch.atan2(b_s, a_s), torch.atan2(b_t, a_t)
-    hue = ht
-    if hue_limit_deg > 0:
-        turn = torch.remainder(ht - hs + math.pi, 2 * math.pi) - math.pi
-        lim = math.radians(hue_limit_deg)
-        hue = torch.where(cs > 0.05, hs + turn.clamp(-lim, lim), ht)
-    chroma = torch.where(cs > 0.05, torch.maximum(ct, chroma_keep * cs), ct)
-    return _from_opponent(lt, chroma * torch.cos(hue), chroma * torch.sin(hue)).clamp(-1, 1)
-
-
 class PaletteMap(torch.nn.Module):
     """A smooth 3-D lookup table of colour displacements, applied per pixel (differentiable in x)."""
 
@@ -106,15 +66,11 @@ class PaletteMap(torch.nn.Module):
 
     @staticmethod
     def fit(photos: list[torch.Tensor], artworks: list[torch.Tensor], size: int = 17, samples: int = 60000,
-            strength: float = 1.0, seed: int = 0, hue_limit_deg: float = 0.0,
-            chroma_keep: float = 0.0) -> PaletteMap:
-        """Fit the map from photos (3, H, W in [-1, 1]) to artworks; `strength` scales the move;
-        `hue_limit_deg` and `chroma_keep` (0 = off) bound it, see `keep_hue_and_chroma`."""
+            strength: float = 1.0, seed: int = 0) -> PaletteMap:
+        """Fit the map from photos (3, H, W in [-1, 1]) to artworks; `strength` scales the move."""
         src = pooled_pixels(photos, samples, seed=seed)
         dst = pooled_pixels(artworks, samples, seed=seed + 1)
         moved = sliced_transport(src, dst, seed=seed)
-        if hue_limit_deg > 0 or chroma_keep > 0:
-            moved = keep_hue_and_chroma(src, moved, hue_limit_deg, chroma_keep)
         disp = (moved - src) * strength
         idx = ((src.clamp(-1, 1) + 1) / 2 * (size - 1)).round().long()
         flat = (idx[:, 0] * size + idx[:, 1]) * size + idx[:, 2]

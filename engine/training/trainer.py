@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -67,6 +68,8 @@ from engine.training.losses import (
 )
 from engine.training.palette import PaletteMap, palette_target
 
+log = logging.getLogger(__name__)
+
 CHECKPOINT = "checkpoint.pt"
 BEST = "best.atelier-style"
 
@@ -90,10 +93,6 @@ class TrainConfig:
     w_bands: float = 0.0
     texture_down: float = 3.0  # scale at which Gram texture is judged (1/3: as seen in a whole photo)
     palette_strength: float = 1.0  # how far colours move towards the painter's palette (0 = keep)
-    # Bounds on the palette map per colour (0 = off, as every shipped style was trained): the largest
-    # hue turn in degrees, and the share of its chroma a colour keeps. See palette.keep_hue_and_chroma.
-    palette_hue_limit: float = 0.0
-    palette_chroma_keep: float = 0.0
     content_weight: float = 1.0  # the user's "keep content" dial: scales the content term
     w_struct: float = 1.0  # weight of ContentLoss before the dial
     # Extra weight of the content term's colour on skin (0 = none). The discriminator's colour head
@@ -153,8 +152,13 @@ class TrainConfig:
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> TrainConfig:
-        """A config from saved JSON; keys of other versions are ignored, missing ones take defaults."""
+        """A config from saved JSON; keys of other versions are ignored (said once when they were set: the
+        palette bounds, removed on 2026-12-06 as never adopted, were CLI options), missing ones take defaults."""
         known = {f for f in TrainConfig.__dataclass_fields__}
+        ignored = sorted(k for k, v in d.items() if k not in known and v)
+        if ignored:
+            log.warning("this run was saved with settings this version of Atelier does not have (%s); it goes on "
+                        "without them", ", ".join(ignored))
         d = {k: v for k, v in d.items() if k in known}
         d.setdefault("skin_colour_keep", 0.0)  # runs saved before the option trained with the palette's skin
         d.setdefault("w_skin_chroma", 0.0)  # and before this one, without holding skin's colour
@@ -289,8 +293,7 @@ class Trainer:
         if self.config.palette_strength <= 0:
             return PaletteMap.identity()
         return PaletteMap.fit(small(self.photos), small(self.art), strength=self.config.palette_strength,
-                              seed=self.config.seed, hue_limit_deg=self.config.palette_hue_limit,
-                              chroma_keep=self.config.palette_chroma_keep)
+                              seed=self.config.seed)
 
     def _channels(self, layer: int) -> int:
         with torch.no_grad():

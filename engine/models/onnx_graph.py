@@ -7,8 +7,8 @@ short, fixed chain of well-known operators (padding, convolution, instance norm,
 tanh/atanh, and a grouped transposed convolution as the pixel shuffle of the folded upsampling), so
 this module emits exactly that chain for any `GeneratorConfig`, old layouts included, serialized
 with a minimal protocol-buffer writer (only what ONNX needs: varints, fixed32 floats and
-length-delimited fields). Nothing is downloaded, nothing is written
-to disk, and ONNX Runtime loads the bytes directly. `tests/test_inference.py` checks the graph
+length-delimited fields). Nothing is downloaded, nothing is written to disk, and ONNX Runtime loads
+the bytes directly. `tests/test_inference.py` checks the graph
 against the torch generator, for each architecture and layout.
 
 Three graphs per style (`norms`):

@@ -125,10 +125,11 @@ def fold_upsampling(weight: torch.Tensor, mode: str) -> torch.Tensor:
     full-resolution pixel (2i + a, 2j + b), the order `F.pixel_shuffle` puts back (ONNX DepthToSpace
     "CRD"). Linear in `weight`, so training differentiates through it.
 
-    Why: the full-resolution conv of the last upsampling was a third of a 1024x768 pass on the CPU, and
-    most of that was not arithmetic: the upsampled copy, its reflection padding, and ONNX Runtime padding
-    8 channels to its 16-channel blocks. The folded conv does the same multiply-adds at half resolution
-    on 32 channels (1024x768 generator pass 245 -> 196 ms with all three upsamplings folded, ORT, 2 threads).
+    Why: the last upsampling and its full-resolution conv were a fifth of a 1024x768 pass on the CPU
+    (49 of 247 ms), and most of that was not arithmetic: the upsampled copy, its reflection padding, and
+    ONNX Runtime computing 16 output channels for 8 (its channel blocks). The folded conv does the same
+    multiply-adds at half resolution on 32 channels (1024x768 generator pass 245 -> 196 ms with all
+    three upsamplings folded, ORT, 2 threads).
     """
     taps = torch.tensor([_UPSAMPLING_TAPS[mode][t] for t in (-1, 0, 1, 2)], dtype=weight.dtype,
                         device=weight.device)  # (t + 1, low-res offset + 1)

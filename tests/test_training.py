@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -249,13 +249,15 @@ def test_a_run_saved_before_the_skin_options_resumes_as_it_was_trained():
     assert TrainConfig.from_json(TINY.to_json()) == TINY
 
 
-def test_a_run_saved_before_the_loss_network_resumes_without_it(data, tmp_path):
-    old = {k: v for k, v in TINY.__dict__.items() if k not in ("w_style", "w_perceptual", "style_layers")}
-    resumed = TrainConfig.from_dict(old)
-    assert resumed.w_style == 0.0 and resumed.w_perceptual == 0.0
-    tr = _trainer(data, tmp_path / "run", resumed)
-    assert tr.feature_style is None and tr.perceptual is None  # the loss network is not even loaded
-    assert tr.train_step()["style"] == 0.0
+def test_a_run_that_trained_with_the_removed_texture_terms_is_refused_with_what_to_do():
+    now = asdict(TINY)
+    textured = {**now, "w_texture": 1.75, "w_bands": 0.3, "w_style": 0.0}  # before the loss network
+    from_before_the_keys = {k: v for k, v in now.items() if k not in ("w_style", "w_perceptual", "style_layers")}
+    for saved in (textured, from_before_the_keys):
+        with pytest.raises(DataCheckError, match="best.atelier-style in the run folder"):
+            TrainConfig.from_dict(saved)
+    # saved between the loss network and the removal: the terms were off, it resumes as it was
+    assert TrainConfig.from_dict({**now, "w_texture": 0.0, "w_bands": 0.0}) == TINY
 
 
 def test_the_perceptual_layers_of_a_saved_run_are_the_ones_it_trains_with(data, tmp_path):

@@ -6,23 +6,22 @@
 - `ContentLoss`: what must stay of the photo: tonal layout (luminance at 1/16 resolution), colours
   as the painter's palette maps them (chroma at 1/4, target `PaletteMap(x)`), and luminance at 1/4
   where the photo has contours or skin. Its weight is the user's "keep content" dial.
-- `RandomGramTexture`: the painter's texture as Gram statistics of random-feature CNNs.
-- `BandSWD`: the painter's fine texture as the distribution of Laplacian-band luminance patches.
+- `face_hold`: faces held to their target pixel by pixel.
+- `FeatureStyle` / `PerceptualContent`: the painter's style as the loss network's feature statistics,
+  and the photo's content as its mid-level features.
 - `warp_consistency`: G(warp(x)) ~ warp(G(x)) for small random affine warps (video stability).
 
-Why direct texture terms at all: a first run with only adversarial + content terms stayed at the
-identity (SSIM 0.999 after 1,200 CPU steps: every content term pulls towards "change nothing" and a
-small D's gradient is too weak to leave it in a CPU-sized budget). Measured on Van Gogh (1,500 CPU
-steps each, fast generator, 6 held-out photos; texture distance of the benchmark's metric, input 0.0159):
-adversarial + palette + band SWD alone 0.0161 (a colour grade with fine grain); adding
-`RandomGramTexture` 0.0133 with visible strokes in skies and walls. With a luminance-only texture
-term the generator paints texture in garish green/magenta (chroma was free), which is why
+Why a style term at all: a first run with only adversarial + content terms stayed at the identity
+(SSIM 0.999 after 1,200 CPU steps: every content term pulls towards "change nothing" and a small D's
+gradient is too weak to leave it in a CPU-sized budget). The first style terms were random-feature
+Gram statistics and a Laplacian-band SWD (removed 2026-12-06): on top of the loss network's
+statistics they lowered recognition (Van Gogh 56 -> 50 %, README ablation). With a luminance-only
+texture term the generator paints texture in garish green/magenta (chroma was free), which is why
 `ContentLoss` ties chroma at 1/4 resolution to the palette-mapped photo.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import torch
@@ -70,14 +69,6 @@ class PatchNCE(nn.Module):
         return total / len(self.heads)
 
 
-def lowpass_luminance(x: torch.Tensor, factor: int = 8) -> torch.Tensor:
-    return F.avg_pool2d(to_gray(x), factor)
-
-
-def structure_loss(x: torch.Tensor, y: torch.Tensor, factor: int = 8) -> torch.Tensor:
-    return F.l1_loss(lowpass_luminance(y, factor), lowpass_luminance(x, factor))
-
-
 def random_affine(n: int, max_shift: float = 0.03, max_rot: float = 0.03, max_scale: float = 0.03,
                   device: torch.device | None = None) -> torch.Tensor:
     """Small random affine matrices (n, 2, 3) in normalized coordinates."""
@@ -113,16 +104,6 @@ def blur_down(x: torch.Tensor) -> torch.Tensor:
     k = (k[:, None] * k[None, :]) / 256
     k = k.expand(x.shape[1], 1, 5, 5)
     return F.conv2d(F.pad(x, (2, 2, 2, 2), mode="reflect"), k, stride=2, groups=x.shape[1])
-
-
-def laplacian_bands(x: torch.Tensor, levels: int) -> list[torch.Tensor]:
-    """Band-pass images (fine to coarse), each at its own level's resolution."""
-    bands, g = [], x
-    for _ in range(levels):
-        d = blur_down(g)
-        bands.append(g - F.interpolate(d, size=g.shape[-2:], mode="bilinear", align_corners=False))
-        g = d
-    return bands
 
 
 class ContentLoss(nn.Module):
@@ -183,110 +164,6 @@ def face_hold(fake: torch.Tensor, target: torch.Tensor, face: torch.Tensor) -> t
     averages away, so whether a run painted such dabs on faces was left to chance; here each one costs.
     Skin takes no style term, so this asks nothing a face was meant to take from the painter."""
     return (face * (fake - target).abs()).mean()
-
-
-class RandomGramTexture(nn.Module):
-    """Texture as Gram statistics of several fixed random CNNs on normalized luminance, two scales.
-
-    Random-feature Gram matrices are a known download-free texture descriptor (Ustyuzhaninov et al.
-    2017). Luminance only and normalized per crop, so colour and contrast cannot fake it. `down`
-    brings a crop to the scale at which the statistics are taken: strokes are judged at the size a
-    viewer sees them in a whole photo (1/3 of a 1024-px photo), not at the pixel level, where the
-    generator otherwise satisfies any texture term with fine grain.
-    The nets are the benchmark's kind (`engine.metrics`) with other seeds, so the benchmark's own
-    features are never trained on; it measures whether the statistics generalise.
-    """
-
-    def __init__(self, seeds: tuple[int, ...] = (101, 102, 103, 104), down: float = 3.0) -> None:
-        super().__init__()
-        nets = []
-        for seed in seeds:
-            g = torch.Generator().manual_seed(seed)
-            layers: list[nn.Module] = []
-            cin = 1
-            for cout in (32, 64):
-                conv = nn.Conv2d(cin, cout, 5, padding=2)
-                with torch.no_grad():
-                    conv.weight.copy_(torch.randn(conv.weight.shape, generator=g) / (cin * 25) ** 0.5)
-                    conv.bias.zero_()
-                layers += [conv, nn.ReLU(), nn.AvgPool2d(2)]
-                cin = cout
-            nets.append(nn.Sequential(*layers))
-        self.nets = nn.ModuleList(nets)
-        self.down = down
-        self.requires_grad_(False)
-        self.targets: list[torch.Tensor] = []
-
-    def grams(self, x: torch.Tensor) -> list[torch.Tensor]:
-        y = to_gray(x)
-        if self.down > 1:
-            y = F.interpolate(y, scale_factor=1 / self.down, mode="area")
-        y = (y - y.mean((2, 3), keepdim=True)) / (y.std((2, 3), keepdim=True) + 1e-3)
-        out = []
-        for net in self.nets:
-            for z in (y, F.avg_pool2d(y, 2)):
-                f = net(z).flatten(2)
-                gm = torch.bmm(f, f.transpose(1, 2)) / f.shape[-1]
-                out.append(torch.sign(gm) * torch.sqrt(gm.abs() + 1e-8))
-        return out
-
-    @torch.no_grad()
-    def set_target(self, art_crops: torch.Tensor) -> None:
-        """Mean statistics over many artwork crops: a stable target a short run can learn from."""
-        parts = [self.grams(art_crops[i:i + 8]) for i in range(0, len(art_crops), 8)]
-        self.targets = [torch.cat([p[k] for p in parts]).mean(0, keepdim=True) for k in range(len(parts[0]))]
-
-    def forward(self, fake: torch.Tensor) -> torch.Tensor:
-        loss = sum(F.mse_loss(g, t.expand_as(g)) for g, t in zip(self.grams(fake), self.targets, strict=True))
-        return loss * 1000 / len(self.targets)
-
-
-class BandSWD(nn.Module):
-    """Sliced Wasserstein distance between k x k patches of luminance Laplacian bands, fake vs art.
-
-    The whole distribution of fine-scale patches (Heitz et al. 2021 use the same distance on deep
-    features; GPDM, Elnekave & Weiss 2022, on raw patches), not only its second moments: it keeps the
-    generator's fine texture canvas-like rather than noisy. Projections are redrawn every step from
-    torch's RNG (a resumed run redraws the same ones); the artworks' patches are a fixed bank.
-    """
-
-    def __init__(self, levels: int = 5, k: int = 5, projections: int = 64, samples: int = 4096,
-                 level_weights: tuple[float, ...] = (0.3, 0.6, 1.0, 1.0, 1.0)) -> None:
-        super().__init__()
-        self.levels, self.k, self.projections, self.samples = levels, k, projections, samples
-        self.level_weights = level_weights
-        self.banks: list[torch.Tensor] = []
-        self.scales: list[float] = []
-
-    @torch.no_grad()
-    def set_target(self, art_crops: torch.Tensor, per_level: int = 30000) -> None:
-        g = torch.Generator().manual_seed(0)
-        # Levels too small for a k x k patch (tiny crops in tests) are dropped.
-        self.levels = min(self.levels, max(1, int(math.log2(min(art_crops.shape[-2:]) / self.k)) + 1))
-        banks: list[list[torch.Tensor]] = [[] for _ in range(self.levels)]
-        for i in range(0, len(art_crops), 8):
-            for lvl, b in enumerate(laplacian_bands(to_gray(art_crops[i:i + 8]), self.levels)):
-                p = F.unfold(b, self.k).permute(0, 2, 1).reshape(-1, self.k * self.k)
-                banks[lvl].append(p)
-        self.banks = []
-        for b in banks:
-            allp = torch.cat(b)
-            self.banks.append(allp[torch.randperm(allp.shape[0], generator=g)[:per_level]].contiguous())
-        self.scales = [float(b.std()) + 1e-6 for b in self.banks]
-
-    def forward(self, fake: torch.Tensor) -> torch.Tensor:
-        total = fake.new_zeros(())
-        for lvl, b in enumerate(laplacian_bands(to_gray(fake), self.levels)):
-            proj = F.normalize(torch.randn(self.projections, self.k * self.k, device=fake.device), dim=1)
-            r = F.conv2d(b, proj.view(self.projections, 1, self.k, self.k)).flatten(2)
-            m = min(self.samples, r.shape[2])
-            r = r[:, :, torch.randperm(r.shape[2], device=fake.device)[:m]].sort(dim=2)[0]
-            bank = self.banks[lvl]
-            with torch.no_grad():
-                pick = bank[torch.randint(bank.shape[0], (m,), device=fake.device)]
-                t = (pick @ proj.T).T.sort(dim=1)[0]
-            total = total + self.level_weights[lvl] * F.mse_loss(r, t.expand_as(r)) / self.scales[lvl] ** 2
-        return total / self.levels
 
 
 def _channel_stats(f: torch.Tensor, weight: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:

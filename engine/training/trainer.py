@@ -54,12 +54,10 @@ from engine.stylefile import StyleMeta, encode_thumbnail, load_style, save_style
 from engine.training.data import check_folder, check_folders, load_working_set, random_crops, require
 from engine.training.diffaugment import diff_augment
 from engine.training.losses import (
-    BandSWD,
     ContentLoss,
     FeatureStyle,
     PatchNCE,
     PerceptualContent,
-    RandomGramTexture,
     face_hold,
     feature_upto,
     lsgan_d,
@@ -90,11 +88,6 @@ class TrainConfig:
     # command (1,200 steps, weight 1, 18 held-out photos at 512 px): reads as Van Gogh 67 -> 61 %, SSIM
     # 0.67 -> 0.69, edges 0.76 -> 0.78, texture removed 18 -> 12 %, colour 22 -> 20 %, one more G pass a step:
     # it trades style for content, which `content_weight` already does. Off in every run; removed 2026-12-06.
-    # Random-feature texture terms of the styles before the loss network (RandomGramTexture, BandSWD).
-    # Off in new runs: the loss network's statistics replace them; runs saved with them resume with them.
-    w_texture: float = 0.0
-    w_bands: float = 0.0
-    texture_down: float = 3.0  # scale at which Gram texture is judged (1/3: as seen in a whole photo)
     palette_strength: float = 1.0  # how far colours move towards the painter's palette (0 = keep)
     content_weight: float = 1.0  # the user's "keep content" dial: scales the content term
     w_struct: float = 1.0  # weight of ContentLoss before the dial
@@ -156,7 +149,18 @@ class TrainConfig:
     @staticmethod
     def from_dict(d: dict[str, Any]) -> TrainConfig:
         """A config from saved JSON; keys of other versions are ignored (said once when they were set: the
-        palette bounds, removed on 2026-12-06 as never adopted, were CLI options), missing ones take defaults."""
+        palette bounds, removed on 2026-12-06 as never adopted, were CLI options), missing ones take defaults.
+
+        A run that trained with the random-feature texture terms (removed on 2026-12-06: the loss network's
+        statistics replaced them and they lowered recognition on top of it) cannot go on with its recipe
+        and is refused with what to do instead; a run saved before their keys (and the loss network's)
+        existed had them on."""
+        saved_before_the_keys = "w_texture" not in d and "w_style" not in d
+        if float(d.get("w_texture", 0)) > 0 or float(d.get("w_bands", 0)) > 0 or saved_before_the_keys:
+            raise DataCheckError(
+                "this training run was started by an older Atelier with texture terms this version no longer "
+                "has, so it cannot go on; its best style so far is best.atelier-style in the run folder "
+                "(import it in the gallery), or start a new run on the same artworks")
         known = {f for f in TrainConfig.__dataclass_fields__}
         ignored = sorted(k for k, v in d.items() if k not in known and v)
         if ignored:
@@ -167,8 +171,6 @@ class TrainConfig:
         d.setdefault("w_skin_chroma", 0.0)  # and before this one, without holding skin's colour
         d.setdefault("w_face_fine", 0.0)  # or faces at full resolution
         d.setdefault("w_style", 0.0)  # and before the pretrained loss network
-        d.setdefault("w_texture", 1.75)  # whose texture terms had these weights
-        d.setdefault("w_bands", 0.3)
         d.setdefault("w_perceptual", 0.0)
         d.setdefault("perceptual_layers", (2, 3))  # the only depths before the key was saved
         for key in ("nce_layers", "style_layers", "perceptual_layers"):
@@ -243,18 +245,6 @@ class Trainer:
         # Targets are measured once, from torch's own generator seeded apart from the training RNG,
         # so a resumed run rebuilds exactly the same ones. Terms with weight 0 are not built at all.
         rng = torch.get_rng_state()
-        self.texture: RandomGramTexture | None = None
-        self.bands: BandSWD | None = None
-        if config.w_texture > 0 or config.w_bands > 0:
-            torch.manual_seed(config.seed + 1)
-            art_crops = random_crops(self.art, 64, config.crop).to(dev)
-            if config.w_texture > 0:
-                self.texture = RandomGramTexture(down=config.texture_down).to(dev)
-                self.texture.set_target(art_crops)
-            if config.w_bands > 0:
-                self.bands = BandSWD().to(dev)
-                self.bands.set_target(art_crops)
-            del art_crops
         self.feature_style: FeatureStyle | None = None
         self.perceptual: PerceptualContent | None = None
         self.lossnet = None
@@ -353,8 +343,6 @@ class Trainer:
         loss_struct = self.content(x, target, fake, self.guide_map)
         zero = fake.new_zeros(())
         loss_face = face_hold(fake, target, skin) if c.w_face_fine else zero
-        loss_tex = zero if self.texture is None else self.texture(fake)
-        loss_bands = zero if self.bands is None else self.bands(fake)
         feats = None  # one pass of the loss network over G's output serves both of its terms
         if self.feature_style is not None or self.perceptual is not None:
             layers = (c.style_layers if self.feature_style is not None else ()) + \
@@ -367,12 +355,10 @@ class Trainer:
         total = (c.w_gan * loss_gan + c.w_nce * loss_nce
                  + c.content_weight * (c.w_struct * loss_struct + c.w_perceptual * loss_perc
                                        + c.w_face_fine * loss_face)
-                 + c.w_texture * loss_tex + c.w_bands * loss_bands + c.w_style * loss_style)
+                 + c.w_style * loss_style)
         losses = {k: float(v.detach()) for k, v in (("d", loss_d), ("gan", loss_gan), ("nce", loss_nce),
-                                                     ("struct", loss_struct),
-                                                     ("texture", loss_tex), ("bands", loss_bands),
-                                                     ("style", loss_style), ("perceptual", loss_perc),
-                                                     ("face", loss_face))}
+                                                     ("struct", loss_struct), ("style", loss_style),
+                                                     ("perceptual", loss_perc), ("face", loss_face))}
         if c.w_warp > 0 and self.step % c.warp_every == 0:
             loss_warp = warp_consistency(g, x, fake)
             total = total + c.w_warp * loss_warp

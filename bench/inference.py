@@ -487,12 +487,14 @@ def main() -> int:
             # that a drift of this shared machine's speed during the run hits both sides alike (the peer's
             # own 1024x768 pass took 319 ms in one run and 426 ms in another the same hour).
             atelier_times: dict[tuple[str, str], list[float]] = {(a, lb): [] for a in archs for lb in small}
+            atelier_outs: dict[tuple[str, str], np.ndarray] = {}  # the last painting of each, for its brushwork
             peer_results: dict[str, dict[str, Any]] = {}
             for _ in range(rounds):
                 for arch in archs:
                     model = host.get(styles[arch]["path"], device)
                     for label in small:
-                        atelier_times[(arch, label)] += time_atelier(model, arrays[label], tile, warmup, repeats)[0]
+                        times, atelier_outs[(arch, label)] = time_atelier(model, arrays[label], tile, warmup, repeats)
+                        atelier_times[(arch, label)] += times
                 if pdev:
                     for r in peer_times(args.peer_python, pdev, threads, args.peer_style, warmup, repeats,
                                         {label: npy[label] for label in small}):
@@ -505,7 +507,7 @@ def main() -> int:
                     if is_big:
                         times, out = time_atelier(model, arrays[label], tile, warmup, big_repeats)
                     else:
-                        times, out = atelier_times[(arch, label)], atelier_run(model, arrays[label], tile)
+                        times, out = atelier_times[(arch, label)], atelier_outs[(arch, label)]
                     row = {"engine": "atelier", "arch": arch, "device": device.spec, "case": label, "ms": times,
                            "ms_median": median(times), "dtype": str(model.dtype).replace("torch.", ""),
                            "runs_on": model.engine}

@@ -87,8 +87,8 @@ def enclosed(free: torch.Tensor) -> torch.Tensor:
     columns' in the rows' pixel order; a pass is then two lookups.
     """
     rows = _run_labels(free)
-    cols = _run_labels(free.transpose(-1, -2).contiguous()).view(free.transpose(-1, -2).shape)
-    cols = cols.transpose(-1, -2).reshape(-1)
+    columns = free.transpose(-1, -2).contiguous()
+    cols = _run_labels(columns).view_as(columns).transpose(-1, -2).reshape(-1)
     row_count, col_count = int(rows.max()) + 1, int(cols.max()) + 1
     reached = torch.zeros_like(free)
     reached[..., 0, :], reached[..., -1, :] = free[..., 0, :], free[..., -1, :]

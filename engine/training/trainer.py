@@ -162,7 +162,7 @@ class TrainConfig:
         if float(d.get("w_texture", 0)) > 0 or float(d.get("w_bands", 0)) > 0 or saved_before_the_keys:
             raise DataCheckError(
                 "this training run was started by an older Atelier with texture terms this version no longer "
-                "has, so it cannot go on; its best style so far is best.atelier-style in the run folder "
+                f"has, so it cannot go on; its best style so far is {BEST} in the run folder "
                 "(import it in the gallery), or start a new run on the same artworks")
         known = {f for f in TrainConfig.__dataclass_fields__}
         ignored = sorted(k for k, v in d.items() if k not in known and v)

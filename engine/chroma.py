@@ -20,11 +20,13 @@ from engine.pixels import LUMA_WEIGHTS, luma
 FRINGE_SIGMA = 1.5  # pixels of the painting: fringes are 1-2 px at any output size
 
 
-def without_fringes(painting: torch.Tensor, sigma: float = FRINGE_SIGMA, band: int = 512) -> torch.Tensor:
+def without_fringes(painting: torch.Tensor, sigma: float = FRINGE_SIGMA, band: int = 128) -> torch.Tensor:
     """1 x 3 x H x W painting (any range, any device) with its chroma blurred and its luma kept.
 
     In row bands with a margin of the blur's reach, so a 24 MP painting needs a few extra MB, not
-    several copies of itself; the result does not depend on the band size.
+    several copies of itself; the result does not depend on the band size. 128 rows rather than 512:
+    a band's planes and the blur's temporaries stay in cache through its 22 passes (1024x768 on 2
+    threads, three runs: 6.7-6.9 ms in 512-row bands, 4.9-6.0 in 128).
     """
     h, w = painting.shape[-2:]
     if min(h, w) < 8:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 
 from engine.models.skin import skin_map
-from engine.training.losses import ContentLoss, face_hold
+from engine.training.losses import ContentLoss, face_hold, warp_consistency
 from engine.training.palette import PaletteMap, palette_target, sliced_transport
 
 
@@ -164,3 +164,18 @@ def test_the_skin_map_is_the_ycbcr_box_on_chroma():
         return torch.sigmoid((v - lo) / 3) * torch.sigmoid((hi - v) / 3)
 
     assert torch.allclose(skin_map(x), inside(cb, 77, 127) * inside(cr, 133, 173), atol=1e-5)
+
+
+def test_the_warp_term_charges_a_generator_that_passes_sensor_noise_through():
+    """With `noise`, the warped photo gets fresh noise: a generator that paints the noise (here the
+    identity) pays about its mean size, one that paints the same picture through it (here a fixed one)
+    pays nothing; without noise the identity, which commutes with any warp, pays nothing either."""
+    torch.manual_seed(0)
+    yy, xx = torch.meshgrid(torch.linspace(-0.5, 0.5, 64), torch.linspace(-0.5, 0.5, 64), indexing="ij")
+    x = torch.stack([yy, xx, yy * xx], 0)[None].expand(2, 3, 64, 64).contiguous()
+    sigma = 0.05
+    identity = float(warp_consistency(lambda z: z, x, x, noise=sigma))
+    assert abs(identity - sigma * (2 / torch.pi) ** 0.5) < 0.2 * sigma
+    assert float(warp_consistency(lambda z: z, x, x, noise=0.0)) < 0.01 * sigma
+    flat = torch.zeros_like(x)
+    assert float(warp_consistency(lambda z: torch.zeros_like(z), x, flat, noise=sigma)) == 0.0

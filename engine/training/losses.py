@@ -84,10 +84,18 @@ def warp(x: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
 
 
-def warp_consistency(generator: nn.Module, x: torch.Tensor, fake: torch.Tensor, margin: int = 16) -> torch.Tensor:
-    """L1(G(warp(x)), warp(G(x))) away from the borders, where warps invent pixels."""
+def warp_consistency(generator: nn.Module, x: torch.Tensor, fake: torch.Tensor, margin: int = 16,
+                     noise: float = 0.0) -> torch.Tensor:
+    """L1(G(warp(x) + n), warp(G(x))) away from the borders, where warps invent pixels.
+
+    `n` is Gaussian noise of standard deviation `noise` (units of [-1, 1]): a camera's next frame of a
+    still scene differs from the last by sensor noise alone, and a generator that paints the same
+    picture through it does not flicker in the live view."""
     theta = random_affine(x.shape[0], device=x.device)
-    a = generator(warp(x, theta))
+    moved = warp(x, theta)
+    if noise > 0:
+        moved = (moved + noise * torch.randn_like(moved)).clamp(-1, 1)
+    a = generator(moved)
     b = warp(fake, theta)
     m = margin
     return F.l1_loss(a[..., m:-m, m:-m], b[..., m:-m, m:-m])

@@ -109,6 +109,10 @@ class TrainConfig:
     skin_colour_keep: float = 0.8
     w_warp: float = 1.0
     warp_every: int = 4
+    # Sensor noise on the warped photo of the warp term (3 of 255 levels, a webcam's; 0 = none). Cézanne
+    # trained 20 min without it turned the live bench's still-scene noise into 2.7x as much output change
+    # (stabilized flicker 0.62, the 268-step Cézanne before it 0.26).
+    warp_noise: float = 3 / 127.5
     # The pretrained eye (engine.models.lossnet): the painter's style as feature statistics of the
     # artworks, and the photo's content as its mid-level features. 0 = off (runs saved before it).
     # Van Gogh, 1,000 steps, 18 held-out photos at 512 px (README ablation): with the skin guide
@@ -173,6 +177,7 @@ class TrainConfig:
         d.setdefault("skin_colour_keep", 0.0)  # runs saved before the option trained with the palette's skin
         d.setdefault("w_skin_chroma", 0.0)  # and before this one, without holding skin's colour
         d.setdefault("w_face_fine", 0.0)  # or faces at full resolution
+        d.setdefault("warp_noise", 0.0)  # or noise in the warp term
         d.setdefault("w_style", 0.0)  # and before the pretrained loss network
         d.setdefault("w_perceptual", 0.0)
         d.setdefault("perceptual_layers", (2, 3))  # the only depths before the key was saved
@@ -363,7 +368,7 @@ class Trainer:
                                                      ("struct", loss_struct), ("style", loss_style),
                                                      ("perceptual", loss_perc), ("face", loss_face))}
         if c.w_warp > 0 and self.step % c.warp_every == 0:
-            loss_warp = warp_consistency(g, x, fake)
+            loss_warp = warp_consistency(g, x, fake, noise=c.warp_noise)
             total = total + c.w_warp * loss_warp
             losses["warp"] = float(loss_warp.detach())
         total.backward()

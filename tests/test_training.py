@@ -240,12 +240,15 @@ def test_too_few_photos_stops_before_training(data, tmp_path):
 
 
 def test_a_run_saved_before_the_skin_options_resumes_as_it_was_trained():
-    old = {k: v for k, v in TINY.__dict__.items() if k not in ("skin_colour_keep", "w_skin_chroma", "w_face_fine")}
+    old = {k: v for k, v in TINY.__dict__.items()
+           if k not in ("skin_colour_keep", "w_skin_chroma", "w_face_fine", "warp_noise")}
     resumed = TrainConfig.from_dict(old)
     assert resumed.skin_colour_keep == 0.0  # not today's default of keeping skin colour...
     assert resumed.w_skin_chroma == 0.0  # ...nor of holding faces to it
     assert resumed.w_face_fine == 0.0  # ...nor at full resolution
+    assert resumed.warp_noise == 0.0  # ...nor noise in the warp term
     assert TrainConfig().w_skin_chroma > 0 and TrainConfig().w_face_fine > 0  # which a new run does
+    assert TrainConfig().warp_noise > 0
     assert TrainConfig.from_json(TINY.to_json()) == TINY
 
 

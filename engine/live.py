@@ -49,6 +49,15 @@ NORM_EMA = 0.85
 # the sensor noise to move. A still region then settles in 4.5 frames instead of 4.
 BLEND_MAX = 0.78
 MOTION_SCALE = 12.0  # input change (0..255) at which blending stops
+# Styles differ in how much of a camera's sensor noise they paint through: on the live bench's still
+# scene the painting changed 1.3x as much as the input under Van Gogh, 2.1-2.7x under the 20-minute
+# Cézanne (stabilized flicker 0.29 and 0.58 at BLEND_MAX). The stabilizer measures that gain where the
+# scene is still (`LiveStylizer._measure_noise_gain`: 3.4 for Van Gogh, 5.4-5.8 for Cézanne by its
+# measure) and raises the previous output's weight there to 1 - STILL_CHANGE / gain: BLEND_MAX for Van
+# Gogh (STILL_CHANGE is its gain x (1 - BLEND_MAX)), 0.86 for Cézanne, never above BLEND_CAP.
+STILL_CHANGE = 0.75
+BLEND_CAP = 0.9
+NOISE_GAIN_EMA = 0.8
 SHIFT_MIN_PX = 0.2  # smaller measured camera shifts are treated as none (no resampling blur)
 SHIFT_MAX_FRACTION = 0.25  # larger ones (a cut, a new scene) are not trusted
 SHARP_SHORT_SIDE = 480  # frames are delivered at least this sharp (or at the camera's size if smaller)
@@ -118,13 +127,16 @@ class LiveStylizer:
         self._key: tuple | None = None
         self._prev_in: torch.Tensor | None = None  # the previous input at half size (what _motion compares)
         self._prev_out: torch.Tensor | None = None
+        self._prev_change: torch.Tensor | None = None  # the style's last change to a frame, at half size
+        self._noise_gain: float | None = None  # painting change / input change where the scene is still
         self._stats: NormStats | None = None  # the smoothed normalization statistics of the last frame
         self._holes: torch.Tensor | None = None  # the face holes the last frame was painted with (layout 4)
         self._origin = (0.0, 0.0)  # where the brushwork's bristle noise starts: it follows the camera
 
     def reset(self) -> None:
         self._key = None
-        self._prev_in = self._prev_out = None
+        self._prev_in = self._prev_out = self._prev_change = None
+        self._noise_gain = None
         self._stats = None
         self._holes = None
         self._origin = (0.0, 0.0)
@@ -165,13 +177,15 @@ class LiveStylizer:
             # Painted where the frame already is (the model's device).
             y = apply_brushwork_on(y.device, y, model.meta.strokes, brushwork, origin=self._origin)
         change = (y.cpu() - x) * strength
+        change_small = F.avg_pool2d(change, 2) if stabilize else None  # what the noise gain compares
         if change.shape[-2:] != out.shape[-2:]:
             # bilinear: 2.9 ms at 640x480 where bicubic took 7.7, on one thread beside ONNX Runtime
             change = F.interpolate(change, size=out.shape[-2:], mode="bilinear", align_corners=False)
         y = (out + change).clamp_(-1.0, 1.0)
         if motion is not None:
+            self._measure_noise_gain(change_small, motion)
             y = self._blend(y, motion, out.shape[-2] / x.shape[-2])
-        self._prev_in, self._prev_out = small, y
+        self._prev_in, self._prev_out, self._prev_change = small, y, change_small
         return to_uint8(y[0])
 
     def _steady_holes(self, x: torch.Tensor, motion: _Motion | None) -> torch.Tensor:
@@ -205,6 +219,31 @@ class LiveStylizer:
                 return _Motion(moved_change, moved_inside, (2 * dy, 2 * dx))
         return _Motion(change, inside, None)
 
+    def _measure_noise_gain(self, change_small: torch.Tensor, motion: _Motion) -> None:
+        """Update how much the style amplifies input change where the scene is still (see STILL_CHANGE):
+        1 + (change of the style's change to the frame) / (change of the frame), both at half the run
+        size, over the still places. Only frames without camera motion count (a moved comparison would
+        measure resampling), and only when at least a quarter of the frame is still.
+        """
+        if self._prev_change is None or motion.shift is not None:
+            return
+        still = (motion.change * 127.5 < MOTION_SCALE / 2).to(change_small.dtype)
+        if float(still.mean()) < 0.25:
+            return
+        painted_change = (change_small - self._prev_change).abs().mean(1, keepdim=True)
+        input_change = float((motion.change * still).sum())
+        if input_change <= 0:
+            return
+        gain = 1 + float((painted_change * still).sum()) / input_change
+        self._noise_gain = gain if self._noise_gain is None else (
+            NOISE_GAIN_EMA * self._noise_gain + (1 - NOISE_GAIN_EMA) * gain)
+
+    def still_weight(self) -> float:
+        """The previous output's weight where the scene is still, for the style's measured noise gain."""
+        if self._noise_gain is None:
+            return BLEND_MAX
+        return min(BLEND_CAP, max(BLEND_MAX, 1 - STILL_CHANGE / self._noise_gain))
+
     def _blend(self, y: torch.Tensor, motion: _Motion, scale: float) -> torch.Tensor:
         """y blended towards the previous output (moved with the camera) where the scene did not change.
 
@@ -215,7 +254,7 @@ class LiveStylizer:
         if motion.shift is not None:
             prev_out = shift_image(prev_out, motion.shift[0] * scale, motion.shift[1] * scale)[0]
         level = F.max_pool2d(motion.change * 127.5, 3, stride=1, padding=1)
-        alpha = BLEND_MAX * torch.clamp(1 - level / MOTION_SCALE, 0, 1) * motion.inside
+        alpha = self.still_weight() * torch.clamp(1 - level / MOTION_SCALE, 0, 1) * motion.inside
         alpha = F.interpolate(alpha, size=y.shape[-2:], mode="bilinear", align_corners=False)
         return alpha * prev_out + (1 - alpha) * y
 

@@ -57,7 +57,7 @@ MOTION_SCALE = 12.0  # input change (0..255) at which blending stops
 # Gogh (STILL_CHANGE is its gain x (1 - BLEND_MAX)), 0.86 for Cézanne, never above BLEND_CAP.
 STILL_CHANGE = 0.75
 BLEND_CAP = 0.9
-NOISE_GAIN_EMA = 0.8
+NOISE_GAIN_EMA = 0.8  # the measured gain's smoothing over frames (about five frames' memory)
 SHIFT_MIN_PX = 0.2  # smaller measured camera shifts are treated as none (no resampling blur)
 SHIFT_MAX_FRACTION = 0.25  # larger ones (a cut, a new scene) are not trusted
 SHARP_SHORT_SIDE = 480  # frames are delivered at least this sharp (or at the camera's size if smaller)
@@ -128,7 +128,7 @@ class LiveStylizer:
         self._prev_in: torch.Tensor | None = None  # the previous input at half size (what _motion compares)
         self._prev_out: torch.Tensor | None = None
         self._prev_change: torch.Tensor | None = None  # the style's last change to a frame, at half size
-        self._noise_gain: float | None = None  # painting change / input change where the scene is still
+        self._noise_gain: float | None = None  # 1 + style's change / input change where the scene is still
         self._stats: NormStats | None = None  # the smoothed normalization statistics of the last frame
         self._holes: torch.Tensor | None = None  # the face holes the last frame was painted with (layout 4)
         self._origin = (0.0, 0.0)  # where the brushwork's bristle noise starts: it follows the camera

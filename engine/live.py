@@ -3,9 +3,14 @@
 Cheap stabilizers on top of the generator's warp-consistency training:
 - normalization statistics are smoothed across frames (`StatsNorm` "smooth" mode, EMA 0.85), which
   removes the frame-to-frame brightness/contrast pumping that per-frame instance norm causes;
-- a motion-aware blend with the previous output: where the input barely changed (sensor noise) the
-  output is blended towards the previous output; where it moved, the new output is used as is, so
-  motion is never smeared;
+- the camera's sensor noise is taken out before painting: where the input barely changed, the camera
+  frame is blended towards the previous (already steadied) one, so the generator paints a quiet
+  frame. A style amplifies whatever noise it is given (on the live bench's still scene the painting
+  changed 1.3x as much as the input under Van Gogh, 2.1-2.7x under the 20-minute Cézanne), so this
+  is where flicker is cheapest to remove;
+- a motion-aware blend with the previous output: where the input barely changed the output is
+  blended towards the previous output too; where it moved, the new frame and painting are used as
+  they are, so motion is never smeared;
 - camera motion is undone first: the shift between consecutive frames is measured by phase
   correlation (one small FFT) and the previous frame is moved by it before the comparison, so a
   panning or shaking camera is blended too instead of shimmering. A shift that does not make the
@@ -27,6 +32,7 @@ read as a soft photo).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -42,22 +48,14 @@ from engine.models.skin import enclosed_holes
 from engine.pixels import to_tensor, to_uint8
 
 NORM_EMA = 0.85
-# Weight of the previous output where the input is static. Stabilized flicker of the Cézanne's still
-# scene (bench/live.py): 0.6 -> 0.38 (an early style); 0.75 -> 0.27 / 0.28 / 0.30 painted at 256 / 288 /
-# 320 px; 0.78 -> 0.28 at 320 px (warped pan 0.69 -> 0.66). Raised from 0.75 when the folded decoder let
-# the governor paint at 320 px instead of 288 (2026-12-06): a larger painting keeps finer strokes for
-# the sensor noise to move. A still region then settles in 4.5 frames instead of 4.
+# Weight of the previous frame where the input is static, for the camera frame before painting and
+# for the painting after. Stabilized flicker of the live bench's still scene, output blend only:
+# 0.6 -> 0.38 (an early style); 0.75 -> 0.27 / 0.28 / 0.30 painted at 256 / 288 / 320 px; 0.78 ->
+# 0.28 at 320 px (stop 27's Cézanne). With the camera frame steadied at the same weight (2026-12-07):
+# Cézanne 0.47 -> 0.24 at 384 px, Van Gogh 0.29 -> 0.10 at 256 and 0.39 -> 0.15 at 384 px; warped
+# pan 1.54 -> 1.37 and 1.23 -> 1.13. A still region settles in 4.5 frames.
 BLEND_MAX = 0.78
 MOTION_SCALE = 12.0  # input change (0..255) at which blending stops
-# Styles differ in how much of a camera's sensor noise they paint through: on the live bench's still
-# scene the painting changed 1.3x as much as the input under Van Gogh, 2.1-2.7x under the 20-minute
-# Cézanne (stabilized flicker 0.29 and 0.58 at BLEND_MAX). The stabilizer measures that gain where the
-# scene is still (`LiveStylizer._measure_noise_gain`: 3.4 for Van Gogh, 5.4-5.8 for Cézanne by its
-# measure) and raises the previous output's weight there to 1 - STILL_CHANGE / gain: BLEND_MAX for Van
-# Gogh (STILL_CHANGE is its gain x (1 - BLEND_MAX)), 0.86 for Cézanne, never above BLEND_CAP.
-STILL_CHANGE = 0.75
-BLEND_CAP = 0.9
-NOISE_GAIN_EMA = 0.8  # the measured gain's smoothing over frames (about five frames' memory)
 SHIFT_MIN_PX = 0.2  # smaller measured camera shifts are treated as none (no resampling blur)
 SHIFT_MAX_FRACTION = 0.25  # larger ones (a cut, a new scene) are not trusted
 SHARP_SHORT_SIDE = 480  # frames are delivered at least this sharp (or at the camera's size if smaller)
@@ -96,15 +94,49 @@ def _phase_shift(a: torch.Tensor, b: torch.Tensor) -> tuple[float, float]:
 
 
 def shift_image(x: torch.Tensor, dy: float, dx: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """x sampled at (y + dy, x + dx) (bicubic), and a (1, 1, H, W) mask of pixels that came from inside x."""
+    """x sampled at (y + dy, x + dx) (bicubic, edges repeated), and a (1, 1, H, W) mask of pixels that
+    came from inside x.
+
+    A translation is separable: one 4-tap cubic filter along each axis over the edge-padded image,
+    the same values as `grid_sample`'s bicubic with border padding (within 3e-5) at a tenth of its
+    time (0.7 against 7.8 ms at 640x480; the live path moves up to three frames per camera shift).
+    """
     h, w = x.shape[-2:]
-    ys = (torch.arange(h, dtype=torch.float32) + dy + 0.5) / h * 2 - 1
-    xs = (torch.arange(w, dtype=torch.float32) + dx + 0.5) / w * 2 - 1
-    grid = torch.stack(torch.meshgrid(ys, xs, indexing="ij")[::-1], -1)[None]
-    moved = F.grid_sample(x, grid.expand(x.shape[0], -1, -1, -1), mode="bicubic", padding_mode="border",
-                          align_corners=False)
-    inside = ((grid[..., 0].abs() <= 1 - 1 / w) & (grid[..., 1].abs() <= 1 - 1 / h)).float()[:, None]
-    return moved, inside
+    moved = _shift_axis(_shift_axis(x, dx, -1), dy, -2)
+    ys = torch.arange(h, dtype=torch.float32) + dy
+    xs = torch.arange(w, dtype=torch.float32) + dx
+    inside = ((ys >= 0) & (ys <= h - 1))[:, None] & ((xs >= 0) & (xs <= w - 1))[None, :]
+    return moved, inside.to(x.dtype)[None, None]
+
+
+def _cubic_weights(f: float) -> list[float]:
+    """The four taps at offsets -1, 0, 1, 2 for a sample f (0 <= f < 1) past a pixel: Keys' cubic
+    with a = -0.75, as PyTorch's bicubic uses."""
+    a = -0.75
+
+    def k(t: float) -> float:
+        t = abs(t)
+        if t <= 1:
+            return ((a + 2) * t - (a + 3)) * t * t + 1
+        return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a if t < 2 else 0.0
+
+    return [k(f + 1), k(f), k(1 - f), k(2 - f)]
+
+
+def _shift_axis(x: torch.Tensor, d: float, dim: int) -> torch.Tensor:
+    """x sampled at index + d along `dim` (-1 or -2), edges repeated."""
+    n = x.shape[dim]
+    whole = math.floor(d)
+    frac = d - whole
+    taps = list(zip((-1, 0, 1, 2), _cubic_weights(frac), strict=True)) if frac else [(0, 1.0)]
+    before = max(0, -(whole + taps[0][0]))
+    after = max(0, whole + taps[-1][0])
+    pad = [before, after, 0, 0] if dim == -1 else [0, 0, before, after]
+    padded = F.pad(x, pad, mode="replicate") if before or after else x
+    out = torch.zeros_like(x)
+    for offset, weight in taps:
+        out.add_(padded.narrow(dim, before + whole + offset, n), alpha=weight)
+    return out
 
 
 @dataclass
@@ -125,18 +157,17 @@ class _Motion:
 class LiveStylizer:
     def __init__(self) -> None:
         self._key: tuple | None = None
-        self._prev_in: torch.Tensor | None = None  # the previous input at half size (what _motion compares)
+        self._prev_run: torch.Tensor | None = None  # the previous steadied run frame
+        self._prev_in: torch.Tensor | None = None  # ... at half size (what _motion compares)
+        self._prev_deliver: torch.Tensor | None = None  # the steadied delivery frame, when not the run frame
         self._prev_out: torch.Tensor | None = None
-        self._prev_change: torch.Tensor | None = None  # the style's last change to a frame, at half size
-        self._noise_gain: float | None = None  # 1 + style's change / input change where the scene is still
         self._stats: NormStats | None = None  # the smoothed normalization statistics of the last frame
         self._holes: torch.Tensor | None = None  # the face holes the last frame was painted with (layout 4)
         self._origin = (0.0, 0.0)  # where the brushwork's bristle noise starts: it follows the camera
 
     def reset(self) -> None:
         self._key = None
-        self._prev_in = self._prev_out = self._prev_change = None
-        self._noise_gain = None
+        self._prev_in = self._prev_run = self._prev_deliver = self._prev_out = None
         self._stats = None
         self._holes = None
         self._origin = (0.0, 0.0)
@@ -159,12 +190,14 @@ class LiveStylizer:
         if key != self._key:
             self.reset()
             self._key = key
-        small = F.avg_pool2d(x, 2) if stabilize else None
-        motion = self._motion(small) if small is not None and self._prev_out is not None else None
-        if motion is not None and motion.shift is not None:
-            # cur(p) ~ prev(p + shift), and the noise at p is noise(p + origin): adding the shift
-            # gives each scene point the bristles it had in the previous frame.
-            self._origin = (self._origin[0] + motion.shift[0], self._origin[1] + motion.shift[1])
+        motion = self._motion(F.avg_pool2d(x, 2)) if stabilize and self._prev_out is not None else None
+        still = self._still_weights(motion) if motion is not None else None
+        if motion is not None:
+            if motion.shift is not None:
+                # cur(p) ~ prev(p + shift), and the noise at p is noise(p + origin): adding the shift
+                # gives each scene point the bristles it had in the previous frame.
+                self._origin = (self._origin[0] + motion.shift[0], self._origin[1] + motion.shift[1])
+            x, out = self._steady_camera(x, out, still, motion)
         if stabilize:
             holes = self._steady_holes(x, motion) if g.config.fill_holes else None
             y, self._stats = model.run_with_stats(x, self._stats, NORM_EMA, holes)
@@ -177,16 +210,25 @@ class LiveStylizer:
             # Painted where the frame already is (the model's device).
             y = apply_brushwork_on(y.device, y, model.meta.strokes, brushwork, origin=self._origin)
         change = (y.cpu() - x) * strength
-        change_small = F.avg_pool2d(change, 2) if stabilize else None  # what the noise gain compares
         if change.shape[-2:] != out.shape[-2:]:
             # bilinear: 2.9 ms at 640x480 where bicubic took 7.7, on one thread beside ONNX Runtime
             change = F.interpolate(change, size=out.shape[-2:], mode="bilinear", align_corners=False)
         y = (out + change).clamp_(-1.0, 1.0)
         if motion is not None:
-            self._measure_noise_gain(change_small, motion)
-            y = self._blend(y, motion, out.shape[-2] / x.shape[-2])
-        self._prev_in, self._prev_out, self._prev_change = small, y, change_small
+            y = _hold(self._prev_out, y, still, motion, out.shape[-2] / x.shape[-2])
+        if stabilize:
+            self._prev_in, self._prev_run = F.avg_pool2d(x, 2), x
+            self._prev_deliver = out if out is not x else None
+            self._prev_out = y
         return to_uint8(y[0])
+
+    def _steady_camera(self, x: torch.Tensor, out: torch.Tensor, still: torch.Tensor,
+                       motion: _Motion) -> tuple[torch.Tensor, torch.Tensor]:
+        """The run and delivery frames with the sensor noise held down where the scene is still."""
+        steady_x = _hold(self._prev_run, x, still, motion, 1.0)
+        if out is x:
+            return steady_x, steady_x
+        return steady_x, _hold(self._prev_deliver, out, still, motion, out.shape[-2] / x.shape[-2])
 
     def _steady_holes(self, x: torch.Tensor, motion: _Motion | None) -> torch.Tensor:
         """This frame's face holes, or what is left of the previous frame's where that is more."""
@@ -202,10 +244,11 @@ class LiveStylizer:
     def _motion(self, cur: torch.Tensor) -> _Motion:
         """Where the scene changed since the previous frame, after undoing camera motion.
 
-        `cur` is this frame at half size (kept for the next frame, so each frame is pooled once).
-        Made at half size: each 2x2 block's mean cancels sensor noise (and the fine residual
-        resampling leaves on edges) but not a real change, colour-only ones included; and it costs
-        a quarter. A measured shift is used only if it makes the frames agree better.
+        `cur` is this frame at half size; it is compared with the previous steadied frame, whose
+        sensor noise is lower, so noise is less often taken for change. Made at half size: each 2x2
+        block's mean cancels sensor noise (and the fine residual resampling leaves on edges) but not
+        a real change, colour-only ones included; and it costs a quarter. A measured shift is used
+        only if it makes the frames agree better.
         """
         prev = self._prev_in
         change = (cur - prev).abs().mean(1, keepdim=True)
@@ -219,44 +262,24 @@ class LiveStylizer:
                 return _Motion(moved_change, moved_inside, (2 * dy, 2 * dx))
         return _Motion(change, inside, None)
 
-    def _measure_noise_gain(self, change_small: torch.Tensor, motion: _Motion) -> None:
-        """Update how much the style amplifies input change where the scene is still (see STILL_CHANGE):
-        1 + (change of the style's change to the frame) / (change of the frame), both at half the run
-        size, over the still places. Only frames without camera motion count (a moved comparison would
-        measure resampling), and only when at least a quarter of the frame is still.
-        """
-        if self._prev_change is None or motion.shift is not None:
-            return
-        still = (motion.change * 127.5 < MOTION_SCALE / 2).to(change_small.dtype)
-        if float(still.mean()) < 0.25:
-            return
-        painted_change = (change_small - self._prev_change).abs().mean(1, keepdim=True)
-        input_change = float((motion.change * still).sum())
-        if input_change <= 0:
-            return
-        gain = 1 + float((painted_change * still).sum()) / input_change
-        self._noise_gain = gain if self._noise_gain is None else (
-            NOISE_GAIN_EMA * self._noise_gain + (1 - NOISE_GAIN_EMA) * gain)
-
-    def still_weight(self) -> float:
-        """The previous output's weight where the scene is still, for the style's measured noise gain."""
-        if self._noise_gain is None:
-            return BLEND_MAX
-        return min(BLEND_CAP, max(BLEND_MAX, 1 - STILL_CHANGE / self._noise_gain))
-
-    def _blend(self, y: torch.Tensor, motion: _Motion, scale: float) -> torch.Tensor:
-        """y blended towards the previous output (moved with the camera) where the scene did not change.
-
-        Only the previous output is moved at full size; the decision was made at half the run size.
-        `scale` is the delivered frame's size over the run frame's (1 unless painting small).
-        """
-        prev_out = self._prev_out
-        if motion.shift is not None:
-            prev_out = shift_image(prev_out, motion.shift[0] * scale, motion.shift[1] * scale)[0]
+    @staticmethod
+    def _still_weights(motion: _Motion) -> torch.Tensor:
+        """The previous frame's weight per pixel (half the run size): BLEND_MAX where nothing changed,
+        falling to 0 at MOTION_SCALE levels of change (widened by a pixel) and outside the moved frame."""
         level = F.max_pool2d(motion.change * 127.5, 3, stride=1, padding=1)
-        alpha = self.still_weight() * torch.clamp(1 - level / MOTION_SCALE, 0, 1) * motion.inside
-        alpha = F.interpolate(alpha, size=y.shape[-2:], mode="bilinear", align_corners=False)
-        return alpha * prev_out + (1 - alpha) * y
+        return BLEND_MAX * torch.clamp(1 - level / MOTION_SCALE, 0, 1) * motion.inside
+
+
+def _hold(prev: torch.Tensor, cur: torch.Tensor, still: torch.Tensor, motion: _Motion, scale: float) -> torch.Tensor:
+    """`cur` blended towards `prev` (moved with the camera) by the `still` weights.
+
+    The weights were decided at half the run size and are only resized; `scale` is `cur`'s size over
+    the run frame's (the shift is measured in run pixels).
+    """
+    if motion.shift is not None:
+        prev = shift_image(prev, motion.shift[0] * scale, motion.shift[1] * scale)[0]
+    alpha = F.interpolate(still, size=cur.shape[-2:], mode="bilinear", align_corners=False)
+    return torch.lerp(cur, prev, alpha)  # one pass: the spelled-out blend took 4.9 ms at 640x480, this 0.1
 
 
 def _run_and_delivery_frames(frame: torch.Tensor, short_side: int, factor: int) -> tuple[torch.Tensor, torch.Tensor]:

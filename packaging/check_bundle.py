@@ -17,7 +17,7 @@ file torch never reads) and (Linux) every binary outside <package>.libs/ is stri
 --budget-mib, the size; with --max-glibc (Linux), the newest glibc any bundled file needs. Exit
 status 0 = good, 1 = problems (listed).
 
-    python packaging/check_bundle.py dist/Atelier --cpu-only --budget-mib 640 --max-glibc 2.35
+    python packaging/check_bundle.py dist/Atelier --cpu-only --budget-mib 625 --max-glibc 2.35
 
 The same functions back the fast test tests/test_packaging.py, which checks the spec without building.
 Needs PyInstaller installed (its archive reader) only for reading a real bundle.

@@ -5,7 +5,7 @@
 # open the window under a virtual X server and check that it stays up without a traceback.
 #
 # Usage: packaging/test_tarball.sh dist/Atelier-<version>-linux-x86_64.tar.xz [--gui SECONDS]
-#   SCREENSHOT=path.png  with --gui: save a picture of the screen (needs xwd and ImageMagick's convert)
+#   SCREENSHOT=path.png  with --gui: save a picture of the screen (needs ImageMagick's import)
 # The release workflow runs it on the build runner (--gui) and, without --gui, in a container of the
 # oldest distribution the README promises (the floor); it needs only bash, tar and xz there.
 set -euo pipefail
@@ -40,7 +40,8 @@ sleep "$GUI_SECONDS"
 if ! kill -0 "$GUI" 2>/dev/null; then
   cat "$WORK/gui.log"; echo "FAILED: the window closed by itself" >&2; exit 1
 fi
-if [ -n "${SCREENSHOT:-}" ]; then xwd -root -silent -display "$DISPLAY_NUM" | convert xwd:- "$SCREENSHOT"; fi
+# ImageMagick's import, not xwd: xwd -root showed the update-consent dialog as a black box (2026-12-07).
+if [ -n "${SCREENSHOT:-}" ]; then DISPLAY="$DISPLAY_NUM" import -window root "$SCREENSHOT"; fi
 kill "$GUI"; wait "$GUI" 2>/dev/null || true
 if grep -q Traceback "$WORK/gui.log"; then cat "$WORK/gui.log"; echo "FAILED: traceback in the window's output" >&2; exit 1; fi
 echo "tarball OK (window stayed up ${GUI_SECONDS}s)"

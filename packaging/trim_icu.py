@@ -6,12 +6,16 @@ currencies, units and time zones in every language, collation tailorings, legacy
 converters). Atelier ships in English only and calls no ICU-backed Qt API itself (QCollator,
 QStringDecoder, QTimeZone); Qt falls back to ICU's root data where a locale is absent. So the
 package keeps root and English in every tree and every non-locale item (Unicode properties,
-normalization, collation's base table, break rules and the dictionaries they name, time-zone and
-plural rules, converter aliases), and drops the rest; icupkg refuses a package whose kept items name
-a dropped one, so the result is consistent. Checked through PySide6 with the trimmed library, German
-locale: the same collation order (de_DE), case mapping (tr_TR's dotted I) and number formats as the
-full data; only legacy decoders such as Shift_JIS are gone (UTF-8/16/32, ASCII and Latin-1 are
-algorithmic in ICU and stay).
+normalization, collation's base table, time-zone and plural rules, converter aliases), and drops
+the rest; icupkg refuses a package whose kept items name a dropped one, so the result is consistent.
+Also dropped, because Qt never asks ICU for them (libQt6Core, the only bundled library that links
+ICU, imports case mapping, calendar/time zone, converter and collation functions only: no `ubrk_`,
+`utrans_`, `u_charName` or `uspoof_`): the break iterators' rules and their Thai, Lao, Khmer, Burmese
+and CJK word dictionaries (3.3 MiB; Qt breaks text with its own Unicode tables), transliteration
+(1.1 MiB), Unicode character names and the spoof checker's confusables. Checked through PySide6
+with the trimmed library, German locale: the same collation order (de_DE), case mapping (tr_TR's
+dotted I) and number formats as the full data; only legacy decoders such as Shift_JIS are gone
+(UTF-8/16/32, ASCII and Latin-1 are algorithmic in ICU and stay).
 
 How: the library is nothing but one exported symbol, `icudtNN_dat`, holding an ICU common-data
 package. The package is cut out of the library's .rodata, trimmed with ICU's own `icupkg`, turned
@@ -36,6 +40,8 @@ _LOCALE = re.compile(r"^[a-z]{2,3}(_[A-Za-z0-9]*)*$")  # also ICU's aliases "de_
 _KEEP_LOCALES = re.compile(r"^(root|en|en_[A-Za-z0-9_]+)$")
 # Bookkeeping resources of every tree: the index of its locales and the shared string pool.
 _TREE_FILES = {"res_index", "pool"}
+# Items for ICU services Qt does not call (see above): character names, the spoof checker's data.
+_UNUSED_BY_QT = {"unames.icu", "confusables.cfu", "confusablesWholeScript.cfu"}
 
 
 def keep(item: str) -> bool:
@@ -44,7 +50,9 @@ def keep(item: str) -> bool:
     stem, _, ext = name.rpartition(".")
     if ext == "cnv":  # legacy code pages; UTF-8/16/32, ASCII and Latin-1 are algorithmic, no table
         return False
-    if item.startswith(("translit/", "rbnf/")):  # transliteration, spelled-out numbers: unused by Qt
+    if item.startswith(("brkitr/", "translit/")) or name in _UNUSED_BY_QT:
+        return False
+    if item.startswith("rbnf/"):  # spelled-out numbers: unused by Qt
         return stem in _TREE_FILES or stem == "root"
     if ext == "res" and stem not in _TREE_FILES and _LOCALE.match(stem):
         return bool(_KEEP_LOCALES.match(stem))

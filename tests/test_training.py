@@ -282,7 +282,7 @@ def test_a_new_run_from_an_unguided_base_starts_exactly_where_the_base_paints(da
     from engine.models.generator import LEGACY_LAYOUTS, Generator
     from engine.stylefile import save_style
 
-    base = Generator(LEGACY_LAYOUTS["fast"][1])
+    base = Generator(LEGACY_LAYOUTS["fast"][2])
     with torch.no_grad():
         for p in base.parameters():
             p.normal_(0, 0.05)
@@ -291,9 +291,13 @@ def test_a_new_run_from_an_unguided_base_starts_exactly_where_the_base_paints(da
     art, photos = data
     tr = Trainer(TINY, [art], photos, tmp_path / "run", resolve_device("cpu"), base=base_path)
     assert tr.generator.config.guide and tr.generator.config.fill_holes
+    # The base's own network with the current output (layout 5 adds the residual in plain colour
+    # space, the base in atanh space): the new run starts exactly there.
+    expected = Generator(replace(base.config, output=tr.generator.config.output))
+    expected.load_state_dict(base.state_dict())
     x = torch.rand(1, 3, 64, 64) * 2 - 1
     with torch.no_grad():
-        assert torch.allclose(tr.generator.eval()(x), base.eval()(x), atol=1e-6)
+        assert torch.allclose(tr.generator.eval()(x), expected.eval()(x), atol=1e-6)
     assert math.isfinite(tr.train_step()["style"])
 
 
@@ -301,8 +305,8 @@ def test_a_run_started_before_the_skin_guide_resumes_in_its_own_layout(data, tmp
     from engine.models.generator import LEGACY_LAYOUTS, Generator
 
     old = _trainer(data, tmp_path / "run")
-    old.generator = Generator(LEGACY_LAYOUTS["fast"][1])  # as a run of the previous version was built
-    old.ema = Generator(LEGACY_LAYOUTS["fast"][1]).eval()
+    old.generator = Generator(LEGACY_LAYOUTS["fast"][2])  # as a run of the previous version was built
+    old.ema = Generator(LEGACY_LAYOUTS["fast"][2]).eval()
     old.opt_g = old._generator_optimizer()
     old.train_step()
     old.save_checkpoint()
@@ -319,8 +323,8 @@ def test_a_run_saved_before_checkpoints_named_their_layout_resumes_seeing_the_pl
     from engine.models.skin import skin_map
 
     old = _trainer(data, tmp_path / "run")
-    old.generator = Generator(LEGACY_LAYOUTS["fast"][0])
-    old.ema = Generator(LEGACY_LAYOUTS["fast"][0]).eval()
+    old.generator = Generator(LEGACY_LAYOUTS["fast"][1])
+    old.ema = Generator(LEGACY_LAYOUTS["fast"][1]).eval()
     old.opt_g = old._generator_optimizer()
     old.train_step()
     state = old.state()
@@ -329,6 +333,6 @@ def test_a_run_saved_before_checkpoints_named_their_layout_resumes_seeing_the_pl
     torch.save(state, tmp_path / "run" / "checkpoint.pt")
     resumed = _trainer(data, tmp_path / "run", resuming=True)
     resumed.load_checkpoint()
-    assert resumed.generator.config == LEGACY_LAYOUTS["fast"][0]
+    assert resumed.generator.config == LEGACY_LAYOUTS["fast"][1]
     assert resumed.guide_map is skin_map  # the map its losses are given each step, too
     assert math.isfinite(resumed.train_step()["style"])

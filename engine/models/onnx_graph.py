@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from engine.models.generator import Generator, ResidualBlock, UpBlock, fold_upsampling
+from engine.models.generator import KNEE, Generator, ResidualBlock, UpBlock, fold_upsampling
 from engine.models.norm import StatsNorm
 from engine.models.skin import BOX_BIAS, BOX_WEIGHT
 
@@ -180,6 +180,13 @@ class _Writer:
             p, t = g.op("Clip", [x, lo, hi]), g.op("Tanh", [residual])
             one = g.const(np.array(1.0, np.float32), "one")
             y = g.op("Div", [g.op("Add", [p, t]), g.op("Add", [one, g.op("Mul", [p, t])])])
+        elif cfg.output == "knee":  # generator.soft_clip(x + residual)
+            s = g.op("Add", [x, residual])
+            a = g.op("Abs", [s])
+            knee = g.const(np.array(KNEE, np.float32), "knee")
+            span = g.const(np.array(1 - KNEE, np.float32), "span")
+            bent = g.op("Add", [knee, g.op("Mul", [span, g.op("Tanh", [g.op("Div", [g.op("Sub", [a, knee]), span])])])])
+            y = g.op("Where", [g.op("Greater", [a, knee]), g.op("Mul", [g.op("Sign", [s]), bent]), s])
         else:
             lo, hi = g.const(np.array(-1.0, np.float32)), g.const(np.array(1.0, np.float32))
             y = g.op("Clip", [g.op("Add", [x, residual]), lo, hi])

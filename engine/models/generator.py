@@ -89,10 +89,11 @@ KNEE = 0.9  # layout 5: the output follows x + r exactly inside [-KNEE, KNEE] an
 
 def soft_clip(y: torch.Tensor) -> torch.Tensor:
     """y inside [-KNEE, KNEE]; beyond, KNEE + (1 - KNEE) tanh((|y| - KNEE) / (1 - KNEE)) with y's sign:
-    continuous with slope 1 at the knee, never reaching +-1, never flat."""
-    a = y.abs()
-    bent = KNEE + (1 - KNEE) * torch.tanh((a - KNEE) / (1 - KNEE))
-    return torch.where(a > KNEE, torch.sign(y) * bent, y)
+    continuous with slope 1 at the knee, never reaching +-1, never flat. Written as the clipped value
+    plus the bent excess (tanh is odd), five element-wise passes: the ONNX graph does the same (with
+    abs/sign/where it cost 10 ms more per 1024x768 photo than the atanh-space output)."""
+    inside = y.clamp(-KNEE, KNEE)
+    return inside + (1 - KNEE) * torch.tanh((y - inside) * (1 / (1 - KNEE)))
 
 
 def known_layouts(architecture: str) -> tuple[GeneratorConfig, ...]:

@@ -46,6 +46,7 @@ from engine.inference import NormStats
 from engine.models.host import LoadedModel
 from engine.models.skin import enclosed_holes
 from engine.pixels import to_tensor, to_uint8
+from engine.upscale import cubic_weights
 
 NORM_EMA = 0.85
 # Weight of the previous frame where the input is static, for the camera frame before painting and
@@ -109,26 +110,15 @@ def shift_image(x: torch.Tensor, dy: float, dx: float) -> tuple[torch.Tensor, to
     return moved, inside.to(x.dtype)[None, None]
 
 
-def _cubic_weights(f: float) -> list[float]:
-    """The four taps at offsets -1, 0, 1, 2 for a sample f (0 <= f < 1) past a pixel: Keys' cubic
-    with a = -0.75, as PyTorch's bicubic uses."""
-    a = -0.75
-
-    def k(t: float) -> float:
-        t = abs(t)
-        if t <= 1:
-            return ((a + 2) * t - (a + 3)) * t * t + 1
-        return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a if t < 2 else 0.0
-
-    return [k(f + 1), k(f), k(1 - f), k(2 - f)]
-
-
 def _shift_axis(x: torch.Tensor, d: float, dim: int) -> torch.Tensor:
     """x sampled at index + d along `dim` (-1 or -2), edges repeated."""
     n = x.shape[dim]
     whole = math.floor(d)
     frac = d - whole
-    taps = list(zip((-1, 0, 1, 2), _cubic_weights(frac), strict=True)) if frac else [(0, 1.0)]
+    if frac:  # the four taps at offsets -1..2, PyTorch's bicubic (the same weights as engine.upscale)
+        taps = list(zip((-1, 0, 1, 2), cubic_weights(torch.tensor([frac]))[0].tolist(), strict=True))
+    else:
+        taps = [(0, 1.0)]
     before = max(0, -(whole + taps[0][0]))
     after = max(0, whole + taps[-1][0])
     pad = [before, after, 0, 0] if dim == -1 else [0, 0, before, after]
@@ -190,7 +180,8 @@ class LiveStylizer:
         if key != self._key:
             self.reset()
             self._key = key
-        motion = self._motion(F.avg_pool2d(x, 2)) if stabilize and self._prev_out is not None else None
+        small = F.avg_pool2d(x, 2) if stabilize else None  # what _motion compares, and the next frame
+        motion = self._motion(small) if small is not None and self._prev_out is not None else None
         still = self._still_weights(motion) if motion is not None else None
         if motion is not None:
             if motion.shift is not None:
@@ -198,6 +189,7 @@ class LiveStylizer:
                 # gives each scene point the bristles it had in the previous frame.
                 self._origin = (self._origin[0] + motion.shift[0], self._origin[1] + motion.shift[1])
             x, out = self._steady_camera(x, out, still, motion)
+            small = F.avg_pool2d(x, 2)  # the next frame compares with the steadied one
         if stabilize:
             holes = self._steady_holes(x, motion) if g.config.fill_holes else None
             y, self._stats = model.run_with_stats(x, self._stats, NORM_EMA, holes)
@@ -217,7 +209,7 @@ class LiveStylizer:
         if motion is not None:
             y = _hold(self._prev_out, y, still, motion, out.shape[-2] / x.shape[-2])
         if stabilize:
-            self._prev_in, self._prev_run = F.avg_pool2d(x, 2), x
+            self._prev_in, self._prev_run = small, x
             self._prev_deliver = out if out is not x else None
             self._prev_out = y
         return to_uint8(y[0])

@@ -26,7 +26,7 @@ BAND_ROWS = 256  # 256 x 12,000 px x 3 x 4 bytes = 37 MB per float band at 108 M
 _A = -0.75  # PyTorch's bicubic coefficient
 
 
-def _cubic_weights(t: torch.Tensor) -> torch.Tensor:
+def cubic_weights(t: torch.Tensor) -> torch.Tensor:
     """The four tap weights (rows of len(t) x 4) for fractional offsets t, as ATen's bicubic."""
     def near(x: torch.Tensor) -> torch.Tensor:  # |x| <= 1
         return ((_A + 2) * x - (_A + 3)) * x * x + 1
@@ -43,7 +43,7 @@ def upsample_rows(src: torch.Tensor, out_rows: int, start: int, stop: int) -> to
     y = torch.arange(start, stop, dtype=torch.float64)
     real = (y + 0.5) * (in_rows / out_rows) - 0.5
     base = torch.floor(real)
-    weights = _cubic_weights(real - base).to(src.dtype)
+    weights = cubic_weights(real - base).to(src.dtype)
     out = torch.zeros(src.shape[0], stop - start, src.shape[2], dtype=src.dtype)
     for k in range(4):
         rows = (base.long() - 1 + k).clamp_(0, in_rows - 1)

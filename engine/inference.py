@@ -31,7 +31,6 @@ import torch
 from engine.models.generator import Generator
 from engine.models.norm import StatsNorm
 from engine.models.onnx_graph import generator_to_onnx, norm_count
-from engine.models.skin import enclosed_holes
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +125,7 @@ class OnnxGenerator:
         unless given: a tile gets the whole photo's, `Generator.forward`)."""
         feeds = {"x": _numpy(x)}
         if self._generator.config.fill_holes:
-            feeds["holes"] = _numpy(enclosed_holes(x) if holes is None else holes)
+            feeds["holes"] = _numpy(self._generator.holes_of(x) if holes is None else holes)
         return feeds
 
     def __call__(self, x: torch.Tensor, holes: torch.Tensor | None = None) -> torch.Tensor:

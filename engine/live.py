@@ -43,6 +43,7 @@ import torch.nn.functional as F
 from engine.brushwork import apply_brushwork_on
 from engine.chroma import without_fringes
 from engine.inference import NormStats
+from engine.models.generator import Generator
 from engine.models.host import LoadedModel
 from engine.models.skin import enclosed_holes
 from engine.pixels import to_tensor, to_uint8
@@ -61,6 +62,9 @@ SHIFT_MIN_PX = 0.2  # smaller measured camera shifts are treated as none (no res
 SHIFT_MAX_FRACTION = 0.25  # larger ones (a cut, a new scene) are not trusted
 SHARP_SHORT_SIDE = 480  # frames are delivered at least this sharp (or at the camera's size if smaller)
 HOLES_KEEP = 0.8  # share of the previous frame's filled face holes a frame keeps (layout 4)
+# Frames between face searches (layout 6): a search costs about 30 ms at 512 px, a painted frame 50-60;
+# between searches the faces found move with the camera, and their ellipses are 1.3x the face.
+FACES_EVERY = 8
 
 
 def estimate_shift(prev: torch.Tensor, cur: torch.Tensor) -> tuple[float, float]:
@@ -153,13 +157,15 @@ class LiveStylizer:
         self._prev_out: torch.Tensor | None = None
         self._stats: NormStats | None = None  # the smoothed normalization statistics of the last frame
         self._holes: torch.Tensor | None = None  # the face holes the last frame was painted with (layout 4)
+        self._faces: torch.Tensor | None = None  # where the last face search found faces (layout 6)
+        self._faces_age = 0  # frames since that search
         self._origin = (0.0, 0.0)  # where the brushwork's bristle noise starts: it follows the camera
 
     def reset(self) -> None:
         self._key = None
         self._prev_in = self._prev_run = self._prev_deliver = self._prev_out = None
         self._stats = None
-        self._holes = None
+        self._holes = self._faces = None
         self._origin = (0.0, 0.0)
 
     def process(self, model: LoadedModel, rgb: np.ndarray, short_side: int = 0, mirror: bool = False,
@@ -191,7 +197,7 @@ class LiveStylizer:
             x, out = self._steady_camera(x, out, still, motion)
             small = F.avg_pool2d(x, 2)  # the next frame compares with the steadied one
         if stabilize:
-            holes = self._steady_holes(x, motion) if g.config.fill_holes else None
+            holes = self._steady_holes(x, motion, self._live_faces(g, x, motion)) if g.config.fill_holes else None
             y, self._stats = model.run_with_stats(x, self._stats, NORM_EMA, holes)
         else:
             y = model.run(x)
@@ -222,9 +228,23 @@ class LiveStylizer:
             return steady_x, steady_x
         return steady_x, _hold(self._prev_deliver, out, still, motion, out.shape[-2] / x.shape[-2])
 
-    def _steady_holes(self, x: torch.Tensor, motion: _Motion | None) -> torch.Tensor:
+    def _live_faces(self, g: Generator, x: torch.Tensor, motion: _Motion | None) -> torch.Tensor | None:
+        """Where faces are in this frame, for layouts that see them: searched every `FACES_EVERY` frames
+        and after a cut, moved with the camera in between."""
+        if not g.config.detect_faces:
+            return None
+        self._faces_age += 1
+        stale = self._faces is None or self._faces.shape[-2:] != x.shape[-2:] or motion is None
+        if stale or self._faces_age >= FACES_EVERY:
+            self._faces, self._faces_age = g.faces_of(x), 0
+        elif motion.shift is not None:
+            self._faces = shift_image(self._faces, motion.shift[0], motion.shift[1])[0]
+        return self._faces
+
+    def _steady_holes(self, x: torch.Tensor, motion: _Motion | None,
+                      faces: torch.Tensor | None = None) -> torch.Tensor:
         """This frame's face holes, or what is left of the previous frame's where that is more."""
-        holes = enclosed_holes(x)
+        holes = enclosed_holes(x, faces)
         if self._holes is not None and motion is not None:
             prev = self._holes
             if motion.shift is not None:

@@ -156,14 +156,20 @@ def capture_global_stats(model: LoadedModel, rgb: np.ndarray, thumb_side: int) -
     return model.run_with_stats(x, None, 0.0)[1]
 
 
-def whole_photo_holes(rgb: np.ndarray, band: int = 512) -> torch.Tensor:
+def whole_photo_holes(rgb: np.ndarray, band: int = 512, detect_faces: bool = False) -> torch.Tensor:
     """`engine.models.skin.enclosed_holes` of a whole uint8 photo (1 x 1 x H x W), without the photo as
-    a float tensor: it is pooled band by band, its skin map filled there and brought back up."""
+    a float tensor: it is pooled band by band, its skin map filled there and brought back up; with the
+    detector's faces for layout 6 (`detect_faces`, found on the photo searched at 512 px)."""
     h, w = rgb.shape[:2]
     scale = hole_scale(h, w)
     rows = max(scale, band - band % scale)  # whole cells per band: the bands pool like the whole photo
     small = torch.cat([skin_map(pooled(to_tensor(rgb[y0:y0 + rows]), scale)) for y0 in range(0, h, rows)], -2)
-    return holes_of_pooled(small, scale, h, w)
+    faces = None
+    if detect_faces:
+        from engine.models.faces import face_mask_rgb
+
+        faces = face_mask_rgb(rgb)
+    return holes_of_pooled(small, scale, h, w, faces)
 
 
 def run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progress | None = None,
@@ -196,7 +202,7 @@ def _run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progres
     # The thumbnail is no larger than the tile asked for: it must fit wherever such a tile fits (OOM
     # recovery), and a larger one on the CPU would cost a pass of its own.
     stats = capture_global_stats(model, rgb, thumb_side or tile)
-    holes = whole_photo_holes(rgb) if g.config.fill_holes else None
+    holes = whole_photo_holes(rgb, detect_faces=g.config.detect_faces) if g.config.fill_holes else None
     model.release_memory("blend")  # ONNX Runtime's pools keep each pass's peak: none is kept beside the tiles'
     total, done = len(plan.rows) * len(plan.cols), 0
     for y0, y1 in plan.rows:

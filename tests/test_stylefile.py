@@ -154,14 +154,14 @@ def test_corrupt_import_refused_and_gallery_survives_a_bad_file(styles_dirs, tmp
     assert cat.problems and "junk" in cat.problems[0]
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5])
 def test_styles_saved_with_an_older_layout_still_load(tmp_path, version):
     """A style trained with layout 1 (no skips, nearest upsampling, clamp), 2 (before the skin guide),
-    3 (the skin map with its holes) or 4 (the residual in atanh space) keeps working and paints as it
-    did: never lost."""
+    3 (the skin map with its holes), 4 (the residual in atanh space) or 5 (before the face detector)
+    keeps working and paints as it did: never lost."""
     from engine.models.generator import LEGACY_LAYOUTS, Generator
 
-    layout = LEGACY_LAYOUTS["fast"][4 - version]
+    layout = LEGACY_LAYOUTS["fast"][5 - version]
     old = Generator(layout)
     with torch.no_grad():
         for p in old.parameters():
@@ -169,7 +169,7 @@ def test_styles_saved_with_an_older_layout_still_load(tmp_path, version):
     path = tmp_path / "old.atelier-style"
     save_style(path, old, StyleMeta(name="Old", architecture="fast"), half=False)
     g, _ = load_style(path)
-    assert g.config == layout and g.config.fill_holes == (version == 4)
+    assert g.config == layout and g.config.fill_holes == (version >= 4) and not g.config.detect_faces
     assert g.config.guide == (version >= 3) and g.config.skips == (version >= 2)
     x = torch.rand(1, 3, 64, 64) * 2 - 1
     with torch.no_grad():

@@ -282,7 +282,7 @@ def test_a_new_run_from_an_unguided_base_starts_exactly_where_the_base_paints(da
     from engine.models.generator import LEGACY_LAYOUTS, Generator
     from engine.stylefile import save_style
 
-    base = Generator(LEGACY_LAYOUTS["fast"][2])
+    base = Generator(LEGACY_LAYOUTS["fast"][3])
     with torch.no_grad():
         for p in base.parameters():
             p.normal_(0, 0.05)
@@ -305,8 +305,8 @@ def test_a_run_started_before_the_skin_guide_resumes_in_its_own_layout(data, tmp
     from engine.models.generator import LEGACY_LAYOUTS, Generator
 
     old = _trainer(data, tmp_path / "run")
-    old.generator = Generator(LEGACY_LAYOUTS["fast"][2])  # as a run of the previous version was built
-    old.ema = Generator(LEGACY_LAYOUTS["fast"][2]).eval()
+    old.generator = Generator(LEGACY_LAYOUTS["fast"][3])  # as a run of the previous version was built
+    old.ema = Generator(LEGACY_LAYOUTS["fast"][3]).eval()
     old.opt_g = old._generator_optimizer()
     old.train_step()
     old.save_checkpoint()
@@ -323,8 +323,8 @@ def test_a_run_saved_before_checkpoints_named_their_layout_resumes_seeing_the_pl
     from engine.models.skin import skin_map
 
     old = _trainer(data, tmp_path / "run")
-    old.generator = Generator(LEGACY_LAYOUTS["fast"][1])
-    old.ema = Generator(LEGACY_LAYOUTS["fast"][1]).eval()
+    old.generator = Generator(LEGACY_LAYOUTS["fast"][2])
+    old.ema = Generator(LEGACY_LAYOUTS["fast"][2]).eval()
     old.opt_g = old._generator_optimizer()
     old.train_step()
     state = old.state()
@@ -333,6 +333,6 @@ def test_a_run_saved_before_checkpoints_named_their_layout_resumes_seeing_the_pl
     torch.save(state, tmp_path / "run" / "checkpoint.pt")
     resumed = _trainer(data, tmp_path / "run", resuming=True)
     resumed.load_checkpoint()
-    assert resumed.generator.config == LEGACY_LAYOUTS["fast"][1]
+    assert resumed.generator.config == LEGACY_LAYOUTS["fast"][2]
     assert resumed.guide_map is skin_map  # the map its losses are given each step, too
     assert math.isfinite(resumed.train_step()["style"])

@@ -21,11 +21,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import load_file
-from torchvision.ops import nms
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "resources" / "models" / "mtcnn.safetensors"
 THRESHOLDS = (0.6, 0.7, 0.9)  # P-, R-, O-net; 0.9 for the last (facenet's 0.7 boxed fruit and lights)
 MIN_FACE = 20  # px: smaller faces are left to the skin map
+# Photos are searched at no more than this long side (faces below 20 px there are left to the skin map):
+# 30 ms a photo at 512 px on 2 threads, and the cost of the pyramid grows with the area.
+DETECT_SIDE = 512
 PYRAMID_STEP = 0.709  # each level of the P-net's pyramid is this much smaller (the paper's)
 
 
@@ -155,7 +157,7 @@ class FaceDetector(nn.Module):
         bw, bh = boxes[:, 2] - boxes[:, 0] + 1, boxes[:, 3] - boxes[:, 1] + 1
         boxes = torch.cat([boxes + reg * torch.stack([bw, bh, bw, bh], 1), prob[:, None]], 1)
         if final:  # the last stage drops boxes mostly inside a better one (a face within a face)
-            return boxes[_nms_min(boxes, 0.7)]
+            return boxes[nms(boxes[:, :4], boxes[:, 4], 0.7, by_smaller=True)]
         return _square(boxes)
 
 
@@ -182,20 +184,23 @@ def _crop(img: torch.Tensor, box: torch.Tensor, side: int) -> torch.Tensor:
     return F.interpolate(img[:, :, y0 - 1:y1, x0 - 1:x1], size=(side, side), mode="area")
 
 
-def _nms_min(boxes: torch.Tensor, threshold: float) -> torch.Tensor:
-    """Indices of boxes kept when overlap is measured against the smaller box (MTCNN's last stage)."""
-    b = boxes.numpy()
-    area = (b[:, 2] - b[:, 0] + 1) * (b[:, 3] - b[:, 1] + 1)
-    order, keep = list(np.argsort(b[:, 4])[::-1]), []
-    while order:
-        i, rest = order[0], np.array(order[1:], dtype=np.int64)
+def nms(boxes: torch.Tensor, scores: torch.Tensor, threshold: float, by_smaller: bool = False) -> torch.Tensor:
+    """Indices of the boxes greedy non-maximum suppression keeps, best first: each box drops those that
+    overlap it more than `threshold` (intersection over union, or over the smaller box: MTCNN's last
+    stage, which drops a face found inside a better one). Ours, not torchvision's: the installers leave
+    torchvision out."""
+    b = boxes.detach().double().cpu().numpy()
+    one = 1.0 if by_smaller else 0.0  # the original cascade counted pixels inclusively only there
+    area = (b[:, 2] - b[:, 0] + one) * (b[:, 3] - b[:, 1] + one)
+    order, keep = np.argsort(-scores.detach().double().cpu().numpy(), kind="stable"), []
+    while len(order):
+        i, rest = order[0], order[1:]
         keep.append(i)
-        if not len(rest):
-            break
-        iw = np.maximum(0, np.minimum(b[i, 2], b[rest, 2]) - np.maximum(b[i, 0], b[rest, 0]) + 1)
-        ih = np.maximum(0, np.minimum(b[i, 3], b[rest, 3]) - np.maximum(b[i, 1], b[rest, 1]) + 1)
-        overlap = iw * ih / np.minimum(area[i], area[rest])
-        order = list(rest[overlap <= threshold])
+        iw = np.maximum(0, np.minimum(b[i, 2], b[rest, 2]) - np.maximum(b[i, 0], b[rest, 0]) + one)
+        ih = np.maximum(0, np.minimum(b[i, 3], b[rest, 3]) - np.maximum(b[i, 1], b[rest, 1]) + one)
+        inter = iw * ih
+        overlap = inter / (np.minimum(area[i], area[rest]) if by_smaller else area[i] + area[rest] - inter)
+        order = rest[overlap <= threshold]
     return torch.tensor(keep, dtype=torch.int64)
 
 
@@ -210,6 +215,28 @@ def face_ellipses(boxes: np.ndarray, height: int, width: int, grow: float = 1.3)
         rx, ry = max((x1 - x0) * grow / 2, 1.0), max((y1 - y0) * grow / 2, 1.0)
         mask[((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2 <= 1] = 1
     return mask[None, None]
+
+
+def face_mask_rgb(rgb: np.ndarray) -> torch.Tensor:
+    """(1, 1, H, W) in {0, 1}: where the faces of a uint8 H x W x 3 photo are (`face_ellipses`), searched
+    at no more than `DETECT_SIDE` px."""
+    h, w = rgb.shape[:2]
+    scale = min(1.0, DETECT_SIDE / max(h, w))
+    small = rgb
+    if scale < 1:
+        from PIL import Image
+
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        small = np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).resize(size, Image.Resampling.BOX))
+    boxes = detector().detect(small)
+    boxes[:, :4] *= np.array([w / small.shape[1], h / small.shape[0]] * 2, np.float32)
+    return face_ellipses(boxes, h, w)
+
+
+def face_mask(x: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) in [-1, 1] -> (N, 1, H, W): `face_mask_rgb` of each image, on x's device."""
+    rgb = ((x.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+    return torch.cat([face_mask_rgb(im) for im in rgb]).to(x.device, x.dtype)
 
 
 @lru_cache(maxsize=1)

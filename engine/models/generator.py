@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.models.norm import StatsNorm
-from engine.models.skin import face_map, skin_map
+from engine.models.skin import enclosed_holes, face_map, skin_map
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,9 @@ class GeneratorConfig:
     # Layout version 4: that map with its enclosed holes filled (eyes and mouths inside a face are face).
     fill_holes: bool = False
     # Layout version 5: output "knee" (see `Generator.compose`).
+    # Layout version 6: the fill also walls holes in with weak skin inside faces a detector finds
+    # (engine.models.faces, engine.models.skin.FACE_WEAK_SKIN): a face's eye in shadow is face too.
+    detect_faces: bool = False
 
     def channels(self, level: int) -> int:
         """Channels at downsampling level `level` (0 = full resolution)."""
@@ -72,16 +75,17 @@ _V2 = {"skips": True, "upsample": "bilinear", "output": "soft"}
 _V3 = {**_V2, "guide": True}
 _V4 = {**_V3, "fill_holes": True}
 _V5 = {**_V4, "output": "knee"}
+_V6 = {**_V5, "detect_faces": True}
 _FAST = {"base": 8, "downs": 3, "blocks": 6, "stem_kernel": 5, "max_channels": 64}
 _QUALITY = {"base": 32, "downs": 2, "blocks": 6, "stem_kernel": 7}
 ARCHITECTURES: dict[str, GeneratorConfig] = {
-    "fast": GeneratorConfig(**_FAST, **_V5),
-    "quality": GeneratorConfig(**_QUALITY, **_V5),
+    "fast": GeneratorConfig(**_FAST, **_V6),
+    "quality": GeneratorConfig(**_QUALITY, **_V6),
 }
 # Layouts older style files were saved with, newest first; they still load (a user's trained style is
 # never lost).
 LEGACY_LAYOUTS: dict[str, tuple[GeneratorConfig, ...]] = {
-    arch: tuple(GeneratorConfig(**size, **layout) for layout in (_V4, _V3, _V2, {}))
+    arch: tuple(GeneratorConfig(**size, **layout) for layout in (_V5, _V4, _V3, _V2, {}))
     for arch, size in (("fast", _FAST), ("quality", _QUALITY))
 }
 KNEE = 0.9  # layout 5: the output follows x + r exactly inside [-KNEE, KNEE] and bends towards +-1 beyond
@@ -224,11 +228,28 @@ class Generator(nn.Module):
         """
         if not self.config.guide:
             return x
-        return torch.cat([x, face_map(x, holes) if self.config.fill_holes else skin_map(x)], 1)
+        if not self.config.fill_holes:
+            return torch.cat([x, skin_map(x)], 1)
+        return torch.cat([x, face_map(x, self.holes_of(x) if holes is None else holes)], 1)
 
-    def encode(self, x: torch.Tensor, layers: tuple[int, ...]) -> list[torch.Tensor]:
+    def faces_of(self, x: torch.Tensor) -> torch.Tensor | None:
+        """Where faces are in `x` (N, 1, H, W), for layouts that see them (6); None for the others."""
+        if not self.config.detect_faces:
+            return None
+        from engine.models.faces import face_mask  # the detector's weights load on first use
+
+        return face_mask(x)
+
+    def holes_of(self, x: torch.Tensor, faces: torch.Tensor | None = None) -> torch.Tensor:
+        """The face holes this layout fills in `x`: `enclosed_holes`, with the detector's faces from layout
+        6 (`faces` when already found, as training does once per step)."""
+        if faces is None:
+            faces = self.faces_of(x)
+        return enclosed_holes(x, faces)
+
+    def encode(self, x: torch.Tensor, layers: tuple[int, ...], holes: torch.Tensor | None = None) -> list[torch.Tensor]:
         feats: dict[int, torch.Tensor] = {0: x}
-        h = self.stem(self.stem_input(x))
+        h = self.stem(self.stem_input(x, holes))
         feats[1] = h
         for i, down in enumerate(self.downs):
             h = down(h)

@@ -63,6 +63,11 @@ _MAX_SWEEPS = 64  # row + column passes; a real photo's fill settles in a handfu
 # and eye shadow, where the soft skin map is between 0.3 and 0.8, were half protected, and styles
 # painted dabs and shadows there (Monet, Van Gogh, Cézanne at 1:1 on kodim04, 2026-12-06).
 HOLE_MARGIN = 2
+# Inside a detected face (layout 6, `faces` below), map values from here up count as skin for the fill: a
+# cheek in shadow scores 0.3-0.5 (kodim15), and at the fill's 0.5 the eye beside it joined the background
+# and was painted over by every style. Everywhere at 0.3, the fill grew over warm walls and birds
+# (kodim01 0.2 -> 37 % of the photo, a kingfisher 22 -> 64 %): faces only.
+FACE_WEAK_SKIN = 0.3
 
 
 def _run_labels(free: np.ndarray) -> np.ndarray:
@@ -131,11 +136,20 @@ def pooled(x: torch.Tensor, scale: int) -> torch.Tensor:
     return F.avg_pool2d(x, scale)
 
 
-def holes_of_pooled(skin: torch.Tensor, scale: int, height: int, width: int) -> torch.Tensor:
+def holes_of_pooled(skin: torch.Tensor, scale: int, height: int, width: int,
+                    faces: torch.Tensor | None = None) -> torch.Tensor:
     """The enclosed holes of a pooled skin map (N, 1, h, w), widened by `HOLE_MARGIN` cells and brought
     back up to height x width (a map too small to pool, scale 1, is taken as it is: a cell there is a
-    large part of a face)."""
-    holes = enclosed(skin[:, 0] < 0.5).unsqueeze(1).to(skin.dtype)
+    large part of a face). `faces` (N, 1, height, width, 1 inside detected faces): there weak skin
+    (`FACE_WEAK_SKIN`) walls holes in too; every hole found without it stays one."""
+    free = skin[:, 0] < 0.5
+    found = enclosed(free)
+    if faces is not None:
+        inside = pooled(faces.to(skin.dtype), scale)[:, 0, :free.shape[-2], :free.shape[-1]] > 0.5
+        walled = inside & (skin[:, 0] >= FACE_WEAK_SKIN)
+        if bool(walled.any()):  # the holes weak skin walls in, beside those it was part of
+            found = found | enclosed(free & ~walled)
+    holes = found.unsqueeze(1).to(skin.dtype)
     if scale == 1:
         return holes
     if not bool(holes.any()):  # most photos: no face, nothing to bring back up
@@ -145,17 +159,17 @@ def holes_of_pooled(skin: torch.Tensor, scale: int, height: int, width: int) -> 
     return F.interpolate(holes, size=size, mode="bilinear", align_corners=False)[..., :height, :width]
 
 
-def enclosed_holes(x: torch.Tensor) -> torch.Tensor:
+def enclosed_holes(x: torch.Tensor, faces: torch.Tensor | None = None) -> torch.Tensor:
     """(N, 3, H, W) photo in [-1, 1] -> (N, 1, H, W) in [0, 1]: where it is not skin but skin surrounds
     it (eyes, brows and lips inside a face; a mouth, a pendant). Found on the photo pooled to
     1/`hole_scale` (its skin map there: 16x fewer pixels than mapping the photo and pooling the map,
-    31 -> 4 ms at 1024x768) and brought back up bilinearly."""
+    31 -> 4 ms at 1024x768) and brought back up bilinearly. `faces`: `holes_of_pooled`'s."""
     h, w = x.shape[-2:]
     scale = hole_scale(h, w)
-    return holes_of_pooled(skin_map(pooled(x, scale)), scale, h, w)
+    return holes_of_pooled(skin_map(pooled(x, scale)), scale, h, w, faces)
 
 
-def face_map(x: torch.Tensor, holes: torch.Tensor | None = None) -> torch.Tensor:
+def face_map(x: torch.Tensor, holes: torch.Tensor | None = None, faces: torch.Tensor | None = None) -> torch.Tensor:
     """The skin map with its enclosed holes filled: whole faces, eyes and mouths included.
 
     What the generator of layout 4 sees and what the losses protect. With the plain map an eye is a
@@ -163,7 +177,8 @@ def face_map(x: torch.Tensor, holes: torch.Tensor | None = None) -> torch.Tensor
     eye in a face from a dark knot in a wall, painted colourful dabs over every eye (Van Gogh, Monet).
     Seeing the filled map it keeps iris and pupil (Van Gogh, 1,200 steps, 2026-12-06); the holes reach
     `HOLE_MARGIN` cells beyond the eye, over lids and lashes, which the soft map protects by half. `holes` is the
-    part of a larger image's `enclosed_holes` under `x` (a tile must not judge a face it only half sees).
+    part of a larger image's `enclosed_holes` under `x` (a tile must not judge a face it only half sees);
+    `faces` (when `holes` is not given) where a detector found faces (layout 6, `engine.models.faces`).
     """
     skin = skin_map(x)
-    return torch.maximum(skin, enclosed_holes(x) if holes is None else holes.to(skin.dtype))
+    return torch.maximum(skin, enclosed_holes(x, faces) if holes is None else holes.to(skin.dtype))

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from engine.devices import DeviceInfo
 from engine.errors import Cancelled, DataCheckError
@@ -334,7 +335,12 @@ class Trainer:
         y = random_crops(self.art, c.batch, c.crop).to(dev)
         g, d = self.generator.train(), self.discriminator.train()
 
-        fake = g(x)
+        # The photo's faces and face holes, found once per step (a detector pass for layout 6) and used by
+        # the generator, its encoder and the losses alike.
+        with torch.no_grad():
+            faces = g.faces_of(x)
+            holes = g.holes_of(x, faces) if g.config.fill_holes else None
+        fake = g(x, holes)
         y_d, fake_d = self._sub_crop(y, fake)
         # --- D
         self.opt_d.zero_grad(set_to_none=True)
@@ -347,14 +353,17 @@ class Trainer:
         loss_gan = lsgan_g(d(diff_augment(fake_d)))
         d.requires_grad_(True)
         layers = self.nce_layers
-        loss_nce = self.nce(g.encode(x, layers), g.encode(fake, layers)) if c.w_nce else fake.new_zeros(())
+        fake_holes = None if holes is None else g.holes_of(fake.detach(), faces)  # faces stay where they were
+        loss_nce = (self.nce(g.encode(x, layers, holes), g.encode(fake, layers, fake_holes)) if c.w_nce
+                    else fake.new_zeros(()))
         # Face-aware (DESIGN.md section 4): skin keeps its colour, asks for little of the painter's
         # texture and holds its content harder, so faces take the palette and a light touch, not the
         # strokes of a sky. Found once per step: layout 4's map is a flood fill.
+        guide = self.guide_for(faces)
         with torch.no_grad():
-            skin = self.guide_map(x)
+            skin = guide(x)
             target = palette_target(self.palette, x, c.skin_colour_keep, skin)
-        loss_struct = self.content(x, target, fake, self.guide_map)
+        loss_struct = self.content(x, target, fake, guide)
         zero = fake.new_zeros(())
         loss_face = face_hold(fake, target, skin) if c.w_face_fine else zero
         feats = None  # one pass of the loss network over G's output serves both of its terms
@@ -476,7 +485,16 @@ class Trainer:
     @property
     def guide_map(self) -> Callable[[torch.Tensor], torch.Tensor]:
         """Where the losses see faces: the map the generator itself sees (engine.models.skin)."""
-        return face_map if self.generator.config.fill_holes else skin_map
+        return self.guide_for(None)
+
+    def guide_for(self, faces: torch.Tensor | None) -> Callable[[torch.Tensor], torch.Tensor]:
+        """`guide_map` with this step's detected faces (layout 6), at whatever scale a loss looks: a
+        detector finds nothing in a 64 px view of a crop, so the crop's faces are scaled down to it."""
+        if not self.generator.config.fill_holes:
+            return skin_map
+        if faces is None:
+            return face_map
+        return lambda v: face_map(v, faces=F.interpolate(faces, size=v.shape[-2:], mode="area"))
 
     def _keep_layout_of(self, checkpoint: dict[str, Any]) -> None:
         """A run resumes in the layout it was started with: its optimizer's moments and its best step
@@ -486,7 +504,7 @@ class Trainer:
             layout = GeneratorConfig(**json.loads(checkpoint["layout"]))
         else:
             guided = checkpoint["generator"]["stem.1.weight"].shape[1] == 4
-            layout = replace(self.generator.config, guide=guided, fill_holes=False, output="soft")
+            layout = replace(self.generator.config, guide=guided, fill_holes=False, output="soft", detect_faces=False)
         if layout == self.generator.config:
             return
         self.generator = Generator(layout).to(self.device.torch_device)

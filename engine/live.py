@@ -63,7 +63,7 @@ SHIFT_MAX_FRACTION = 0.25  # larger ones (a cut, a new scene) are not trusted
 SHARP_SHORT_SIDE = 480  # frames are delivered at least this sharp (or at the camera's size if smaller)
 HOLES_KEEP = 0.8  # share of the previous frame's filled face holes a frame keeps (layout 4)
 # Frames between face searches (layout 6): a search costs about 30 ms at 512 px, a painted frame 50-60;
-# between searches the faces found move with the camera, and their ellipses are 1.3x the face.
+# between searches the faces found move with the camera (a face moves little in 8 frames of a webcam).
 FACES_EVERY = 8
 
 

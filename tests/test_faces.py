@@ -62,7 +62,8 @@ def test_face_ellipse_covers_the_face_not_the_corners() -> None:
     assert mask.shape == (1, 1, 100, 120)
     assert mask[0, 0, 45, 60] == 1  # the box's centre
     assert mask[0, 0, 0, 0] == 0 and mask[0, 0, 99, 119] == 0
-    assert mask[0, 0, 45, 35] == 1  # just outside the box, inside the grown ellipse
+    assert mask[0, 0, 45, 35] == 0  # outside the box
+    assert face_ellipses(np.array([[40, 20, 80, 70, 1.0]], np.float32), 100, 120, grow=1.3)[0, 0, 45, 35] == 1
 
 
 # ------------------------------------------------------------------ layout 6: the fill sees the faces

@@ -45,6 +45,25 @@ def test_finds_the_face_after_scaling(astronaut: np.ndarray) -> None:
     np.testing.assert_allclose(small[:4] * 2, full[:4], atol=12)
 
 
+def test_the_search_skips_faces_too_small_for_the_fill(monkeypatch, astronaut: np.ndarray) -> None:
+    """Faces under `MIN_FACE_CELLS` cells of the fill are not looked for (what keeps a small photo's search
+    cheap), and the search never goes under the detector's own smallest face or above `DETECT_SIDE`."""
+    from engine.models import faces
+
+    seen: list[tuple[tuple[int, ...], int]] = []
+    real = faces.FaceDetector.detect
+
+    def spy(self, rgb, thresholds=faces.THRESHOLDS, min_face=faces.MIN_FACE):
+        seen.append((rgb.shape[:2], min_face))
+        return real(self, rgb, thresholds, min_face)
+
+    monkeypatch.setattr(faces.FaceDetector, "detect", spy)
+    assert faces.face_mask_rgb(astronaut).sum() > 0  # 512 px, 4 px cells: faces from 32 px
+    faces.face_mask_rgb(np.zeros((768, 1024, 3), np.uint8))  # searched at 512 px: 40 px of the photo
+    faces.face_mask_rgb(np.zeros((3000, 4000, 3), np.uint8))  # 8 px cells: far under 20 px at 512
+    assert seen == [((512, 512), 32), ((384, 512), 20), ((384, 512), 20)]
+
+
 def test_no_face_in_a_sky_or_in_noise() -> None:
     y, x = np.mgrid[0:240, 0:320]
     sky = np.stack([60 + y // 4, 110 + y // 3, 200 + 0 * x], -1).astype(np.uint8)

@@ -62,7 +62,7 @@ SHIFT_MIN_PX = 0.2  # smaller measured camera shifts are treated as none (no res
 SHIFT_MAX_FRACTION = 0.25  # larger ones (a cut, a new scene) are not trusted
 SHARP_SHORT_SIDE = 480  # frames are delivered at least this sharp (or at the camera's size if smaller)
 HOLES_KEEP = 0.8  # share of the previous frame's filled face holes a frame keeps (layout 4)
-# Frames between face searches (layout 6): a search costs about 30 ms at 512 px, a painted frame 50-60;
+# Frames between face searches (layout 6): a search costs about 15 ms on a 640x480 frame, a painted frame 50-60;
 # between searches the faces found move with the camera (a face moves little in 8 frames of a webcam).
 FACES_EVERY = 8
 

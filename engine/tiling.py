@@ -164,12 +164,12 @@ def whole_photo_holes(rgb: np.ndarray, band: int = 512, detect_faces: bool = Fal
     scale = hole_scale(h, w)
     rows = max(scale, band - band % scale)  # whole cells per band: the bands pool like the whole photo
     small = torch.cat([skin_map(pooled(to_tensor(rgb[y0:y0 + rows]), scale)) for y0 in range(0, h, rows)], -2)
-    faces = None
+    in_faces = None
     if detect_faces:
-        from engine.models.faces import face_mask_rgb
+        from engine.models.faces import face_cells, find_faces
 
-        faces = face_mask_rgb(rgb)
-    return holes_of_pooled(small, scale, h, w, faces)
+        in_faces = face_cells(find_faces(rgb), h, w, scale)
+    return holes_of_pooled(small, scale, h, w, in_faces)
 
 
 def run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progress | None = None,

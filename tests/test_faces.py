@@ -64,6 +64,23 @@ def test_the_search_skips_faces_too_small_for_the_fill(monkeypatch, astronaut: n
     assert seen == [((512, 512), 32), ((384, 512), 20), ((384, 512), 20)]
 
 
+def test_face_cells_are_the_pooled_face_mask() -> None:
+    """The fill's grid gets exactly the cells the photo-sized mask would give once pooled, edges, boxes
+    past the border and overlapping faces included (what keeps a large photo's fill from drawing it)."""
+    from engine.models.faces import face_cells
+    from engine.models.skin import pooled
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        h, w, scale = int(rng.integers(5, 300)), int(rng.integers(5, 300)), int(rng.choice([1, 3, 4, 8]))
+        k = int(rng.integers(0, 4))
+        x0, y0 = rng.uniform(-5, w, k), rng.uniform(-5, h, k)
+        boxes = np.stack([x0, y0, x0 + rng.uniform(0, w / 2, k), y0 + rng.uniform(0, h / 2, k), np.ones(k)], 1)
+        boxes = boxes.astype(np.float32).reshape(-1, 5)
+        expected = pooled(face_ellipses(boxes, h, w), scale)[:, 0] > 0.5
+        assert torch.equal(face_cells(boxes, h, w, scale), expected), (h, w, scale, boxes)
+
+
 def test_no_face_in_a_sky_or_in_noise() -> None:
     y, x = np.mgrid[0:240, 0:320]
     sky = np.stack([60 + y // 4, 110 + y // 3, 200 + 0 * x], -1).astype(np.uint8)

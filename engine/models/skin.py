@@ -137,15 +137,15 @@ def pooled(x: torch.Tensor, scale: int) -> torch.Tensor:
 
 
 def holes_of_pooled(skin: torch.Tensor, scale: int, height: int, width: int,
-                    faces: torch.Tensor | None = None) -> torch.Tensor:
+                    in_faces: torch.Tensor | None = None) -> torch.Tensor:
     """The enclosed holes of a pooled skin map (N, 1, h, w), widened by `HOLE_MARGIN` cells and brought
     back up to height x width (a map too small to pool, scale 1, is taken as it is: a cell there is a
-    large part of a face). `faces` (N, 1, height, width, 1 inside detected faces): there weak skin
-    (`FACE_WEAK_SKIN`) walls holes in too; every hole found without it stays one."""
+    large part of a face). `in_faces` (N, h, w bools, the map's cells inside detected faces): there weak
+    skin (`FACE_WEAK_SKIN`) walls holes in too; every hole found without it stays one."""
     free = skin[:, 0] < 0.5
     found = enclosed(free)
-    if faces is not None:
-        inside = pooled(faces.to(skin.dtype), scale)[:, 0, :free.shape[-2], :free.shape[-1]] > 0.5
+    if in_faces is not None:
+        inside = in_faces[:, :free.shape[-2], :free.shape[-1]]
         walled = inside & (skin[:, 0] >= FACE_WEAK_SKIN)
         if bool(walled.any()):  # the holes weak skin walls in, beside those it was part of
             found = found | enclosed(free & ~walled)
@@ -163,10 +163,12 @@ def enclosed_holes(x: torch.Tensor, faces: torch.Tensor | None = None) -> torch.
     """(N, 3, H, W) photo in [-1, 1] -> (N, 1, H, W) in [0, 1]: where it is not skin but skin surrounds
     it (eyes, brows and lips inside a face; a mouth, a pendant). Found on the photo pooled to
     1/`hole_scale` (its skin map there: 16x fewer pixels than mapping the photo and pooling the map,
-    31 -> 4 ms at 1024x768) and brought back up bilinearly. `faces`: `holes_of_pooled`'s."""
+    31 -> 4 ms at 1024x768) and brought back up bilinearly. `faces` (N, 1, H, W), 1 inside detected
+    faces: there weak skin walls holes in too (`holes_of_pooled`)."""
     h, w = x.shape[-2:]
     scale = hole_scale(h, w)
-    return holes_of_pooled(skin_map(pooled(x, scale)), scale, h, w, faces)
+    in_faces = None if faces is None else pooled(faces.to(x.dtype), scale)[:, 0] > 0.5
+    return holes_of_pooled(skin_map(pooled(x, scale)), scale, h, w, in_faces)
 
 
 def face_map(x: torch.Tensor, holes: torch.Tensor | None = None, faces: torch.Tensor | None = None) -> torch.Tensor:

@@ -361,7 +361,7 @@ class Trainer:
         # strokes of a sky. Found once per step: layout 4's map is a flood fill.
         guide = self.guide_for(faces)
         with torch.no_grad():
-            skin = guide(x)
+            skin = guide(x) if holes is None else face_map(x, holes)  # x's holes are found above
             target = palette_target(self.palette, x, c.skin_colour_keep, skin)
         loss_struct = self.content(x, target, fake, guide)
         zero = fake.new_zeros(())

@@ -43,9 +43,9 @@ import torch.nn.functional as F
 from engine.brushwork import apply_brushwork_on
 from engine.chroma import without_fringes
 from engine.inference import NormStats
+from engine.models.faces import moved
 from engine.models.generator import Generator
 from engine.models.host import LoadedModel
-from engine.models.skin import enclosed_holes
 from engine.pixels import to_tensor, to_uint8
 from engine.upscale import cubic_weights
 
@@ -157,7 +157,8 @@ class LiveStylizer:
         self._prev_out: torch.Tensor | None = None
         self._stats: NormStats | None = None  # the smoothed normalization statistics of the last frame
         self._holes: torch.Tensor | None = None  # the face holes the last frame was painted with (layout 4)
-        self._faces: torch.Tensor | None = None  # where the last face search found faces (layout 6)
+        self._faces: list[np.ndarray] | None = None  # the last face search's boxes, moved since (layout 6)
+        self._faces_size: torch.Size | None = None  # the frame size they belong to
         self._faces_age = 0  # frames since that search
         self._origin = (0.0, 0.0)  # where the brushwork's bristle noise starts: it follows the camera
 
@@ -197,7 +198,7 @@ class LiveStylizer:
             x, out = self._steady_camera(x, out, still, motion)
             small = F.avg_pool2d(x, 2)  # the next frame compares with the steadied one
         if stabilize:
-            holes = self._steady_holes(x, motion, self._live_faces(g, x, motion)) if g.config.fill_holes else None
+            holes = self._steady_holes(g, x, motion) if g.config.fill_holes else None
             y, self._stats = model.run_with_stats(x, self._stats, NORM_EMA, holes)
         else:
             y = model.run(x)
@@ -228,23 +229,22 @@ class LiveStylizer:
             return steady_x, steady_x
         return steady_x, _hold(self._prev_deliver, out, still, motion, out.shape[-2] / x.shape[-2])
 
-    def _live_faces(self, g: Generator, x: torch.Tensor, motion: _Motion | None) -> torch.Tensor | None:
-        """Where faces are in this frame, for layouts that see them: searched every `FACES_EVERY` frames
-        and after a cut, moved with the camera in between."""
+    def _live_faces(self, g: Generator, x: torch.Tensor, motion: _Motion | None) -> list[np.ndarray] | None:
+        """Where faces are in this frame (boxes), for layouts that see them: searched every `FACES_EVERY`
+        frames and after a cut, moved with the camera in between."""
         if not g.config.detect_faces:
             return None
         self._faces_age += 1
-        stale = self._faces is None or self._faces.shape[-2:] != x.shape[-2:] or motion is None
+        stale = self._faces is None or self._faces_size != x.shape[-2:] or motion is None
         if stale or self._faces_age >= FACES_EVERY:
-            self._faces, self._faces_age = g.faces_of(x), 0
+            self._faces, self._faces_size, self._faces_age = g.faces_of(x), x.shape[-2:], 0
         elif motion.shift is not None:
-            self._faces = shift_image(self._faces, motion.shift[0], motion.shift[1])[0]
+            self._faces = moved(self._faces, motion.shift[0], motion.shift[1])
         return self._faces
 
-    def _steady_holes(self, x: torch.Tensor, motion: _Motion | None,
-                      faces: torch.Tensor | None = None) -> torch.Tensor:
+    def _steady_holes(self, g: Generator, x: torch.Tensor, motion: _Motion | None) -> torch.Tensor:
         """This frame's face holes, or what is left of the previous frame's where that is more."""
-        holes = enclosed_holes(x, faces)
+        holes = g.holes_of(x, self._live_faces(g, x, motion))
         if self._holes is not None and motion is not None:
             prev = self._holes
             if motion.shift is not None:

@@ -58,9 +58,9 @@ def test_the_search_skips_faces_too_small_for_the_fill(monkeypatch, astronaut: n
         return real(self, rgb, thresholds, min_face)
 
     monkeypatch.setattr(faces.FaceDetector, "detect", spy)
-    assert faces.face_mask_rgb(astronaut).sum() > 0  # 512 px, 4 px cells: faces from 32 px
-    faces.face_mask_rgb(np.zeros((768, 1024, 3), np.uint8))  # searched at 512 px: 40 px of the photo
-    faces.face_mask_rgb(np.zeros((3000, 4000, 3), np.uint8))  # 8 px cells: far under 20 px at 512
+    assert len(faces.find_faces(astronaut)) == 1  # 512 px, 4 px cells: faces from 32 px
+    faces.find_faces(np.zeros((768, 1024, 3), np.uint8))  # searched at 512 px: 40 px of the photo
+    faces.find_faces(np.zeros((3000, 4000, 3), np.uint8))  # 8 px cells: far under 20 px at 512
     assert seen == [((512, 512), 32), ((384, 512), 20), ((384, 512), 20)]
 
 
@@ -108,30 +108,33 @@ SHADE = (68, 46, 52)  # a cheek in shadow: skin map about 0.4, below the fill's 
 DARK = (40, 40, 60)
 
 
-def _face_with_a_shadowed_side(side: int = 192) -> tuple[np.ndarray, torch.Tensor]:
-    """A skin oval whose right third is in shadow, an eye in that shadow, and the face's ellipse."""
+def _face_with_a_shadowed_side(side: int = 192) -> tuple[np.ndarray, np.ndarray]:
+    """A skin oval whose right third is in shadow, an eye in that shadow, and the face's box (the oval is
+    the box's inscribed ellipse, as `face_ellipses` draws a detected face)."""
     yy, xx = np.mgrid[0:side, 0:side]
     img = np.zeros((side, side, 3), np.uint8)
     img[:] = (90, 110, 140)
     c = side // 2
-    oval = ((yy - c) / (0.42 * side)) ** 2 + ((xx - c) / (0.32 * side)) ** 2 <= 1
+    ry, rx = 0.42 * side, 0.32 * side
+    oval = ((yy - c) / ry) ** 2 + ((xx - c) / rx) ** 2 <= 1
     img[oval] = SKIN
     img[oval & (xx > c + side // 12)] = SHADE  # the shadow reaches the face's edge
     img[(yy - (c - side // 10)) ** 2 + (xx - (c + side // 6)) ** 2 <= 12**2] = DARK  # the eye in it
-    face = torch.from_numpy(oval.astype(np.float32))[None, None]
-    return img, face
+    return img, np.array([[c - rx, c - ry, c + rx, c + ry, 1.0]], np.float32)
 
 
 def test_an_eye_in_shadow_is_face_inside_a_detected_face_only() -> None:
-    from engine.models.skin import enclosed_holes
+    from engine.models.faces import cells_of
+    from engine.models.skin import enclosed_holes, hole_scale
     from engine.pixels import to_tensor
 
-    img, face = _face_with_a_shadowed_side()
+    img, box = _face_with_a_shadowed_side()
     x = to_tensor(img)
+    cells = cells_of([box], *img.shape[:2], hole_scale(*img.shape[:2]))
     eye = (slice(74, 80), slice(124, 130))
     assert float(enclosed_holes(x)[0, 0][eye].max()) < 0.5  # the shadow joins it to the background
-    assert float(enclosed_holes(x, face)[0, 0][eye].min()) > 0.5  # inside the face it is walled in
-    no_face = torch.zeros_like(face)
+    assert float(enclosed_holes(x, cells)[0, 0][eye].min()) > 0.5  # inside the face it is walled in
+    no_face = torch.zeros_like(cells)
     assert torch.equal(enclosed_holes(x, no_face), enclosed_holes(x))  # elsewhere nothing changes
 
 
@@ -143,9 +146,24 @@ def test_the_current_layout_finds_the_faces_itself(astronaut: np.ndarray) -> Non
     x = to_tensor(astronaut)
     g = Generator(ARCHITECTURES["fast"])
     faces = g.faces_of(x)
-    assert faces is not None and 0.02 < float(faces.mean()) < 0.2
+    assert faces is not None and len(faces) == 1 and faces[0].shape == (1, 5)  # one image, one face
     assert bool((g.holes_of(x) >= enclosed_holes(x) - 1e-6).all())  # the detector only adds face
+    assert torch.equal(g.holes_of(x), g.holes_of(x, faces))  # found once, used as often as needed
     assert Generator(LEGACY_LAYOUTS["fast"][0]).faces_of(x) is None  # layout 5 files paint as they did
+
+
+def test_faces_move_and_scale_with_their_image() -> None:
+    """The live view moves the last search's boxes with the camera, the losses scale a crop's boxes to
+    their smaller views: the face lands where the moved or resized image shows it."""
+    from engine.live import shift_image
+    from engine.models.faces import face_ellipses, moved, scaled
+
+    box = np.array([[20.0, 30.0, 60.0, 80.0, 0.9]], np.float32)
+    mask = face_ellipses(box, 120, 100)
+    shifted = shift_image(mask, 7.0, -5.0)[0]  # sampled at (y + 7, x - 5)
+    assert torch.equal(face_ellipses(moved([box], 7.0, -5.0)[0], 120, 100), shifted)
+    half = scaled([box], 0.5, 0.5)[0]
+    np.testing.assert_allclose(half, [[10, 15, 30, 40, 0.9]])
 
 
 def test_the_live_view_searches_for_faces_every_few_frames_not_every_frame(monkeypatch) -> None:
@@ -154,7 +172,7 @@ def test_the_live_view_searches_for_faces_every_few_frames_not_every_frame(monke
 
     g = Generator(ARCHITECTURES["fast"])
     searches = []
-    monkeypatch.setattr(g, "faces_of", lambda x: searches.append(1) or torch.zeros(1, 1, *x.shape[-2:]))
+    monkeypatch.setattr(g, "faces_of", lambda x: searches.append(1) or [np.zeros((0, 5), np.float32)])
     live = LiveStylizer()
     x = torch.zeros(1, 3, 64, 64)
     still = type("Motion", (), {"shift": None})()

@@ -30,12 +30,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from engine.models.norm import StatsNorm
-from engine.models.skin import enclosed_holes, face_map, skin_map
+from engine.models.skin import enclosed_holes, face_map, hole_scale, skin_map
 
 
 @dataclass(frozen=True)
@@ -232,20 +233,26 @@ class Generator(nn.Module):
             return torch.cat([x, skin_map(x)], 1)
         return torch.cat([x, face_map(x, self.holes_of(x) if holes is None else holes)], 1)
 
-    def faces_of(self, x: torch.Tensor) -> torch.Tensor | None:
-        """Where faces are in `x` (N, 1, H, W), for layouts that see them (6); None for the others."""
+    def faces_of(self, x: torch.Tensor) -> list[np.ndarray] | None:
+        """Where faces are in each image of `x`, as boxes (`engine.models.faces.find_faces_in`), for
+        layouts that see them (6); None for the others."""
         if not self.config.detect_faces:
             return None
-        from engine.models.faces import face_mask  # the detector's weights load on first use
+        from engine.models.faces import find_faces_in  # the detector's weights load on first use
 
-        return face_mask(x)
+        return find_faces_in(x)
 
-    def holes_of(self, x: torch.Tensor, faces: torch.Tensor | None = None) -> torch.Tensor:
+    def holes_of(self, x: torch.Tensor, faces: list[np.ndarray] | None = None) -> torch.Tensor:
         """The face holes this layout fills in `x`: `enclosed_holes`, with the detector's faces from layout
-        6 (`faces` when already found, as training does once per step)."""
+        6 (`faces` when already found: training once per step, the live view every few frames)."""
         if faces is None:
             faces = self.faces_of(x)
-        return enclosed_holes(x, faces)
+        if faces is None:
+            return enclosed_holes(x)
+        from engine.models.faces import cells_of
+
+        h, w = x.shape[-2:]
+        return enclosed_holes(x, cells_of(faces, h, w, hole_scale(h, w)))
 
     def encode(self, x: torch.Tensor, layers: tuple[int, ...], holes: torch.Tensor | None = None) -> list[torch.Tensor]:
         feats: dict[int, torch.Tensor] = {0: x}

@@ -159,19 +159,19 @@ def holes_of_pooled(skin: torch.Tensor, scale: int, height: int, width: int,
     return F.interpolate(holes, size=size, mode="bilinear", align_corners=False)[..., :height, :width]
 
 
-def enclosed_holes(x: torch.Tensor, faces: torch.Tensor | None = None) -> torch.Tensor:
+def enclosed_holes(x: torch.Tensor, in_faces: torch.Tensor | None = None) -> torch.Tensor:
     """(N, 3, H, W) photo in [-1, 1] -> (N, 1, H, W) in [0, 1]: where it is not skin but skin surrounds
     it (eyes, brows and lips inside a face; a mouth, a pendant). Found on the photo pooled to
     1/`hole_scale` (its skin map there: 16x fewer pixels than mapping the photo and pooling the map,
-    31 -> 4 ms at 1024x768) and brought back up bilinearly. `faces` (N, 1, H, W), 1 inside detected
-    faces: there weak skin walls holes in too (`holes_of_pooled`)."""
+    31 -> 4 ms at 1024x768) and brought back up bilinearly. `in_faces` (N, h, w bools on that grid,
+    `engine.models.faces.cells_of`), the cells inside detected faces: there weak skin walls holes in too
+    (`holes_of_pooled`)."""
     h, w = x.shape[-2:]
     scale = hole_scale(h, w)
-    in_faces = None if faces is None else pooled(faces.to(x.dtype), scale)[:, 0] > 0.5
     return holes_of_pooled(skin_map(pooled(x, scale)), scale, h, w, in_faces)
 
 
-def face_map(x: torch.Tensor, holes: torch.Tensor | None = None, faces: torch.Tensor | None = None) -> torch.Tensor:
+def face_map(x: torch.Tensor, holes: torch.Tensor | None = None) -> torch.Tensor:
     """The skin map with its enclosed holes filled: whole faces, eyes and mouths included.
 
     What the generator of layout 4 sees and what the losses protect. With the plain map an eye is a
@@ -179,8 +179,8 @@ def face_map(x: torch.Tensor, holes: torch.Tensor | None = None, faces: torch.Te
     eye in a face from a dark knot in a wall, painted colourful dabs over every eye (Van Gogh, Monet).
     Seeing the filled map it keeps iris and pupil (Van Gogh, 1,200 steps, 2026-12-06); the holes reach
     `HOLE_MARGIN` cells beyond the eye, over lids and lashes, which the soft map protects by half. `holes` is the
-    part of a larger image's `enclosed_holes` under `x` (a tile must not judge a face it only half sees);
-    `faces` (when `holes` is not given) where a detector found faces (layout 6, `engine.models.faces`).
+    part of a larger image's `enclosed_holes` under `x` (a tile must not judge a face it only half sees),
+    or the holes a detector's faces helped find (layout 6, `Generator.holes_of`).
     """
     skin = skin_map(x)
-    return torch.maximum(skin, enclosed_holes(x, faces) if holes is None else holes.to(skin.dtype))
+    return torch.maximum(skin, enclosed_holes(x) if holes is None else holes.to(skin.dtype))

@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from engine.devices import DeviceInfo
 from engine.errors import Cancelled, DataCheckError
@@ -46,6 +45,7 @@ from engine.metrics import (
     texture_features,
 )
 from engine.models.discriminator import StyleDiscriminator
+from engine.models.faces import scaled
 from engine.models.generator import Generator, GeneratorConfig, adopt_weights, build_generator
 from engine.models.lossnet import load_lossnet
 from engine.models.skin import face_map, skin_map
@@ -487,14 +487,19 @@ class Trainer:
         """Where the losses see faces: the map the generator itself sees (engine.models.skin)."""
         return self.guide_for(None)
 
-    def guide_for(self, faces: torch.Tensor | None) -> Callable[[torch.Tensor], torch.Tensor]:
+    def guide_for(self, faces: list[np.ndarray] | None) -> Callable[[torch.Tensor], torch.Tensor]:
         """`guide_map` with this step's detected faces (layout 6), at whatever scale a loss looks: a
         detector finds nothing in a 64 px view of a crop, so the crop's faces are scaled down to it."""
         if not self.generator.config.fill_holes:
             return skin_map
         if faces is None:
             return face_map
-        return lambda v: face_map(v, faces=F.interpolate(faces, size=v.shape[-2:], mode="area"))
+        g, h, w = self.generator, self.config.crop, self.config.crop
+
+        def guide(v: torch.Tensor) -> torch.Tensor:
+            return face_map(v, g.holes_of(v, scaled(faces, v.shape[-2] / h, v.shape[-1] / w)))
+
+        return guide
 
     def _keep_layout_of(self, checkpoint: dict[str, Any]) -> None:
         """A run resumes in the layout it was started with: its optimizer's moments and its best step

@@ -139,8 +139,11 @@ def plan_tiles(model: LoadedModel, height: int, width: int, tile: int, overlap: 
     return TilePlan(tile, overlap, context, tile_spans(height, tile, overlap), tile_spans(width, tile, overlap))
 
 
-def capture_global_stats(model: LoadedModel, rgb: np.ndarray, thumb_side: int) -> NormStats:
-    """The normalization statistics of a thumbnail of the whole image (one pass), for every tile."""
+def capture_global_stats(model: LoadedModel, rgb: np.ndarray, thumb_side: int,
+                         faces: np.ndarray | None = None) -> NormStats:
+    """The normalization statistics of a thumbnail of the whole image (one pass), for every tile.
+    `faces`: the photo's face boxes when already found (layout 6): the thumbnail's fill uses them
+    scaled, instead of a second search on the thumbnail."""
     g = model.generator
     h, w = rgb.shape[:2]
     scale = thumb_side / max(h, w)
@@ -152,23 +155,29 @@ def capture_global_stats(model: LoadedModel, rgb: np.ndarray, thumb_side: int) -
         th, tw = max(8, round(h * scale)), max(8, round(w * scale))
         small = np.asarray(Image.fromarray(rgb).resize((tw, th), Image.Resampling.BOX))
         x = to_tensor(small)
+    thumb_h, thumb_w = x.shape[-2:]
     x, _, _ = _pad_to(x, g.config.factor)
-    return model.run_with_stats(x, None, 0.0)[1]
+    holes = None
+    if faces is not None and g.config.fill_holes:
+        from engine.models.faces import scaled
+
+        holes = g.holes_of(x, scaled([faces], thumb_h / h, thumb_w / w))
+    return model.run_with_stats(x, None, 0.0, holes)[1]
 
 
-def whole_photo_holes(rgb: np.ndarray, band: int = 512, detect_faces: bool = False) -> torch.Tensor:
+def whole_photo_holes(rgb: np.ndarray, band: int = 512, faces: np.ndarray | None = None) -> torch.Tensor:
     """`engine.models.skin.enclosed_holes` of a whole uint8 photo (1 x 1 x H x W), without the photo as
     a float tensor: it is pooled band by band, its skin map filled there and brought back up; with the
-    detector's faces for layout 6 (`detect_faces`, found on the photo searched at 512 px)."""
+    detector's `faces` (boxes in the photo's pixels) for layout 6."""
     h, w = rgb.shape[:2]
     scale = hole_scale(h, w)
     rows = max(scale, band - band % scale)  # whole cells per band: the bands pool like the whole photo
     small = torch.cat([skin_map(pooled(to_tensor(rgb[y0:y0 + rows]), scale)) for y0 in range(0, h, rows)], -2)
     in_faces = None
-    if detect_faces:
-        from engine.models.faces import face_cells, find_faces
+    if faces is not None:
+        from engine.models.faces import face_cells
 
-        in_faces = face_cells(find_faces(rgb), h, w, scale)
+        in_faces = face_cells(faces, h, w, scale)
     return holes_of_pooled(small, scale, h, w, in_faces)
 
 
@@ -201,8 +210,15 @@ def _run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progres
     weight = torch.zeros(1, h, w)
     # The thumbnail is no larger than the tile asked for: it must fit wherever such a tile fits (OOM
     # recovery), and a larger one on the CPU would cost a pass of its own.
-    stats = capture_global_stats(model, rgb, thumb_side or tile)
-    holes = whole_photo_holes(rgb, detect_faces=g.config.detect_faces) if g.config.fill_holes else None
+    # One face search for the whole photo (layout 6), at its own size: the thumbnail and the tiles'
+    # fill use the same boxes (a second search on the thumbnail cost about 20 ms and could disagree).
+    faces = None
+    if g.config.detect_faces:
+        from engine.models.faces import find_faces
+
+        faces = find_faces(rgb)
+    stats = capture_global_stats(model, rgb, thumb_side or tile, faces)
+    holes = whole_photo_holes(rgb, faces=faces) if g.config.fill_holes else None
     model.release_memory("blend")  # ONNX Runtime's pools keep each pass's peak: none is kept beside the tiles'
     total, done = len(plan.rows) * len(plan.cols), 0
     for y0, y1 in plan.rows:

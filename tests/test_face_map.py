@@ -128,6 +128,21 @@ def test_a_tile_that_cuts_a_face_still_sees_its_eye_as_face(monkeypatch):
     assert worst_in_eye(run_tiled(model, img, 192, overlap=16, context=16)) > 10 / 255
 
 
+def test_a_tiled_photo_is_searched_for_faces_once(monkeypatch):
+    """The statistics' thumbnail and the tiles' fill use the whole photo's face boxes: one search a photo,
+    so the two cannot disagree about where the faces are (and a search costs about 20 ms)."""
+    from engine.models import faces
+
+    model = _random_layout4_model()  # loading probes ONNX Runtime against torch on small images
+    searched: list[tuple[int, ...]] = []
+    real = faces.find_faces
+    monkeypatch.setattr(faces, "find_faces", lambda rgb: searched.append(rgb.shape[:2]) or real(rgb))
+    img = _face(side=384, eye=40, eye_at=(192, 192))
+    out = run_tiled(model, img, 192, overlap=16, context=16)
+    assert out.shape == (384, 384, 3) and np.isfinite(out).all()
+    assert searched == [(384, 384)]
+
+
 def test_live_frames_keep_a_face_filled_when_noise_opens_it_for_a_frame():
     """One frame whose eye is joined to the border (as one noisy cell can do) does not unfill the face:
     the live view fades the previous frame's holes instead of dropping them, and a face that stays open

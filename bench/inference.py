@@ -278,14 +278,9 @@ def tiled_vs_whole(model, rgb: np.ndarray, out: np.ndarray, plan, thumb_side: in
     outside them measures the tiling itself (8-bit levels).
     """
     from engine.stylize import finish, finish_painting
-    from engine.tiling import capture_global_stats, run_whole
+    from engine.tiling import capture_global_stats, photo_faces, run_whole
 
-    faces = None
-    if model.generator.config.detect_faces:
-        from engine.models.faces import find_faces
-
-        faces = find_faces(rgb)
-    stats = capture_global_stats(model, rgb, thumb_side, faces)  # as run_tiled does
+    stats = capture_global_stats(model, rgb, thumb_side, photo_faces(model, rgb))  # as run_tiled does
     ref = finish(finish_painting(run_whole(model, rgb, stats), model, 0.0), rgb, 1.0, False)  # as atelier_run
     diff = np.abs(out.astype(np.int16) - ref.astype(np.int16)).mean(axis=2)
     h, w = diff.shape

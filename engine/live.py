@@ -58,8 +58,9 @@ NORM_EMA = 0.85
 # pan 1.54 -> 1.37 and 1.23 -> 1.13. 0.78 -> 0.82 (2026-12-07, layout-6 Cézanne at 416 px, the bench's
 # size): still 0.31 -> 0.26, warped pan 1.23 -> 1.15 (0.86: 0.21 and 1.07); Van Gogh 0.12 -> 0.10.
 # The cost: a still region settles in 5.6 frames instead of 4.5, and light that changes a level a
-# frame is followed 6.6 levels behind instead of 6.4. A detail-only hold (light followed at once)
-# was worse: Cézanne's noise shows as broad patches, 0.46 at 16 px cells and 0.32 at 128 px.
+# frame is followed 6.5 levels behind instead of 6.3 (Van Gogh, the slow-light test's scene). A
+# detail-only hold (light followed at once) was worse: Cézanne's noise shows as broad patches, 0.46 at
+# 16 px cells and 0.32 at 128 px.
 BLEND_MAX = 0.82
 MOTION_SCALE = 12.0  # input change (0..255) at which blending stops
 SHIFT_MIN_PX = 0.2  # smaller measured camera shifts are treated as none (no resampling blur)

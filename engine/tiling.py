@@ -139,6 +139,17 @@ def plan_tiles(model: LoadedModel, height: int, width: int, tile: int, overlap: 
     return TilePlan(tile, overlap, context, tile_spans(height, tile, overlap), tile_spans(width, tile, overlap))
 
 
+def photo_faces(model: LoadedModel, rgb: np.ndarray) -> np.ndarray | None:
+    """The face boxes of a whole photo for layouts that see faces (6), else None: found once, at the
+    photo's own size, for both the statistics' thumbnail and the tiles' fill (a second search on the
+    thumbnail cost about 20 ms and could disagree with the first)."""
+    if not model.generator.config.detect_faces:
+        return None
+    from engine.models.faces import find_faces
+
+    return find_faces(rgb)
+
+
 def capture_global_stats(model: LoadedModel, rgb: np.ndarray, thumb_side: int,
                          faces: np.ndarray | None = None) -> NormStats:
     """The normalization statistics of a thumbnail of the whole image (one pass), for every tile.
@@ -210,13 +221,7 @@ def _run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progres
     weight = torch.zeros(1, h, w)
     # The thumbnail is no larger than the tile asked for: it must fit wherever such a tile fits (OOM
     # recovery), and a larger one on the CPU would cost a pass of its own.
-    # One face search for the whole photo (layout 6), at its own size: the thumbnail and the tiles'
-    # fill use the same boxes (a second search on the thumbnail cost about 20 ms and could disagree).
-    faces = None
-    if g.config.detect_faces:
-        from engine.models.faces import find_faces
-
-        faces = find_faces(rgb)
+    faces = photo_faces(model, rgb)
     stats = capture_global_stats(model, rgb, thumb_side or tile, faces)
     holes = whole_photo_holes(rgb, faces=faces) if g.config.fill_holes else None
     model.release_memory("blend")  # ONNX Runtime's pools keep each pass's peak: none is kept beside the tiles'

@@ -283,7 +283,7 @@ def find_faces_in(x: torch.Tensor) -> list[np.ndarray]:
 
     Faces travel as boxes, not as photo-sized masks: each user draws them on its own grid
     (`cells_of`), a camera shift moves them exactly (the live view), and a loss's smaller view of a
-    crop scales them. Drawing a 1024x768 mask per still only to pool it 16x smaller cost 8-15 ms."""
+    crop scales them; none draws a photo-sized mask only to pool it to a grid 16x smaller."""
     rgb = ((x.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
     return [find_faces(im) for im in rgb]
 

@@ -271,6 +271,29 @@ def test_the_perceptual_layers_of_a_saved_run_are_the_ones_it_trains_with(data, 
     assert math.isfinite(tr.train_step()["perceptual"])
 
 
+def test_the_perceptual_term_keeps_the_photo_in_the_painters_colours(data, tmp_path):
+    """Both content terms ask for the palette target: the perceptual term compares the painting with the
+    photo through the painter's palette (whose features carry colour), not with the photo, unless the run
+    was saved before that (it then goes on comparing with the photo, as it trained)."""
+    for on_palette in (True, False):
+        tr = _trainer(data, tmp_path / f"run{on_palette}", replace(TINY, perceptual_on_palette=on_palette))
+        seen: list[torch.Tensor] = []
+        shown: list[torch.Tensor] = []
+        measure, paint = tr.perceptual.forward, tr.generator.forward
+        tr.perceptual.forward = lambda kept, *a, _m=measure, _s=seen, **k: _s.append(kept) or _m(kept, *a, **k)
+        tr.generator.forward = lambda x, *a, _g=paint, _s=shown, **k: _s.append(x) or _g(x, *a, **k)
+        tr.train_step()
+        photo = shown[0]
+        assert seen[0].shape == photo.shape
+        if on_palette:
+            assert float((seen[0] - photo).abs().mean()) > 0.01  # the painter's palette moved the colours
+        else:
+            assert torch.equal(seen[0], photo)
+    old = {k: v for k, v in TINY.__dict__.items() if k != "perceptual_on_palette"}
+    assert TrainConfig.from_dict(old).perceptual_on_palette is False
+    assert TrainConfig().perceptual_on_palette
+
+
 def test_a_run_saved_before_perceptual_layers_were_saved_keeps_both_depths():
     old = {k: v for k, v in TINY.__dict__.items() if k != "perceptual_layers"}
     assert TrainConfig.from_dict(old).perceptual_layers == (2, 3)  # not today's default (2,)

@@ -252,6 +252,8 @@ class PerceptualContent(nn.Module):
 
     Features at 1/8 and 1/16 (objects and their parts, not pixel texture), each normalised per channel
     by the photo's own spread, so strokes may change pixels freely while what the network sees stays.
+    `x` is what must be kept: the trainer passes the palette target (the photo in the painter's colours,
+    `TrainConfig.perceptual_on_palette`), since these features carry colour too.
     """
 
     def __init__(self, lossnet: nn.Module, layers: tuple[int, ...] = (2, 3)) -> None:

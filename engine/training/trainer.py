@@ -367,7 +367,7 @@ class Trainer:
         # Face-aware (DESIGN.md section 4): skin keeps its colour, asks for little of the painter's
         # texture and holds its content harder, so faces take the palette and a light touch, not the
         # strokes of a sky. Found once per step: layout 4's map is a flood fill.
-        guide = self.guide_for(faces)
+        guide = self.guide_for(faces, x.shape[-2:])
         with torch.no_grad():
             skin = guide(x) if holes is None else face_map(x, holes)  # x's holes are found above
             target = palette_target(self.palette, x, c.skin_colour_keep, skin)
@@ -494,16 +494,18 @@ class Trainer:
     @property
     def guide_map(self) -> Callable[[torch.Tensor], torch.Tensor]:
         """Where the losses see faces: the map the generator itself sees (engine.models.skin)."""
-        return self.guide_for(None)
+        return self.guide_for(None, None)
 
-    def guide_for(self, faces: list[np.ndarray] | None) -> Callable[[torch.Tensor], torch.Tensor]:
-        """`guide_map` with this step's detected faces (layout 6), at whatever scale a loss looks: a
-        detector finds nothing in a 64 px view of a crop, so the crop's faces are scaled down to it."""
+    def guide_for(self, faces: list[np.ndarray] | None,
+                  size: tuple[int, int] | None) -> Callable[[torch.Tensor], torch.Tensor]:
+        """`guide_map` with this step's detected faces (layout 6; boxes in the pixels of images of `size`),
+        at whatever scale a loss looks: a detector finds nothing in a 64 px view of a crop, so the crop's
+        faces are scaled down to it."""
         if not self.generator.config.fill_holes:
             return skin_map
-        if faces is None:
+        if faces is None or size is None:  # `guide_map`: no boxes, the fill looks for faces by colour
             return face_map
-        g, h, w = self.generator, self.config.crop, self.config.crop
+        g, (h, w) = self.generator, size
 
         def guide(v: torch.Tensor) -> torch.Tensor:
             return face_map(v, g.holes_of(v, scaled(faces, v.shape[-2] / h, v.shape[-1] / w)))

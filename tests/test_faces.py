@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from engine.models.faces import WEIGHTS, detector, face_ellipses
+from engine.models.faces import WEIGHTS, FaceDetector, detector, face_ellipses
 
 SAMPLE = Path(__file__).resolve().parents[1] / "resources" / "samples" / "astronaut.png"
 
@@ -22,6 +22,16 @@ def astronaut() -> np.ndarray:
 
 def test_weights_ship_with_the_app() -> None:
     assert WEIGHTS.is_file() and WEIGHTS.stat().st_size < 3_000_000
+
+
+def test_loading_the_detector_leaves_torchs_random_stream_alone() -> None:
+    """A training run loads it at its first step; a run resumed in a new process loads it again, after
+    its random state was restored, and must then draw the numbers the uninterrupted run drew."""
+    torch.manual_seed(5)
+    FaceDetector()
+    after_loading = torch.rand(4)
+    torch.manual_seed(5)
+    assert torch.equal(torch.rand(4), after_loading)
 
 
 def test_finds_the_one_face_of_the_sample_photo(astronaut: np.ndarray) -> None:

@@ -102,7 +102,10 @@ class FaceDetector(nn.Module):
 
     def __init__(self, weights: Path = WEIGHTS) -> None:
         super().__init__()
-        self.pnet, self.rnet, self.onet = _pnet(), _rnet(), _onet()
+        # Built without touching torch's random stream: the first detection of a training run happens
+        # mid-step, and a run resumed in a new process would otherwise draw different numbers from then on.
+        with torch.random.fork_rng(devices=[]):
+            self.pnet, self.rnet, self.onet = _pnet(), _rnet(), _onet()
         state = load_file(str(weights))
         for name in ("pnet", "rnet", "onet"):
             part = {k.split(".", 1)[1]: v for k, v in state.items() if k.startswith(name + ".")}

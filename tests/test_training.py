@@ -14,9 +14,11 @@ from PIL import Image
 from engine.brushwork import STROKE_PRESETS
 from engine.devices import resolve_device
 from engine.errors import Cancelled, DataCheckError
+from engine.models.faces import detector
 from engine.progress import Progress
 from engine.stylefile import StyleMeta, load_style
 from engine.training.data import check_folder
+from engine.training.losses import PERCEPTUAL_REFERENCES
 from engine.training.session import TrainSpec, spec_from_run, train_style
 from engine.training.trainer import CHECKPOINT, TrainConfig, Trainer
 from tests.conftest import photo
@@ -75,6 +77,7 @@ def test_patchnce_layers_the_generator_lacks_are_refused_clearly(data, tmp_path)
 
 
 def test_resume_continues_exactly_where_a_killed_run_stopped(data, tmp_path):
+    detector.cache_clear()  # the first run loads the face detector mid-step, as a fresh process does
     torch.manual_seed(0)
     straight = _trainer(data, tmp_path / "a")
     for _ in range(4):
@@ -271,27 +274,50 @@ def test_the_perceptual_layers_of_a_saved_run_are_the_ones_it_trains_with(data, 
     assert math.isfinite(tr.train_step()["perceptual"])
 
 
-def test_the_perceptual_term_keeps_the_photo_in_the_painters_colours(data, tmp_path):
-    """Both content terms ask for the palette target: the perceptual term compares the painting with the
-    photo through the painter's palette (whose features carry colour), not with the photo, unless the run
-    was saved before that (it then goes on comparing with the photo, as it trained)."""
-    for on_palette in (True, False):
-        tr = _trainer(data, tmp_path / f"run{on_palette}", replace(TINY, perceptual_on_palette=on_palette))
+def test_the_perceptual_term_keeps_the_photo_in_the_painters_colours_but_faces_as_they_are(data, tmp_path,
+                                                                                         monkeypatch):
+    """The perceptual term compares the painting with the photo through the painter's palette (whose
+    features carry colour), except on faces, which keep the photo's own features; a run saved with an
+    older reference goes on with the one it trained with."""
+    import engine.training.trainer as trainer_module
+
+    def left_half_is_a_face(v, *_):
+        skin = torch.zeros_like(v[:, :1])
+        skin[..., : v.shape[-1] // 2] = 1
+        return skin
+
+    monkeypatch.setattr(trainer_module, "face_map", left_half_is_a_face)
+    monkeypatch.setattr(trainer_module, "skin_map", left_half_is_a_face)
+    for reference in PERCEPTUAL_REFERENCES:
+        tr = _trainer(data, tmp_path / f"run_{reference}", replace(TINY, perceptual_reference=reference))
         seen: list[torch.Tensor] = []
         shown: list[torch.Tensor] = []
         measure, paint = tr.perceptual.forward, tr.generator.forward
         tr.perceptual.forward = lambda kept, *a, _m=measure, _s=seen, **k: _s.append(kept) or _m(kept, *a, **k)
         tr.generator.forward = lambda x, *a, _g=paint, _s=shown, **k: _s.append(x) or _g(x, *a, **k)
         tr.train_step()
-        photo = shown[0]
-        assert seen[0].shape == photo.shape
-        if on_palette:
-            assert float((seen[0] - photo).abs().mean()) > 0.01  # the painter's palette moved the colours
+        kept, photo = seen[0], shown[0]
+        assert kept.shape == photo.shape
+        half = photo.shape[-1] // 2
+        recoloured = float((kept[..., half:] - photo[..., half:]).abs().mean())  # off the face
+        if reference == "photo":
+            assert torch.equal(kept, photo)
         else:
-            assert torch.equal(seen[0], photo)
-    old = {k: v for k, v in TINY.__dict__.items() if k != "perceptual_on_palette"}
-    assert TrainConfig.from_dict(old).perceptual_on_palette is False
-    assert TrainConfig().perceptual_on_palette
+            assert recoloured > 0.01  # the painter's palette moved the colours
+        face_as_photographed = torch.equal(kept[..., :half], photo[..., :half])
+        assert face_as_photographed == (reference != "palette")
+    assert TrainConfig().perceptual_reference == "palette_photo_faces"
+
+
+def test_runs_saved_before_the_perceptual_reference_resume_with_the_one_they_trained_with(caplog):
+    before_the_key = {k: v for k, v in TINY.__dict__.items() if k != "perceptual_reference"}
+    assert TrainConfig.from_dict(before_the_key).perceptual_reference == "photo"
+    for on_palette, reference in ((True, "palette"), (False, "photo")):
+        saved = before_the_key | {"perceptual_on_palette": on_palette}  # stop 33's runs saved a bool
+        assert TrainConfig.from_dict(saved).perceptual_reference == reference
+    assert "does not have" not in caplog.text  # the bool is understood, not ignored
+    with pytest.raises(ValueError, match="perceptual_reference must be one of"):
+        replace(TINY, perceptual_reference="faces")
 
 
 def test_a_run_saved_before_perceptual_layers_were_saved_keeps_both_depths():

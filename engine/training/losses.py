@@ -252,8 +252,8 @@ class PerceptualContent(nn.Module):
 
     Features at 1/8 and 1/16 (objects and their parts, not pixel texture), each normalised per channel
     by the photo's own spread, so strokes may change pixels freely while what the network sees stays.
-    `x` is what must be kept: the trainer passes the palette target (the photo in the painter's colours,
-    `TrainConfig.perceptual_on_palette`), since these features carry colour too.
+    `x` is what must be kept: the trainer passes `perceptual_reference`'s choice (by default the photo in
+    the painter's colours off faces), since these features carry colour too.
     """
 
     def __init__(self, lossnet: nn.Module, layers: tuple[int, ...] = (2, 3)) -> None:
@@ -277,6 +277,22 @@ class PerceptualContent(nn.Module):
                 err = err * F.interpolate(weight, size=err.shape[-2:], mode="area")
             total = total + err.mean()
         return total / len(self.layers)
+
+
+PERCEPTUAL_REFERENCES = ("photo", "palette", "palette_photo_faces")
+
+
+def perceptual_reference(kind: str, photo: torch.Tensor, target: torch.Tensor, skin: torch.Tensor) -> torch.Tensor:
+    """What the perceptual term keeps (`TrainConfig.perceptual_reference`): the `photo`, the palette
+    `target` (the photo in the painter's colours), or that target with the photo where the face map
+    `skin` (N, 1, H, W, 0..1) is, so a face keeps its own features, not its palette-mapped ones."""
+    if kind == "photo":
+        return photo
+    if kind == "palette":
+        return target
+    if kind == "palette_photo_faces":
+        return torch.lerp(target, photo, skin)
+    raise ValueError(f"unknown perceptual reference {kind!r} (one of {', '.join(PERCEPTUAL_REFERENCES)})")
 
 
 def feature_upto(layers: tuple[int, ...]) -> int:

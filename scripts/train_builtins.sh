@@ -51,8 +51,9 @@ train "Monet" monet 1200 "$BASE" "$DATA/styles/monet"
 train "Munch" munch 1200 "$BASE" "$DATA/styles/munch"
 # The shipped Turner was trained at stop 33, when the perceptual term compared with the palette target on
 # faces too (its RECIPES.md entry: perceptual_on_palette). Retrained with today's default at stop 34 it read
-# as Turner less often (67 -> 50 %, a second seed 56 %) and painted more yellow specks on kodim04's face, so
-# that file stays; this line retrains it with today's default only when the file is removed.
+# as Turner less often (67 -> 50 %) and painted more yellow specks on kodim04's face, so that file stays (a
+# second seed of each setting read 56 %: a better run, not a better setting); this line retrains it with
+# today's default only when the file is removed.
 train "Turner" turner 1200 "$BASE" "$DATA/styles/turner"
 # Cezanne doubles as the check of a new style from a few artworks: 5 artworks, the base model,
 # a 20-minute budget, exactly what `atelier train --art cezanne --photos ... --minutes 20` does.

@@ -146,9 +146,9 @@ class TrainConfig:
     # that "palette" painted beside kodim04's nose at 1:1 is gone (mean change in the face boxes 6.9 /
     # 10.5 / 6.9 -> 6.6 / 10.6 / 6.6 levels). The six built-ins retrained with it (stop 34, README): the
     # face boxes changed less for four, as much for Monet, more specks for Turner; reads as painter
-    # Ukiyo-e +2 photos of 18, Munch +1, Turner -3, Cézanne -2 (second seeds: -2, -3; Turner's second
-    # seed with "palette" read as its second here, so its gap is within run-to-run spread), SSIM -0.01
-    # to +0.02. Runs saved before the key resume with what they trained.
+    # Ukiyo-e +2 photos of 18, Munch +1, Turner -3, Cézanne -2; a second seed of each setting read the
+    # same for Turner (56 / 56 %) and Cézanne (56 / 56 %), so those gaps are run-to-run spread. SSIM
+    # -0.01 to +0.02. Runs saved before the key resume with what they trained.
     perceptual_reference: str = "palette_photo_faces"
     style_crops_per_art: int = 4
     style_on_skin: float = 0.0  # share of the style term's weight that skin keeps (0.1 before layout 3)

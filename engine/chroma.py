@@ -20,26 +20,38 @@ from engine.pixels import LUMA_WEIGHTS, luma
 FRINGE_SIGMA = 1.5  # pixels of the painting: fringes are 1-2 px at any output size
 
 
-def without_fringes(painting: torch.Tensor, sigma: float = FRINGE_SIGMA, band: int = 128) -> torch.Tensor:
+def without_fringes(painting: torch.Tensor, sigma: float = FRINGE_SIGMA, band: int = 128,
+                    out: torch.Tensor | None = None) -> torch.Tensor:
     """1 x 3 x H x W painting (any range, any device) with its chroma blurred and its luma kept.
 
     In row bands with a margin of the blur's reach, so a 24 MP painting needs a few extra MB, not
     several copies of itself; the result does not depend on the band size. 128 rows rather than 512:
     a band's planes and the blur's temporaries stay in cache through its 22 passes (1024x768 on 2
     threads, three runs: 6.7-6.9 ms in 512-row bands, 4.9-6.0 in 128).
+
+    `out` may be `painting` itself (a painting nobody else reads): each band is written one band late,
+    once the next band has read the rows it shares with it, so no second photo-sized tensor is made
+    (a 12 MP painting: 144 MB of fresh pages, 40-100 ms of the kernel's time, measured 2026-12-07).
     """
     h, w = painting.shape[-2:]
     if min(h, w) < 8:
         return painting
     margin = int(math.ceil(3 * sigma)) + 1
-    out = torch.empty_like(painting)
+    if band < margin:
+        raise ValueError(f"band ({band} rows) must be at least the blur's margin ({margin} rows)")
+    out = torch.empty_like(painting) if out is None else out
+    pending: tuple[int, int, torch.Tensor] | None = None
     for top in range(0, h, band):
         bottom = min(h, top + band)
         a, b = max(0, top - margin), min(h, bottom + margin)
         x = painting[:, :, a:b].float()
         y = luma(x)
-        cleaned = y + _blurred_chroma(x - y, sigma)
-        out[:, :, top:bottom] = cleaned[:, :, top - a:top - a + bottom - top].to(painting.dtype)
+        cleaned = (y + _blurred_chroma(x - y, sigma))[:, :, top - a:top - a + bottom - top]
+        if pending is not None:  # the band above: this band has read the margin it shares with it
+            out[:, :, pending[0]:pending[1]] = pending[2]
+        pending = (top, bottom, cleaned.to(painting.dtype))
+    if pending is not None:
+        out[:, :, pending[0]:pending[1]] = pending[2]
     return out
 
 

@@ -39,6 +39,16 @@ def test_bands_give_the_same_result_as_the_whole_painting():
     assert torch.allclose(without_fringes(x, band=10_000), without_fringes(x, band=16), atol=1e-6)
 
 
+def test_cleaning_in_place_gives_the_result_of_a_separate_copy():
+    """A large still's painting is cleaned in its own memory; each band must still see the rows above
+    and below as the generator painted them, not as already cleaned."""
+    x = torch.rand(1, 3, 101, 37) * 2 - 1
+    expected = without_fringes(x)
+    y = x.clone()
+    assert without_fringes(y, band=16, out=y) is y
+    assert torch.allclose(y, expected, atol=1e-6)
+
+
 def test_result_is_the_luma_plus_every_chroma_plane_blurred():
     """Only two chroma planes are blurred (green follows from luma's weights): the same as all three."""
     from engine.brushwork import gaussian_blur

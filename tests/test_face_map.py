@@ -11,7 +11,7 @@ import torch
 from engine.devices import resolve_device
 from engine.models.generator import ARCHITECTURES, Generator
 from engine.models.host import load_model
-from engine.models.skin import enclosed, enclosed_holes, face_map, skin_map
+from engine.models.skin import enclosed, enclosed_holes, face_map, pooled, pooled_photo, skin_map
 from engine.pixels import to_tensor
 from engine.stylefile import StyleMeta
 from engine.tiling import capture_global_stats, run_tiled, run_whole, whole_photo_holes
@@ -108,12 +108,23 @@ def test_onnx_runtime_fills_faces_as_torch_does():
     assert float((unfilled - ref).abs().max()) / 2 > 10 / 255
 
 
+def test_a_large_photo_pools_as_integers_as_its_float_tensor_pools():
+    """The whole photo's fill is found on cells summed from its uint8 pixels: the same cells as pooling the
+    float photo, also where its sides are not whole cells (the last row and column repeated)."""
+    rng = np.random.default_rng(0)
+    for h, w, scale in ((48, 64, 8), (50, 61, 8), (37, 29, 4)):
+        rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        expected = pooled(to_tensor(rgb), scale)
+        assert pooled_photo(rgb, scale).shape == expected.shape
+        assert float((pooled_photo(rgb, scale) - expected).abs().max()) < 1e-6
+
+
 def test_a_tile_that_cuts_a_face_still_sees_its_eye_as_face(monkeypatch):
     """Tiles of 192 px cut the face through a large eye: alone, each tile would see the eye reach its edge
     and leave it a hole. With the whole photo's holes the tiles paint what one pass paints."""
     img = _face(side=384, eye=40, eye_at=(192, 192))
     x = to_tensor(img)
-    assert float((whole_photo_holes(img, band=40) - enclosed_holes(x)).abs().max()) < 0.02
+    assert float((whole_photo_holes(img) - enclosed_holes(x)).abs().max()) < 0.02
 
     model = _random_layout4_model()
     stats = capture_global_stats(model, img, 192)

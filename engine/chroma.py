@@ -31,7 +31,8 @@ def without_fringes(painting: torch.Tensor, sigma: float = FRINGE_SIGMA, band: i
 
     `out` may be `painting` itself (a painting nobody else reads): each band is written one band late,
     once the next band has read the rows it shares with it, so no second photo-sized tensor is made
-    (a 12 MP painting: 144 MB of fresh pages, 40-100 ms of the kernel's time, measured 2026-12-07).
+    (a 4000x3000 painting: 144 MB less; the cleanup took 101 instead of 138 ms in a line profile,
+    2026-12-07).
     """
     h, w = painting.shape[-2:]
     if min(h, w) < 8:

@@ -244,14 +244,15 @@ def test_too_few_photos_stops_before_training(data, tmp_path):
 
 def test_a_run_saved_before_the_skin_options_resumes_as_it_was_trained():
     old = {k: v for k, v in TINY.__dict__.items()
-           if k not in ("skin_colour_keep", "w_skin_chroma", "w_face_fine", "warp_noise")}
+           if k not in ("skin_colour_keep", "w_skin_chroma", "w_face_fine", "warp_noise", "w_range")}
     resumed = TrainConfig.from_dict(old)
     assert resumed.skin_colour_keep == 0.0  # not today's default of keeping skin colour...
     assert resumed.w_skin_chroma == 0.0  # ...nor of holding faces to it
     assert resumed.w_face_fine == 0.0  # ...nor at full resolution
     assert resumed.warp_noise == 0.0  # ...nor noise in the warp term
+    assert resumed.w_range == 0.0  # ...nor the charge for overshooting the output's range
     assert TrainConfig().w_skin_chroma > 0 and TrainConfig().w_face_fine > 0  # which a new run does
-    assert TrainConfig().warp_noise > 0
+    assert TrainConfig().warp_noise > 0 and TrainConfig().w_range > 0
     assert TrainConfig.from_json(TINY.to_json()) == TINY
 
 
@@ -292,9 +293,9 @@ def test_the_perceptual_term_keeps_the_photo_in_the_painters_colours_but_faces_a
         tr = _trainer(data, tmp_path / f"run_{reference}", replace(TINY, perceptual_reference=reference))
         seen: list[torch.Tensor] = []
         shown: list[torch.Tensor] = []
-        measure, paint = tr.perceptual.forward, tr.generator.forward
+        measure, paint = tr.perceptual.forward, tr.generator.residual
         tr.perceptual.forward = lambda kept, *a, _m=measure, _s=seen, **k: _s.append(kept) or _m(kept, *a, **k)
-        tr.generator.forward = lambda x, *a, _g=paint, _s=shown, **k: _s.append(x) or _g(x, *a, **k)
+        tr.generator.residual = lambda x, *a, _g=paint, _s=shown, **k: _s.append(x) or _g(x, *a, **k)
         tr.train_step()
         kept, photo = seen[0], shown[0]
         assert kept.shape == photo.shape

@@ -179,3 +179,40 @@ def test_the_warp_term_charges_a_generator_that_passes_sensor_noise_through():
     assert float(warp_consistency(lambda z: z, x, x, noise=0.0)) < 0.01 * sigma
     flat = torch.zeros_like(x)
     assert float(warp_consistency(lambda z: torch.zeros_like(z), x, flat, noise=sigma)) == 0.0
+
+
+def test_a_region_pushed_past_black_is_pulled_back_only_by_the_range_charge():
+    """Turner's black blotches: where photo + residual fell far below -1 the knee passed almost no
+    gradient, so the content term could not bring the region back. The range charge
+    (`Generator.overshoot`) can: the same steps with it return the region to the painting's range."""
+    from engine.models.generator import build_generator
+
+    g = build_generator("fast")
+    x = _flat((60, 50, 40), size=16)  # a dark photo region
+    for w_range in (0.0, 10.0):
+        residual = torch.full_like(x, -3.0).requires_grad_()  # the generator's change: far past black
+        opt = torch.optim.SGD([residual], lr=0.01)
+        for _ in range(100):  # per-value sums: each value moves as if it were the only one
+            opt.zero_grad()
+            content = (g.compose(x, residual) - x).abs().sum()  # wants the photo back
+            (content + w_range * g.overshoot(x, residual).sum()).backward()
+            opt.step()
+        out = g.compose(x, residual).detach()
+        if w_range == 0:
+            assert float(out.max()) < -0.97  # still black: no gradient reached it
+        else:
+            assert float(g.overshoot(x, residual).max()) == 0.0  # back inside the range...
+            assert float((out - x).abs().mean()) < 0.05  # ...where the content term brought the photo back
+
+
+def test_the_range_charge_is_zero_inside_the_range_and_the_excess_beyond_it():
+    from engine.models.generator import build_generator
+
+    g = build_generator("fast")
+    x = torch.tensor([-0.9, 0.0, 0.9]).view(1, 3, 1, 1)
+    assert float(g.overshoot(x, torch.tensor([0.05, 0.9, 0.1]).view(1, 3, 1, 1)).abs().max()) == 0.0
+    over = g.overshoot(x, torch.tensor([-0.6, 1.5, 0.3]).view(1, 3, 1, 1)).flatten()
+    assert torch.allclose(over, torch.tensor([0.5, 0.5, 0.2]))
+    photo = torch.rand(1, 3, 16, 16) * 2 - 1
+    with torch.no_grad():
+        assert torch.equal(g(photo), g.compose(photo, g.residual(photo)))  # training's split is the forward

@@ -269,6 +269,10 @@ class Generator(nn.Module):
     def forward(self, x: torch.Tensor, holes: torch.Tensor | None = None) -> torch.Tensor:
         """`holes`: layout 4 only, the enclosed holes of the whole image under `x` when `x` is a tile of
         it (`engine.models.skin.enclosed_holes`); None: found on `x` itself."""
+        return self.compose(x, self.residual(x, holes))
+
+    def residual(self, x: torch.Tensor, holes: torch.Tensor | None = None) -> torch.Tensor:
+        """The learned change `compose` adds to the photo (training also bounds it: `overshoot`)."""
         h = self.stem(self.stem_input(x, holes))
         skips = [h]
         for down in self.downs:
@@ -279,7 +283,7 @@ class Generator(nn.Module):
             h = up(h)
             if self.config.skips:
                 h = h + skips[-2 - i]
-        return self.compose(x, self.head(h))
+        return self.head(h)
 
     def compose(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
         """Photo + learned residual, kept inside [-1, 1].
@@ -301,6 +305,17 @@ class Generator(nn.Module):
         if self.config.output == "knee":
             return soft_clip(x + residual)
         return torch.clamp(x + residual, -1.0, 1.0)
+
+    def overshoot(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        """How far past the range a photo's own pixels can take (+-1 in colour space, atanh(0.999) in
+        atanh space) `compose` is asked to go, per value (0 inside). Where it is far past, the output is
+        flat: at x + r = -1.3 the knee passes on 0.1 % of a gradient, so no loss can pull such a region
+        back, and it stays a saturated blotch. Training charges for it (`TrainConfig.w_range`); the
+        stop-33 Turner had 4-5 % of kodim01/04/19 below -1.3 (down to -4.4), its black blotches."""
+        if self.config.output == "soft":
+            z = torch.atanh(x.clamp(-0.999, 0.999)) + residual
+            return (z.abs() - float(np.arctanh(0.999))).clamp(min=0)
+        return ((x + residual).abs() - 1.0).clamp(min=0)
 
 
 def build_generator(architecture: str) -> Generator:

@@ -122,6 +122,10 @@ class TrainConfig:
     # (stabilized flicker 0.62; the 268-step Cézanne before it 0.26), with it 1.9x (0.50) at the same
     # recognition (61 %, 512 px) and SSIM (0.54 -> 0.53), 2026-12-07.
     warp_noise: float = 3 / 127.5
+    # Charge for asking the output past the range a photo's pixels can take (`Generator.overshoot`): past
+    # it the output is flat, no term can pull a region back, and it stays a black blotch (Turner's).
+    # 0 = off (runs saved before it).
+    w_range: float = 10.0
     # The pretrained eye (engine.models.lossnet): the painter's style as feature statistics of the
     # artworks, and the photo's content as its mid-level features. 0 = off (runs saved before it).
     # Van Gogh, 1,000 steps, 18 held-out photos at 512 px (README ablation): with the skin guide
@@ -210,6 +214,7 @@ class TrainConfig:
         d.setdefault("w_skin_chroma", 0.0)  # and before this one, without holding skin's colour
         d.setdefault("w_face_fine", 0.0)  # or faces at full resolution
         d.setdefault("warp_noise", 0.0)  # or noise in the warp term
+        d.setdefault("w_range", 0.0)  # or the charge for overshooting the output's range
         d.setdefault("w_style", 0.0)  # and before the pretrained loss network
         d.setdefault("w_perceptual", 0.0)
         d.setdefault("perceptual_layers", (2, 3))  # the only depths before the key was saved
@@ -365,7 +370,8 @@ class Trainer:
         with torch.no_grad():
             faces = g.faces_of(x)
             holes = g.holes_of(x, faces) if g.config.fill_holes else None
-        fake = g(x, holes)
+        residual = g.residual(x, holes)
+        fake = g.compose(x, residual)
         y_d, fake_d = self._sub_crop(y, fake)
         # --- D
         self.opt_d.zero_grad(set_to_none=True)
@@ -405,9 +411,12 @@ class Trainer:
                  + c.content_weight * (c.w_struct * loss_struct + c.w_perceptual * loss_perc
                                        + c.w_face_fine * loss_face)
                  + c.w_style * loss_style)
+        loss_range = g.overshoot(x, residual).mean() if c.w_range else zero
+        total = total + c.w_range * loss_range
         losses = {k: float(v.detach()) for k, v in (("d", loss_d), ("gan", loss_gan), ("nce", loss_nce),
                                                      ("struct", loss_struct), ("style", loss_style),
-                                                     ("perceptual", loss_perc), ("face", loss_face))}
+                                                     ("perceptual", loss_perc), ("face", loss_face),
+                                                     ("range", loss_range))}
         if c.w_warp > 0 and self.step % c.warp_every == 0:
             loss_warp = warp_consistency(g, x, fake, noise=c.warp_noise)
             total = total + c.w_warp * loss_warp

@@ -43,8 +43,8 @@ train() {  # name slug budget base art...   (budget: "20m" = minutes, "2000" = s
 # Step budgets (not minutes) so that a busy machine slows training down without making it worse.
 SKIN=0 HOLD=0 train "Base" base 3000 none "$DATA"/styles/*/
 # Van Gogh, Ukiyo-e, Monet and Cezanne were trained before the range charge (`w_range`, stop 36) and were
-# not retrained with it: it barely binds for them (0.01-0.06 % of their held-out values lie past 1.3, where
-# it starts to matter); these lines add it when a file is removed.
+# not retrained with it: they hardly need it (0.01-0.06 % of their held-out values lie past 1.3, where the
+# output passes no gradient any more); these lines add it when a file is removed.
 train "Van Gogh" van_gogh 1200 "$BASE" "$DATA/styles/van_gogh"
 train "Ukiyo-e" ukiyo_e 1200 "$BASE" "$DATA/styles/ukiyo_e"
 train "Monet" monet 1200 "$BASE" "$DATA/styles/monet"

@@ -311,7 +311,7 @@ class Generator(nn.Module):
         atanh space) `compose` is asked to go, per value (0 inside). Where it is far past, the output is
         flat: at x + r = -1.3 the knee passes on 0.1 % of a gradient, so no loss can pull such a region
         back, and it stays a saturated blotch. Training charges for it (`TrainConfig.w_range`); the
-        stop-33 Turner had 4-5 % of kodim01/04/19 below -1.3 (down to -4.4), its black blotches."""
+        stop-33 Turner had 4-6 % of kodim01/04/19 at 512 px below -1.3 (down to -4.4), its black blotches."""
         if self.config.output == "soft":
             z = torch.atanh(x.clamp(-0.999, 0.999)) + residual
             return (z.abs() - float(np.arctanh(0.999))).clamp(min=0)

@@ -173,3 +173,20 @@ def test_live_frames_keep_a_face_filled_when_noise_opens_it_for_a_frame():
     for _ in range(8):
         live.process(model, opened)
     assert float(live._holes[0, 0, 104, 104]) < 0.2
+
+
+def test_a_detected_face_is_face_in_the_map_even_where_its_skin_is_weak():
+    """Lids and the shadow beside a nose score 0.3-0.8 on the chroma map, and every style let half its
+    strokes through there. Inside the detector's ellipse the map says face, for stills, tiles, the live
+    view and training alike (one `holes_of`, one `whole_photo_holes`, the same ellipse)."""
+    rgb = np.full((64, 96, 3), 90, np.uint8)  # grey: no skin anywhere, so only the detector can say face
+    x = to_tensor(rgb)
+    g = Generator(ARCHITECTURES["fast"])
+    box = np.array([[20, 10, 60, 50, 0.99]], np.float32)
+    whole = g.holes_of(x, [box])
+    assert float(whole[0, 0, 30, 40]) == 1.0  # the ellipse's centre is face
+    assert float(whole[0, 0, 11, 21]) == 0.0  # the box's corner, outside the ellipse, is not
+    assert float(whole[0, 0, 30, 80]) == 0.0  # nor the rest of the photo
+    assert torch.equal(face_map(x, whole)[0, 0, 30, 40], torch.tensor(1.0))
+    assert torch.equal(whole_photo_holes(rgb, box), whole)  # the tiled path's map is the same
+    assert float(g.holes_of(x, [np.zeros((0, 5), np.float32)]).max()) == 0.0  # no face found: nothing

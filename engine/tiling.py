@@ -210,9 +210,9 @@ def whole_photo_holes(rgb: np.ndarray, faces: np.ndarray | None = None) -> torch
     holes = holes_of_pooled(skin_map(pooled_photo(rgb, scale)), scale, h, w, in_faces)
     if faces is None:
         return holes
-    from engine.models.faces import with_face_ellipses
+    from engine.models.faces import draw_face_ellipses
 
-    return with_face_ellipses(holes, [faces])
+    return draw_face_ellipses(holes, [faces])
 
 
 def run_tiled(model: LoadedModel, rgb: np.ndarray, tile: int, progress: Progress | None = None,

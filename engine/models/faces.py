@@ -237,16 +237,16 @@ def _ellipses(boxes: np.ndarray, ys: torch.Tensor, xs: torch.Tensor, grow: float
     return mask
 
 
-def with_face_ellipses(holes: torch.Tensor, faces: list[np.ndarray]) -> torch.Tensor:
-    """`holes` (N, 1, H, W) with each image's detected faces (`face_ellipses`, the box's own ellipse) set
-    to 1, drawn over each box only.
+def draw_face_ellipses(holes: torch.Tensor, faces: list[np.ndarray]) -> torch.Tensor:
+    """Set each image's detected faces (`face_ellipses`, the box's own ellipse) to 1 in `holes` (N, 1, H,
+    W), in place, drawn over each box only, and return it. In place because its callers own a fresh map:
+    a copy of a 4000x3000 photo's cost 14 of the 15 ms this takes.
 
     Why: the fill's map is what the generator sees as face and what training holds. Lids, the shadow
     beside a nose and pale strands over a brow score 0.3-0.8 on the chroma map, so every style let half
     its strokes through there: Turner's yellow specks, Munch's orange patch, Cézanne's orange flecks on
     kodim04 at 1:1. With the ellipse as face the shipped files paint them as skin, untrained for it
     (2026-12-07: mean change inside kodim04's face box 3.8-12.1 -> 3.3-9.1 levels over the six)."""
-    out = holes.clone()
     h, w = holes.shape[-2:]
     for i, boxes in enumerate(faces):
         for box in boxes:
@@ -256,9 +256,9 @@ def with_face_ellipses(holes: torch.Tensor, faces: list[np.ndarray]) -> torch.Te
                 continue
             ys = torch.arange(r0, r1, dtype=torch.float32)
             xs = torch.arange(c0, c1, dtype=torch.float32)
-            part = _ellipses(box[None], ys, xs, 1.0).to(out)
-            out[i, 0, r0:r1, c0:c1] = torch.maximum(out[i, 0, r0:r1, c0:c1], part)
-    return out
+            part = _ellipses(box[None], ys, xs, 1.0).to(holes)
+            holes[i, 0, r0:r1, c0:c1] = torch.maximum(holes[i, 0, r0:r1, c0:c1], part)
+    return holes
 
 
 def face_cells(boxes: np.ndarray, height: int, width: int, scale: int) -> torch.Tensor:

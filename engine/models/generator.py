@@ -245,15 +245,15 @@ class Generator(nn.Module):
     def holes_of(self, x: torch.Tensor, faces: list[np.ndarray] | None = None) -> torch.Tensor:
         """The face holes this layout fills in `x`: `enclosed_holes`, with the detector's faces from layout
         6 (`faces` when already found: training once per step, the live view every few frames) walling
-        holes in and counting as face themselves (`with_face_ellipses`)."""
+        holes in and counting as face themselves (`draw_face_ellipses`)."""
         if faces is None:
             faces = self.faces_of(x)
         if faces is None:
             return enclosed_holes(x)
-        from engine.models.faces import cells_of, with_face_ellipses
+        from engine.models.faces import cells_of, draw_face_ellipses
 
         h, w = x.shape[-2:]
-        return with_face_ellipses(enclosed_holes(x, cells_of(faces, h, w, hole_scale(h, w))), faces)
+        return draw_face_ellipses(enclosed_holes(x, cells_of(faces, h, w, hole_scale(h, w))), faces)
 
     def encode(self, x: torch.Tensor, layers: tuple[int, ...], holes: torch.Tensor | None = None) -> list[torch.Tensor]:
         feats: dict[int, torch.Tensor] = {0: x}

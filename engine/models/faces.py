@@ -205,15 +205,19 @@ def nms(boxes: torch.Tensor, scores: torch.Tensor, threshold: float, by_smaller:
     b = boxes.detach().double().cpu().numpy()
     one = 1.0 if by_smaller else 0.0  # the original cascade counted pixels inclusively only there
     area = (b[:, 2] - b[:, 0] + one) * (b[:, 3] - b[:, 1] + one)
-    order, keep = np.argsort(-scores.detach().double().cpu().numpy(), kind="stable"), []
-    while len(order):
-        i, rest = order[0], order[1:]
-        keep.append(i)
-        iw = np.maximum(0, np.minimum(b[i, 2], b[rest, 2]) - np.maximum(b[i, 0], b[rest, 0]) + one)
-        ih = np.maximum(0, np.minimum(b[i, 3], b[rest, 3]) - np.maximum(b[i, 1], b[rest, 1]) + one)
-        inter = iw * ih
-        overlap = inter / (np.minimum(area[i], area[rest]) if by_smaller else area[i] + area[rest] - inter)
-        order = rest[overlap <= threshold]
+    # Every pair's overlap at once, then one greedy pass: slicing the remaining boxes for each kept one
+    # cost 0.6 ms a call on a 1024x768 photo's pyramid levels.
+    iw = np.maximum(0, np.minimum(b[:, None, 2], b[None, :, 2]) - np.maximum(b[:, None, 0], b[None, :, 0]) + one)
+    ih = np.maximum(0, np.minimum(b[:, None, 3], b[None, :, 3]) - np.maximum(b[:, None, 1], b[None, :, 1]) + one)
+    inter = iw * ih
+    overlap = inter / (np.minimum(area[:, None], area[None, :]) if by_smaller
+                       else area[:, None] + area[None, :] - inter)
+    drops = overlap > threshold
+    dropped, keep = np.zeros(len(b), bool), []
+    for i in np.argsort(-scores.detach().double().cpu().numpy(), kind="stable").tolist():
+        if not dropped[i]:
+            keep.append(i)
+            dropped |= drops[i]
     return torch.tensor(keep, dtype=torch.int64)
 
 

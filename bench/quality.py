@@ -175,6 +175,9 @@ def main() -> int:
     ap.add_argument("--max-size", type=int, default=None,
                     help="long side both tools stylize at (default 1024; quick 512)")
     ap.add_argument("--strength", type=float, default=1.0)
+    ap.add_argument("--paint-size", type=int, default=None,
+                    help="the app's paint size: the generator runs at this long side and its change is carried "
+                         "onto the photo (default: the app's default, StylizeOptions().paint_size; 0 = every pixel)")
     ap.add_argument("--brushwork", type=float, default=None,
                     help="the app's Brushwork setting, 0..1 (default: the app's default, StylizeOptions().brushwork)")
     ap.add_argument("--device", default="cpu")
@@ -209,11 +212,12 @@ def main() -> int:
     device = resolve_device(args.device)
     host = ModelHost()
     brushwork = StylizeOptions().brushwork if args.brushwork is None else args.brushwork
-    options = StylizeOptions(strength=args.strength, max_size=max_size, brushwork=brushwork)
+    paint_size = StylizeOptions().paint_size if args.paint_size is None else (args.paint_size or None)
+    options = StylizeOptions(strength=args.strength, max_size=max_size, brushwork=brushwork, paint_size=paint_size)
 
     result: dict[str, Any] = {"machine": machine_info(args.threads), "quick": q, "settings": {
         "photos": [p.name for p in photos], "max_size": max_size, "strength": args.strength,
-        "brushwork": brushwork,
+        "brushwork": brushwork, "paint_size": paint_size,
         "device": device.spec, "styles_dir": str(args.styles_dir)}, "styles": {}, "skipped": {}}
     if q:
         print("QUICK smoke run: a few photos at low resolution; not a result.", flush=True)

@@ -1,11 +1,14 @@
 """Faces as whole objects (generator layout 4): the skin map with the holes a face encloses filled, so an
-eye is part of the face it sits in, on torch and ONNX Runtime alike, and in a tile that cuts the face."""
+eye is part of the face it sits in, on torch and ONNX Runtime alike, and in a tile that cuts the face.
+From layout 6 only holes that reach into a face the detector found count; the detector does not know the
+drawn faces here, so `detected` hands it the drawn face's box."""
 
 from __future__ import annotations
 
 from collections import deque
 
 import numpy as np
+import pytest
 import torch
 
 from engine.devices import resolve_device
@@ -14,7 +17,7 @@ from engine.models.host import load_model
 from engine.models.skin import enclosed, enclosed_holes, face_map, pooled, pooled_photo, skin_map
 from engine.pixels import to_tensor
 from engine.stylefile import StyleMeta
-from engine.tiling import capture_global_stats, run_tiled, run_whole, whole_photo_holes
+from engine.tiling import capture_global_stats, photo_faces, run_tiled, run_whole, whole_photo_holes
 
 SKIN = (224, 172, 140)  # inside the Cb/Cr box of engine.models.skin
 DARK = (40, 40, 60)
@@ -31,6 +34,20 @@ def _face(side: int = 192, eye: int = 12, eye_at: tuple[int, int] | None = None)
     img[(yy - ey) ** 2 + (xx - ex) ** 2 <= eye**2] = DARK
     img[: side // 8, : side // 8] = DARK  # touches the border: background, not a hole
     return img
+
+
+def _skin_box(rgb: np.ndarray) -> np.ndarray:
+    """The box around an image's skin-toned pixels, as the detector reports a face: (1, 5) or (0, 5)."""
+    ys, xs = np.nonzero((rgb == SKIN).all(-1))
+    if not len(ys):
+        return np.zeros((0, 5), np.float32)
+    return np.array([[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1, 0.99]], np.float32)
+
+
+@pytest.fixture
+def detected(monkeypatch):
+    """The face detector sees the drawn face (the box of its skin-toned pixels)."""
+    monkeypatch.setattr("engine.models.faces.find_faces", _skin_box)
 
 
 def _random_layout4_model():
@@ -95,7 +112,7 @@ def test_the_lids_around_an_eye_are_face_too_but_not_the_background_beside_a_fac
     assert filled[96, edge] < 0.1  # the background beside the face is not widened into
 
 
-def test_onnx_runtime_fills_faces_as_torch_does():
+def test_onnx_runtime_fills_faces_as_torch_does(detected):
     """The flood fill runs beside the ONNX graph (it has no operator there): both engines must paint the
     same, and the filled map must change what this generator paints, or the test proves nothing."""
     model = _random_layout4_model()
@@ -119,7 +136,7 @@ def test_a_large_photo_pools_as_integers_as_its_float_tensor_pools():
         assert float((pooled_photo(rgb, scale) - expected).abs().max()) < 1e-6
 
 
-def test_a_tile_that_cuts_a_face_still_sees_its_eye_as_face(monkeypatch):
+def test_a_tile_that_cuts_a_face_still_sees_its_eye_as_face(monkeypatch, detected):
     """Tiles of 192 px cut the face through a large eye: alone, each tile would see the eye reach its edge
     and leave it a hole. With the whole photo's holes the tiles paint what one pass paints."""
     img = _face(side=384, eye=40, eye_at=(192, 192))
@@ -127,7 +144,7 @@ def test_a_tile_that_cuts_a_face_still_sees_its_eye_as_face(monkeypatch):
     assert float((whole_photo_holes(img) - enclosed_holes(x)).abs().max()) < 0.02
 
     model = _random_layout4_model()
-    stats = capture_global_stats(model, img, 192)
+    stats = capture_global_stats(model, img, 192, photo_faces(model, img))  # as run_tiled: one search
     one_pass = torch.from_numpy(run_whole(model, img, stats))
     eye = (slice(160, 224), slice(160, 224))
 
@@ -154,25 +171,34 @@ def test_a_tiled_photo_is_searched_for_faces_once(monkeypatch):
     assert searched == [(384, 384)]
 
 
-def test_live_frames_keep_a_face_filled_when_noise_opens_it_for_a_frame():
+def test_live_frames_keep_a_face_filled_when_noise_opens_it_for_a_frame(monkeypatch):
     """One frame whose eye is joined to the border (as one noisy cell can do) does not unfill the face:
     the live view fades the previous frame's holes instead of dropping them, and a face that stays open
-    fades away within frames."""
+    fades away within frames. The eye sits on the edge of the detected face's ellipse, in skin beyond it
+    (a cheek the box left out), so the part outside the ellipse is face only as a hole."""
     from engine.live import LiveStylizer
 
     model = _random_layout4_model()
     closed = _face(side=256, eye=20, eye_at=(104, 104))
+    face_box = _skin_box(closed)
+    monkeypatch.setattr("engine.models.faces.find_faces", lambda rgb: face_box)
+    yy, xx = np.mgrid[0:256, 0:256]
+    closed[70:140, 5:60] = SKIN  # skin beyond the face's left edge...
+    closed[(yy - 104) ** 2 + (xx - 50) ** 2 <= 20**2] = DARK  # ...round an eye on the edge
+    beyond = (104, 36)  # the eye, outside the ellipse
     opened = closed.copy()
-    opened[96:112, :104] = DARK  # a dark band from the eye to the left border
-    assert float(enclosed_holes(to_tensor(opened))[0, 0, 104, 104]) < 0.1  # alone, the eye is no hole
+    opened[96:112, :50] = DARK  # a dark band from the eye to the left border
+    g = model.generator
+    assert float(g.holes_of(to_tensor(closed))[0, 0, beyond[0], beyond[1]]) > 0.9  # a hole reaching the face
+    assert float(g.holes_of(to_tensor(opened))[0, 0, beyond[0], beyond[1]]) < 0.1  # alone, no hole
 
     live = LiveStylizer()
     live.process(model, closed)
     live.process(model, opened)
-    assert float(live._holes[0, 0, 104, 104]) >= 0.75  # HOLES_KEEP (0.8) of the filled eye
+    assert float(live._holes[0, 0, beyond[0], beyond[1]]) >= 0.75  # HOLES_KEEP (0.8) of the filled eye
     for _ in range(8):
         live.process(model, opened)
-    assert float(live._holes[0, 0, 104, 104]) < 0.2
+    assert float(live._holes[0, 0, beyond[0], beyond[1]]) < 0.2
 
 
 def test_a_detected_face_is_face_in_the_map_even_where_its_skin_is_weak():
@@ -190,3 +216,21 @@ def test_a_detected_face_is_face_in_the_map_even_where_its_skin_is_weak():
     assert torch.equal(face_map(x, whole)[0, 0, 30, 40], torch.tensor(1.0))
     assert torch.equal(whole_photo_holes(rgb, box), whole)  # the tiled path's map is the same
     assert float(g.holes_of(x, [np.zeros((0, 5), np.float32)]).max()) == 0.0  # no face found: nothing
+
+
+def test_with_a_detector_only_holes_that_reach_a_face_are_face(monkeypatch):
+    """A skin-toned wall (a door, a cloud, a heap of spices to the chroma map) enclosing a pocket of another
+    colour: without a detector (layout 4) the pocket is a hole, so face, and every style left it
+    unpainted; with one (layout 6) only the face's own holes (its eye) are face."""
+    img = _face(side=192)
+    face_box = _skin_box(img)
+    monkeypatch.setattr("engine.models.faces.find_faces", lambda rgb: face_box)
+    img[120:180, 150:190] = SKIN  # a skin-coloured wall at the right edge...
+    img[140:160, 160:175] = DARK  # ...with a dark knot in it, far from the face
+    x = to_tensor(img)
+    assert float(enclosed_holes(x)[0, 0, 150, 167]) > 0.9  # the knot: a hole to the plain fill
+    g = Generator(ARCHITECTURES["fast"])
+    holes = g.holes_of(x)
+    assert float(holes[0, 0, 150, 167]) == 0.0  # not face with the detector
+    assert float(holes[0, 0, 96 - 19, 96 - 19]) > 0.9  # the face's eye still is
+    assert torch.equal(whole_photo_holes(img, face_box), holes)  # the tiled path agrees

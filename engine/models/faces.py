@@ -205,19 +205,21 @@ def nms(boxes: torch.Tensor, scores: torch.Tensor, threshold: float, by_smaller:
     b = boxes.detach().double().cpu().numpy()
     one = 1.0 if by_smaller else 0.0  # the original cascade counted pixels inclusively only there
     area = (b[:, 2] - b[:, 0] + one) * (b[:, 3] - b[:, 1] + one)
-    # Every pair's overlap at once, then one greedy pass: slicing the remaining boxes for each kept one
-    # cost 0.6 ms a call on a 1024x768 photo's pyramid levels.
-    iw = np.maximum(0, np.minimum(b[:, None, 2], b[None, :, 2]) - np.maximum(b[:, None, 0], b[None, :, 0]) + one)
-    ih = np.maximum(0, np.minimum(b[:, None, 3], b[None, :, 3]) - np.maximum(b[:, None, 1], b[None, :, 1]) + one)
-    inter = iw * ih
-    overlap = inter / (np.minimum(area[:, None], area[None, :]) if by_smaller
-                       else area[:, None] + area[None, :] - inter)
-    drops = overlap > threshold
+    # One greedy pass over the boxes best first; each box kept drops, in one vector step over all boxes,
+    # those it overlaps. Slicing the remaining boxes for each kept one (the loop before) cost 0.6 ms a
+    # call on a 1024x768 photo's pyramid levels; an all-pairs matrix was as fast but grows with the square
+    # of the candidates (1,382 at most over the project's photos, 16,000 possible at one level).
+    x0, y0, x1, y1 = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
     dropped, keep = np.zeros(len(b), bool), []
     for i in np.argsort(-scores.detach().double().cpu().numpy(), kind="stable").tolist():
-        if not dropped[i]:
-            keep.append(i)
-            dropped |= drops[i]
+        if dropped[i]:
+            continue
+        keep.append(i)
+        iw = np.maximum(0, np.minimum(x1[i], x1) - np.maximum(x0[i], x0) + one)
+        ih = np.maximum(0, np.minimum(y1[i], y1) - np.maximum(y0[i], y0) + one)
+        inter = iw * ih
+        overlap = inter / (np.minimum(area[i], area) if by_smaller else area[i] + area - inter)
+        dropped |= overlap > threshold
     return torch.tensor(keep, dtype=torch.int64)
 
 

@@ -193,7 +193,7 @@ def test_the_live_view_searches_for_faces_every_few_frames_not_every_frame(monke
 
 
 def test_nms_keeps_what_greedy_suppression_keeps() -> None:
-    """The all-pairs NMS keeps exactly the boxes the textbook greedy loop keeps, in the same order, for
+    """The vectorized NMS keeps exactly the boxes the textbook greedy loop keeps, in the same order, for
     both overlap measures (what the detector's boxes were measured with before it was vectorized)."""
     from engine.models.faces import nms
 

@@ -169,9 +169,13 @@ def holes_of_pooled(skin: torch.Tensor, scale: int, height: int, width: int,
     there weak skin (`FACE_WEAK_SKIN`) walls holes in too, and only holes that reach into a detected face
     count (`faces_only`)."""
     free = skin[:, 0] < 0.5
-    found = enclosed(free)
-    if in_faces is not None:
+    if in_faces is None:
+        found = enclosed(free)
+    elif not bool(in_faces.any()):
+        found = torch.zeros_like(free)  # no face found, so no hole can reach one: no fill to run
+    else:
         inside = in_faces[:, :free.shape[-2], :free.shape[-1]]
+        found = enclosed(free)
         walled = inside & (skin[:, 0] >= FACE_WEAK_SKIN)
         if bool(walled.any()):  # the holes weak skin walls in, beside those it was part of
             found = found | enclosed(free & ~walled)

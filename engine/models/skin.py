@@ -85,9 +85,14 @@ def _reach_along_runs(labels: np.ndarray, count: int, reached: np.ndarray) -> np
     return hit[labels]
 
 
+def _bools(t: torch.Tensor) -> np.ndarray:
+    """A mask tensor as NumPy bools on the CPU, where the flood fill runs (`_reached`)."""
+    return t.detach().cpu().numpy().astype(bool, copy=False)
+
+
 def enclosed(free: torch.Tensor) -> torch.Tensor:
     """(N, H, W) bools -> the `free` pixels that no 4-connected path of free pixels joins to the border."""
-    f = free.detach().cpu().numpy().astype(bool, copy=False)
+    f = _bools(free)
     border = np.zeros_like(f)
     border[..., 0, :], border[..., -1, :], border[..., :, 0], border[..., :, -1] = True, True, True, True
     return torch.from_numpy(f & ~_reached(f, f & border)).to(free.device)
@@ -95,8 +100,8 @@ def enclosed(free: torch.Tensor) -> torch.Tensor:
 
 def connected_to(free: torch.Tensor, seeds: torch.Tensor) -> torch.Tensor:
     """(N, H, W) bools -> the `free` pixels a 4-connected path of free pixels joins to a `seeds` pixel."""
-    f = free.detach().cpu().numpy().astype(bool, copy=False)
-    return torch.from_numpy(_reached(f, f & seeds.detach().cpu().numpy().astype(bool, copy=False))).to(free.device)
+    f = _bools(free)
+    return torch.from_numpy(_reached(f, f & _bools(seeds))).to(free.device)
 
 
 def _reached(f: np.ndarray, start: np.ndarray) -> np.ndarray:

@@ -169,9 +169,10 @@ def stylize_loaded(host: ModelHost, style_path: Path, model: LoadedModel, image:
 
 
 def output_path_for(input_path: Path, out_dir: Path, style_slug: str, fmt: str, has_alpha: bool) -> Path:
-    """`photo.jpg` -> `out_dir/photo_<style>.jpg`; PNG when alpha must be kept in a JPEG source."""
+    """`photo.jpg` -> `out_dir/photo_<style>.jpg`; PNG when alpha must be kept in a JPEG source. A HEIC
+    photo (a phone's lossy camera format, which Atelier reads but does not write) becomes a JPEG."""
     suffix = input_path.suffix.lower() if fmt == "same" else "." + fmt
-    if suffix in (".jpeg",):
+    if suffix in (".jpeg", ".heic", ".heif"):
         suffix = ".jpg"
     if suffix not in (".jpg", ".png", ".webp", ".tif", ".tiff"):
         suffix = ".png"

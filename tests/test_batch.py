@@ -141,3 +141,19 @@ def test_paintings_beside_another_share_the_cores_and_a_photo_painted_alone_gets
     # The batch's 1-thread sessions (a memory pool each) are given back; the generator's own stays.
     model = host.get(catalog.find("tiny").path, resolve_device("cpu"))
     assert model.onnx is not None and model.onnx.session_thread_counts() == {model.onnx.threads}
+
+
+def test_a_folder_of_iphone_photos_is_painted(catalog, tmp_path):
+    """A phone's HEIC photos are collected and painted (into JPEGs), the originals untouched."""
+    src = tmp_path / "phone"
+    src.mkdir()
+    heic = Path(__file__).resolve().parent / "data" / "red_blue.heic"
+    (src / "IMG_0001.HEIC").write_bytes(heic.read_bytes())
+    before = _hashes(src)
+    out = tmp_path / "out"
+    report = run_batch(ModelHost(), catalog.find("tiny"), resolve_device("cpu"), collect_inputs([src]), out,
+                       StylizeOptions(), Progress())
+    assert not report.failed and len(report.done) == 1
+    with Image.open(out / "IMG_0001_tiny.jpg") as painted:
+        assert painted.format == "JPEG" and painted.size == (48, 32)
+    assert _hashes(src) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -168,3 +169,22 @@ def test_a_header_claiming_400_megapixels_is_refused_before_decoding(tmp_path):
                   + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
     with pytest.raises(ImageReadError, match="bomb"):
         load_image(p)
+
+
+HEIC = Path(__file__).resolve().parent / "data" / "red_blue.heic"  # 48x32, red left half, blue right (600 bytes)
+
+
+def test_an_iphone_heic_photo_is_read():
+    """HEIC is what iPhones save: read through pi-heif, not refused as "not an image"."""
+    image = load_image(HEIC)
+    assert image.rgb.shape == (32, 48, 3) and image.source_format == "HEIF"
+    assert np.abs(image.rgb[16, 4].astype(int) - (200, 40, 40)).max() <= 8  # lossy, within a few levels
+    assert np.abs(image.rgb[16, 44].astype(int) - (40, 60, 200)).max() <= 8
+
+
+def test_a_heic_photo_is_painted_into_a_jpeg(tmp_path):
+    """Atelier reads HEIC but does not write it: "same format" gives a JPEG beside it, not a huge PNG."""
+    from engine.stylize import output_path_for
+
+    assert output_path_for(Path("IMG_0001.HEIC"), tmp_path, "monet", "same", False).name == "IMG_0001_monet.jpg"
+    assert output_path_for(Path("IMG_0001.heif"), tmp_path, "monet", "png", False).name == "IMG_0001_monet.png"

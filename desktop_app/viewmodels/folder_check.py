@@ -17,9 +17,11 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader
 
+from desktop_app.imaging import rgb_to_qimage
 from desktop_app.viewmodels.properties import ObservableObject, Property
 from desktop_app.viewmodels.services import EngineServices
-from engine.imageio import is_image_path
+from engine.errors import ImageReadError
+from engine.imageio import is_image_path, load_image
 
 THUMB = 96
 
@@ -33,13 +35,19 @@ class FolderCheck:
 
 
 def thumbnail(path: Path, side: int = THUMB) -> QImage:
-    """A small image decoded at reduced size where the format allows (JPEG), else scaled."""
+    """A small image decoded at reduced size where the format allows (JPEG), else scaled. Formats Qt has
+    no reader for (HEIC, outside macOS) are decoded as the trainer decodes them (`engine.imageio`)."""
     reader = QImageReader(str(path))
     reader.setAutoTransform(True)  # EXIF rotation, as the trainer sees it
     size = reader.size()
     if size.isValid() and max(size.width(), size.height()) > side:
         reader.setScaledSize(size.scaled(QSize(side, side), Qt.AspectRatioMode.KeepAspectRatio))
     image = reader.read()
+    if image.isNull() and not reader.canRead():
+        try:
+            image = rgb_to_qimage(load_image(path).rgb)
+        except ImageReadError:
+            return QImage()  # the data check says why
     if not image.isNull() and max(image.width(), image.height()) > side:
         image = image.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
     return image

@@ -22,18 +22,21 @@ Rules, each because a user lost something without it:
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from engine.errors import ImageReadError
-from engine.imageio import is_image_path, peek_alpha
+from engine.imageio import IMAGE_SUFFIXES, is_image_path, peek_alpha
 from engine.paintlook import PaintLook
 from engine.provenance import Mark, is_painting, painting_id, read_mark
 from engine.rerun import KEEP_BOTH, OVERWRITE, REPLACE, SKIP, ChangedOutputs
 from engine.stylize import output_path_for
 
 MAX_NUMBERED = 999  # x_monet-2 ... x_monet-999: beyond that something is wrong with the folder
+READ_NAMES = {s.lstrip(".") for s in IMAGE_SUFFIXES} - {"jpeg", "tiff", "heif"}  # as the message lists them
+RAW_SUFFIXES = {".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2", ".pef", ".srw"}
 
 
 @dataclass
@@ -52,6 +55,7 @@ def collect_inputs(paths: list[Path], recursive: bool = False) -> InputSet:
     named: set[Path] = set()
     missing: list[str] = []
     seen: set[str] = set()
+    unread: Counter[str] = Counter()  # suffixes of the files in the folders that are not photos we read
 
     def add(f: Path, rel: Path) -> None:
         key = os.path.normcase(os.path.abspath(f))
@@ -67,6 +71,8 @@ def collect_inputs(paths: list[Path], recursive: bool = False) -> InputSet:
                 parts = f.relative_to(p).parts
                 if f.is_file() and is_image_path(f) and "stylized" not in parts[:-1]:
                     add(f, top.joinpath(*parts[:-1]))
+                elif f.is_file() and not f.name.startswith("."):
+                    unread[f.suffix.lower() or "(no suffix)"] += 1
         elif p.is_file():
             add(p, Path())
             named.add(p)
@@ -75,9 +81,22 @@ def collect_inputs(paths: list[Path], recursive: bool = False) -> InputSet:
     if not files and missing:
         raise ImageReadError(f"not found: {', '.join(missing)}")
     if not files:
-        raise ImageReadError("no images found in " + ", ".join(str(p) for p in paths) +
-                             ("" if recursive else " (use --recursive for subfolders)"))
+        raise ImageReadError("no images found in " + ", ".join(str(p) for p in paths) + _why_none(unread, recursive))
     return InputSet(files, rel_dirs, missing, named)
+
+
+def _why_none(unread: Counter[str], recursive: bool) -> str:
+    """What a folder without photos held instead, so the message says what to do: a photographer's
+    folder of camera RAW files (.cr2, .nef, .arw, .dng) looked empty, with no word on why."""
+    hints = []
+    if unread:
+        seen = ", ".join(f"{n} {suffix} file{'s' * (n > 1)}" for suffix, n in unread.most_common(3))
+        hints.append(f"it holds {seen}; Atelier reads {', '.join(sorted(READ_NAMES))}")
+        if RAW_SUFFIXES & unread.keys():
+            hints.append("camera RAW files must be exported as JPEG or TIFF first")
+    if not recursive:
+        hints.append("use --recursive for subfolders")
+    return f" ({'; '.join(hints)})"
 
 
 # What becomes of a photo: planned (PAINT, DONE, CHANGED), then for CHANGED the answer (engine.rerun)

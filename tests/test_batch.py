@@ -75,6 +75,22 @@ def test_no_images_is_a_clear_error(tmp_path):
         collect_inputs([tmp_path / "empty"])
 
 
+def test_a_folder_of_camera_raw_files_says_what_to_do(tmp_path):
+    """A photographer's RAW folder is not "empty": the message says what it holds and what to do."""
+    from engine.errors import ImageReadError
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for i in range(3):
+        (raw / f"IMG_{i}.CR2").write_bytes(b"II*\x00 raw")
+    (raw / "notes.txt").write_text("shot list")
+    with pytest.raises(ImageReadError) as err:
+        collect_inputs([raw], recursive=True)
+    message = str(err.value)
+    assert "3 .cr2 files" in message and "1 .txt" in message and "jpg" in message and "heic" in message
+    assert "RAW files must be exported" in message and "--recursive" not in message
+
+
 @pytest.mark.slow
 def test_resume_after_kill_loses_nothing(tmp_path):
     n = 14

@@ -34,6 +34,11 @@ def sample_photo() -> Path:
     return resources_dir() / "samples" / "astronaut.png"
 
 
+def sample_heic() -> Path:
+    """48x32, red left half, blue right (600 bytes): the self-test proves the HEIC decoder was bundled."""
+    return resources_dir() / "samples" / "red_blue.heic"
+
+
 def user_home() -> Path:
     env = os.environ.get("ATELIER_HOME")
     return Path(env) if env else Path(user_data_dir("Atelier", appauthor=False))

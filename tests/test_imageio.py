@@ -13,6 +13,7 @@ from PIL import Image
 
 from engine.errors import ImageReadError, OutputError
 from engine.imageio import load_image, save_image_atomic
+from engine.paths import sample_heic
 from tests.conftest import photo
 
 
@@ -171,7 +172,7 @@ def test_a_header_claiming_400_megapixels_is_refused_before_decoding(tmp_path):
         load_image(p)
 
 
-HEIC = Path(__file__).resolve().parent / "data" / "red_blue.heic"  # 48x32, red left half, blue right (600 bytes)
+HEIC = sample_heic()  # 48x32, red left half, blue right (600 bytes)
 
 
 def test_an_iphone_heic_photo_is_read():

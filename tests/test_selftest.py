@@ -36,6 +36,22 @@ def test_passes_with_working_builtin_styles(styles_dirs, capsys):
         assert "cpu" in line and line.rstrip().endswith("ok")
 
 
+def test_a_bundle_that_cannot_read_heic_fails(styles_dirs, capsys, monkeypatch):
+    """The HEIC decoder is a native library (libheif) a bundle can lose: every iPhone photo would then
+    be refused, so the self-test decodes the bundled HEIC sample and fails without it."""
+    builtin, _user = styles_dirs
+    code, out = run(capsys, "--styles-dir", str(builtin))
+    assert code == 0 and "HEIC photos: read" in out
+    from PIL import Image
+
+    def no_decoder(*_args):
+        raise SyntaxError("no HEIF decoder")  # what Pillow's open loop treats as "not this format"
+
+    monkeypatch.setitem(Image.OPEN, "HEIF", (no_decoder, Image.OPEN["HEIF"][1]))
+    code, out = run(capsys, "--styles-dir", str(builtin))
+    assert code == 1 and "HEIC photos: FAIL cannot read red_blue.heic" in out
+
+
 def test_reports_the_cpu_engine(styles_dirs, capsys):
     builtin, _user = styles_dirs
     code, out = run(capsys, "--styles-dir", str(builtin))

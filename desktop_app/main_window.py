@@ -48,7 +48,7 @@ from desktop_app.wizard.training_wizard import TrainingWizard
 from engine.catalog import Catalog
 from engine.stylefile import SUFFIX
 
-IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.heic *.heif *.tif *.tiff *.bmp *.gif);;All files (*)"
+IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.tif *.tiff *.bmp *.gif);;All files (*)"
 SAVE_FILTERS = {"jpg": "JPEG image (*.jpg)", "png": "PNG image (*.png)", "webp": "WebP image (*.webp)"}
 STYLE_FILTER = f"Atelier styles (*{SUFFIX})"
 TAB_PHOTO, TAB_BATCH, TAB_LIVE = 0, 1, 2

@@ -36,8 +36,9 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # iPhone folder was collected by a batch and then refused as "not an image Atelier can read".
 pi_heif.register_heif_opener()
 T = TypeVar("T")
-HEIF_SUFFIXES = {".heic", ".heif"}
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", *HEIF_SUFFIXES}
+# Read but never written: HEIC/HEIF (phones) and AVIF (phones, the web; Pillow's wheels since 11.3).
+READ_ONLY_SUFFIXES = {".heic", ".heif", ".avif"}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", *READ_ONLY_SUFFIXES}
 _FORMAT_BY_SUFFIX = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP",
                      ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
 

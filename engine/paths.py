@@ -34,9 +34,10 @@ def sample_photo() -> Path:
     return resources_dir() / "samples" / "astronaut.png"
 
 
-def sample_heic() -> Path:
-    """48x32, red left half, blue right (600 bytes): the self-test proves the HEIC decoder was bundled."""
-    return resources_dir() / "samples" / "red_blue.heic"
+def format_samples() -> list[Path]:
+    """The same 48x32 picture (red left half, blue right) as HEIC and AVIF, 600 and 320 bytes: the
+    self-test proves those decoders (native libraries a bundle can lose) came along."""
+    return [resources_dir() / "samples" / f"red_blue.{suffix}" for suffix in ("heic", "avif")]
 
 
 def user_home() -> Path:

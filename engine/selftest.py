@@ -1,8 +1,8 @@
 """`atelier --self-test`: prove that this installation can really paint, on every device it would use.
 
 Why it exists: a frozen bundle can start fine and still be broken (a style file or a lazily imported
-module left out, a torch build without the expected backend). It decodes a bundled HEIC photo (the
-HEIC decoder is a native library a bundle can lose), loads every built-in style,
+module left out, a torch build without the expected backend). It decodes bundled HEIC and AVIF samples
+(their decoders are native libraries a bundle can lose), loads every built-in style,
 stylizes the bundled sample photo on the default device ("auto") and on the CPU, and checks each
 output: the right size, finite numbers, different from the input, not a blank image; when "auto" is a
 GPU, its output must also agree with the CPU's. It prints one line per run, with the engine that
@@ -104,9 +104,10 @@ def _load_sample(photo: Path, max_size: int) -> np.ndarray:
     return np.ascontiguousarray(rgb)
 
 
-def check_heic(sample: Path) -> str:
-    """'' when the bundled HEIC sample decodes to its two colours, else what went wrong: a bundle
-    without libheif would refuse every iPhone photo, and nothing else would say so before a user."""
+def check_format_sample(sample: Path) -> str:
+    """'' when a bundled format sample (`engine.paths.format_samples`) decodes to its two colours, else
+    what went wrong: a bundle without libheif would refuse every iPhone photo, and nothing else would
+    say so before a user."""
     from engine.imageio import load_image
 
     try:
@@ -145,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from engine import __version__
     from engine.catalog import Catalog
     from engine.devices import resolve_device
-    from engine.paths import builtin_styles_dir, sample_heic, sample_photo
+    from engine.paths import builtin_styles_dir, format_samples, sample_photo
 
     frozen = "frozen bundle" if getattr(sys, "frozen", False) else "from source"
     print(f"Atelier {__version__} self-test ({frozen}; Python {platform.python_version()}, "
@@ -175,9 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"FAIL cannot read the sample photo {photo}: {exc}")
         return 1
 
-    heic_problem = check_heic(sample_heic())
-    print(f"HEIC photos: {'FAIL ' + heic_problem if heic_problem else 'read'}")
-    failed |= bool(heic_problem)
+    for sample in format_samples():
+        problem = check_format_sample(sample)
+        print(f"{sample.suffix[1:].upper()} photos: {'FAIL ' + problem if problem else 'read'}")
+        failed |= bool(problem)
 
     try:
         default = resolve_device(args.device)

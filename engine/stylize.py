@@ -19,7 +19,7 @@ from engine.brushwork import apply_brushwork_on
 from engine.chroma import without_fringes
 from engine.devices import free_cache, is_out_of_memory, resolve_device
 from engine.errors import OutputError
-from engine.imageio import LoadedImage, load_image, save_image_atomic
+from engine.imageio import READ_ONLY_SUFFIXES, LoadedImage, load_image, save_image_atomic
 from engine.messages import StylizeOptions
 from engine.models.host import LoadedModel, ModelHost
 from engine.paintlook import PaintLook
@@ -169,10 +169,10 @@ def stylize_loaded(host: ModelHost, style_path: Path, model: LoadedModel, image:
 
 
 def output_path_for(input_path: Path, out_dir: Path, style_slug: str, fmt: str, has_alpha: bool) -> Path:
-    """`photo.jpg` -> `out_dir/photo_<style>.jpg`; PNG when alpha must be kept in a JPEG source. A HEIC
-    photo (a phone's lossy camera format, which Atelier reads but does not write) becomes a JPEG."""
+    """`photo.jpg` -> `out_dir/photo_<style>.jpg`; PNG when alpha must be kept in a JPEG source. A HEIC or
+    AVIF photo (lossy formats Atelier reads but does not write, `READ_ONLY_SUFFIXES`) becomes a JPEG."""
     suffix = input_path.suffix.lower() if fmt == "same" else "." + fmt
-    if suffix in (".jpeg", ".heic", ".heif"):
+    if suffix == ".jpeg" or suffix in READ_ONLY_SUFFIXES:
         suffix = ".jpg"
     if suffix not in (".jpg", ".png", ".webp", ".tif", ".tiff"):
         suffix = ".png"

@@ -18,7 +18,7 @@ from engine.batch import REPORT_NAME, collect_inputs, run_batch
 from engine.devices import resolve_device
 from engine.messages import StylizeOptions
 from engine.models.host import ModelHost
-from engine.paths import sample_heic
+from engine.paths import format_samples
 from engine.progress import Progress
 from tests.conftest import make_style, photo
 
@@ -164,7 +164,7 @@ def test_a_folder_of_iphone_photos_is_painted(catalog, tmp_path):
     """A phone's HEIC photos are collected and painted (into JPEGs), the originals untouched."""
     src = tmp_path / "phone"
     src.mkdir()
-    heic = sample_heic()
+    heic = format_samples()[0]
     (src / "IMG_0001.HEIC").write_bytes(heic.read_bytes())
     before = _hashes(src)
     out = tmp_path / "out"

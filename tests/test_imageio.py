@@ -13,7 +13,7 @@ from PIL import Image
 
 from engine.errors import ImageReadError, OutputError
 from engine.imageio import load_image, save_image_atomic
-from engine.paths import sample_heic
+from engine.paths import format_samples
 from tests.conftest import photo
 
 
@@ -172,20 +172,21 @@ def test_a_header_claiming_400_megapixels_is_refused_before_decoding(tmp_path):
         load_image(p)
 
 
-HEIC = sample_heic()  # 48x32, red left half, blue right (600 bytes)
-
-
-def test_an_iphone_heic_photo_is_read():
-    """HEIC is what iPhones save: read through pi-heif, not refused as "not an image"."""
-    image = load_image(HEIC)
-    assert image.rgb.shape == (32, 48, 3) and image.source_format == "HEIF"
+@pytest.mark.parametrize("sample", format_samples(), ids=lambda p: p.suffix)
+def test_phone_photos_heic_and_avif_are_read(sample):
+    """HEIC is what iPhones save (read through pi-heif), AVIF what newer phones and the web do (Pillow):
+    read, not refused as "not an image". The same 48x32 picture: red left half, blue right."""
+    image = load_image(sample)
+    assert image.rgb.shape == (32, 48, 3) and image.source_format in ("HEIF", "AVIF")
     assert np.abs(image.rgb[16, 4].astype(int) - (200, 40, 40)).max() <= 8  # lossy, within a few levels
     assert np.abs(image.rgb[16, 44].astype(int) - (40, 60, 200)).max() <= 8
 
 
 def test_a_heic_photo_is_painted_into_a_jpeg(tmp_path):
-    """Atelier reads HEIC but does not write it: "same format" gives a JPEG beside it, not a huge PNG."""
+    """Atelier reads HEIC and AVIF but does not write them: "same format" gives a JPEG beside it, not a
+    huge PNG."""
     from engine.stylize import output_path_for
 
     assert output_path_for(Path("IMG_0001.HEIC"), tmp_path, "monet", "same", False).name == "IMG_0001_monet.jpg"
     assert output_path_for(Path("IMG_0001.heif"), tmp_path, "monet", "png", False).name == "IMG_0001_monet.png"
+    assert output_path_for(Path("PXL_0001.avif"), tmp_path, "monet", "same", False).name == "PXL_0001_monet.jpg"

@@ -41,7 +41,7 @@ def test_a_bundle_that_cannot_read_heic_fails(styles_dirs, capsys, monkeypatch):
     be refused, so the self-test decodes the bundled HEIC sample and fails without it."""
     builtin, _user = styles_dirs
     code, out = run(capsys, "--styles-dir", str(builtin))
-    assert code == 0 and "HEIC photos: read" in out
+    assert code == 0 and "HEIC photos: read" in out and "AVIF photos: read" in out
     from PIL import Image
 
     def no_decoder(*_args):

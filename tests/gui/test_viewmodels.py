@@ -435,9 +435,9 @@ def test_a_finished_run_offered_on_the_first_page_trains_longer(training, tmp_pa
 def test_the_wizard_shows_a_thumbnail_of_a_heic_photo(qtbot):
     """Qt has no HEIC reader outside macOS; the wizard's folder thumbnails decode it as the trainer does."""
     from desktop_app.viewmodels.folder_check import thumbnail
-    from engine.paths import sample_heic
+    from engine.paths import format_samples
 
-    image = thumbnail(sample_heic(), side=24)
+    image = thumbnail(format_samples()[0], side=24)
     assert not image.isNull() and (image.width(), image.height()) == (24, 16)
     red = image.pixelColor(2, 8)
     assert red.red() > 150 and red.blue() < 100

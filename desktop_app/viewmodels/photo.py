@@ -200,11 +200,16 @@ class PhotoViewModel(LookScreen):
 
     # ---------------------------------------------------------------------------- save
     def default_format(self, preferred: str = "same") -> str:
-        """What Save offers first: the preferred format, else the photo's own (jpg, png or webp), else png
+        """What Save offers first: the preferred format, else the photo's own (jpg, png or webp), jpg for a
+        phone's HEIC or AVIF (lossy formats Atelier reads but does not write, as a batch does), else png
         (a pasted picture, or a TIFF/BMP/GIF, keeps its quality)."""
+        from engine.imageio import READ_ONLY_SUFFIXES
+
         if preferred in SAVE_FORMATS:
             return preferred
         suffix = self.source_path.suffix.lower().lstrip(".").replace("jpeg", "jpg") if self.source_path else ""
+        if f".{suffix}" in READ_ONLY_SUFFIXES:
+            return "jpg"
         return suffix if suffix in SAVE_FORMATS else "png"
 
     def suggested_name(self, fmt: str) -> str:

@@ -53,8 +53,13 @@ OVERLAP = 32  # pixels over which neighbouring tiles are blended
 
 
 def _pad_to(x: torch.Tensor, factor: int) -> tuple[torch.Tensor, int, int]:
+    """`x` padded to sides that are multiples of `factor` and at least 2 * `factor`, and its own sides.
+
+    Why the floor: at the generator's lowest resolution (1/`factor`) each side must keep 2 pixels for its
+    reflection padding; a 1x1 photo, or a 3 px strip, stopped the whole batch with ONNX Runtime's "Pad
+    reflect requires axis length >= 2" instead of being painted."""
     h, w = x.shape[-2:]
-    ph, pw = (-h) % factor, (-w) % factor
+    ph, pw = max(_to_grid(h, factor), 2 * factor) - h, max(_to_grid(w, factor), 2 * factor) - w
     if ph or pw:
         mode = "reflect" if h > ph and w > pw else "replicate"
         x = F.pad(x, (0, pw, 0, ph), mode=mode)

@@ -231,3 +231,17 @@ def test_large_photos_are_finished_band_by_band_as_in_one_piece(host_model, monk
     whole = to_tensor(rgb).add_(F.interpolate(change, size=(200, 300), mode="bicubic", align_corners=False))
     reference = finish(whole.clamp_(-1, 1)[0].permute(1, 2, 0).numpy(), rgb, 0.7, True)
     assert np.abs(out.astype(int) - reference.astype(int)).max() <= 1
+
+
+@pytest.mark.parametrize("width, height", [(1, 1), (5000, 3), (2, 700), (15, 15)])
+def test_tiny_and_thin_photos_are_painted(host_model, tmp_path, width, height):
+    """At the generator's lowest resolution each side needs 2 pixels for its padding: a 1x1 photo or a
+    3 px strip stopped the whole batch with an ONNX Runtime error instead of being painted."""
+    host, entry, model = host_model
+    src = tmp_path / "odd.png"
+    Image.fromarray(photo(width, height)).save(src)
+    for options in (StylizeOptions(), StylizeOptions(paint_size=None, tile_size=256)):  # whole, and tiled
+        res = stylize_file(host, entry.path, model, src, tmp_path / "odd_tiny.png", options)
+        assert (res.width, res.height) == (width, height)
+        with Image.open(tmp_path / "odd_tiny.png") as out:
+            assert out.size == (width, height)

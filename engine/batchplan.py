@@ -95,7 +95,7 @@ def _why_none(unread: Counter[str], recursive: bool) -> str:
         if RAW_SUFFIXES & unread.keys():
             hints.append("camera RAW files must be exported as JPEG or TIFF first")
     if not recursive:
-        hints.append("use --recursive for subfolders")
+        hints.append("subfolders were not searched: --recursive, or Include subfolders in the app")
     return f" ({'; '.join(hints)})"
 
 

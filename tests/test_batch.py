@@ -72,7 +72,7 @@ def test_no_images_is_a_clear_error(tmp_path):
     from engine.errors import ImageReadError
 
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ImageReadError, match="no images found"):
+    with pytest.raises(ImageReadError, match="no images found.*--recursive, or Include subfolders in the app"):
         collect_inputs([tmp_path / "empty"])
 
 

@@ -306,7 +306,10 @@ def _run_and_delivery_frames(frame: torch.Tensor, short_side: int, factor: int) 
     multiples of the generator's `factor`. At or above `SHARP_SHORT_SIDE` both are the same frame (its
     edges cropped to the factor, as a GPU runs it). Below it, the delivery frame is the camera frame at
     up to `SHARP_SHORT_SIDE`, and the run frame is that frame resized to the run size, whole (its
-    aspect off by under one factor step, which carrying the change back undoes).
+    aspect off by under one factor step, which carrying the change back undoes). Its sides are at least
+    2 * `factor` (the generator's lowest resolution needs 2 pixels a side for its padding): a frame
+    smaller than that is enlarged to paint it, where a 16x8 video failed with ONNX Runtime's "Pad
+    reflect requires axis length >= 2".
     """
     h, w = frame.shape[-2:]
     run_short = min(short_side or min(h, w), min(h, w))
@@ -317,7 +320,9 @@ def _run_and_delivery_frames(frame: torch.Tensor, short_side: int, factor: int) 
         h, w = frame.shape[-2:]
     s = run_short / min(h, w)
     rh, rw = round(h * s), round(w * s)
-    rh, rw = rh - rh % factor, rw - rw % factor
+    rh, rw = max(rh - rh % factor, 2 * factor), max(rw - rw % factor, 2 * factor)
+    if rh > h or rw > w:
+        return F.interpolate(frame, size=(rh, rw), mode="bilinear", align_corners=False), frame
     if run_short == deliver_short:
         frame = frame[..., :rh, :rw]
         return frame, frame

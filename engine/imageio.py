@@ -145,9 +145,9 @@ def _peek(path: Path, look: Callable[[Image.Image], T], default: T) -> T:
 
 
 def peek_alpha(path: Path) -> bool:
-    """Whether a PNG/WebP/GIF/TIFF has an alpha channel or transparency, from its header only
-    (the output type depends on it)."""
-    if path.suffix.lower() not in (".png", ".webp", ".gif", ".tif", ".tiff"):
+    """Whether a PNG/WebP/GIF/TIFF/HEIC/AVIF has an alpha channel or transparency, from its header only
+    (the output type depends on it: a HEIC or AVIF with alpha becomes a PNG, not a JPEG without it)."""
+    if path.suffix.lower() not in {".png", ".webp", ".gif", ".tif", ".tiff", *READ_ONLY_SUFFIXES}:
         return False
     return _peek(path, lambda im: im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info, False)
 

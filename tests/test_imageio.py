@@ -190,3 +190,17 @@ def test_a_heic_photo_is_painted_into_a_jpeg(tmp_path):
     assert output_path_for(Path("IMG_0001.HEIC"), tmp_path, "monet", "same", False).name == "IMG_0001_monet.jpg"
     assert output_path_for(Path("IMG_0001.heif"), tmp_path, "monet", "png", False).name == "IMG_0001_monet.png"
     assert output_path_for(Path("PXL_0001.avif"), tmp_path, "monet", "same", False).name == "PXL_0001_monet.jpg"
+
+
+def test_an_avif_with_transparency_is_painted_into_a_png(tmp_path):
+    """A JPEG would drop its alpha: the header says it has one, so the output is a PNG that keeps it."""
+    from engine.imageio import peek_alpha
+    from engine.stylize import output_path_for
+
+    rgba = np.zeros((32, 48, 4), np.uint8)
+    rgba[..., 0], rgba[..., 3] = 200, 255
+    rgba[:, :10, 3] = 0
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "cut_out.avif")
+    assert peek_alpha(tmp_path / "cut_out.avif") and load_image(tmp_path / "cut_out.avif").alpha is not None
+    assert output_path_for(tmp_path / "cut_out.avif", tmp_path, "monet", "same", True).suffix == ".png"
+    assert not peek_alpha(format_samples()[1])  # the opaque sample

@@ -32,7 +32,7 @@ from engine.imageio import IMAGE_SUFFIXES, is_image_path, peek_alpha
 from engine.paintlook import PaintLook
 from engine.provenance import Mark, is_painting, painting_id, read_mark
 from engine.rerun import KEEP_BOTH, OVERWRITE, REPLACE, SKIP, ChangedOutputs
-from engine.stylize import output_path_for
+from engine.stylize import bounded_name, output_path_for
 
 MAX_NUMBERED = 999  # x_monet-2 ... x_monet-999: beyond that something is wrong with the folder
 READ_NAMES = {s.lstrip(".") for s in IMAGE_SUFFIXES} - {"jpeg", "tiff", "heif"}  # as the message lists them
@@ -163,9 +163,9 @@ def _candidates(source: Path, plain: Path, style_slug: str) -> Iterator[Path]:
     yield plain
     src_ext = _ext(source).lstrip(".")
     if src_ext and _ext(source) != plain.suffix:
-        yield plain.with_name(f"{source.stem}_{src_ext}_{style_slug}{plain.suffix}")
+        yield plain.with_name(bounded_name(source.stem, f"_{src_ext}_{style_slug}{plain.suffix}"))
     for n in range(2, MAX_NUMBERED + 1):
-        yield plain.with_name(f"{source.stem}_{style_slug}-{n}{plain.suffix}")
+        yield plain.with_name(bounded_name(source.stem, f"_{style_slug}-{n}{plain.suffix}"))
 
 
 def _claim_key(path: Path) -> str:

@@ -7,6 +7,7 @@ down to 256 px, then the job moves to the CPU; each step is told to the user thr
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,6 +169,22 @@ def stylize_loaded(host: ModelHost, style_path: Path, model: LoadedModel, image:
         return finish(raw, rgb, options.strength, options.preserve_colors), alpha, model
 
 
+# Longest output file name, in UTF-8 bytes: file systems allow 255, and the hidden partial file a save
+# writes first (engine.imageio.partial_path) adds up to 26 bytes. A 250-character photo name (legal)
+# gave an output name the OS refused, and the whole batch stopped with "File name too long".
+MAX_OUTPUT_NAME_BYTES = 200
+
+
+def bounded_name(stem: str, tail: str) -> str:
+    """`stem + tail`, the stem cut (between characters) so the name fits `MAX_OUTPUT_NAME_BYTES` as the
+    file system stores it (`os.fsencode`: a Latin-1 name's undecodable bytes count as the bytes they
+    are): the tail (`_<style>.jpg`, `-2`...) is what tells paintings apart, so it is kept whole."""
+    room = MAX_OUTPUT_NAME_BYTES - len(os.fsencode(tail))
+    while stem and len(os.fsencode(stem)) > room:
+        stem = stem[:-1]
+    return stem + tail
+
+
 def output_path_for(input_path: Path, out_dir: Path, style_slug: str, fmt: str, has_alpha: bool) -> Path:
     """`photo.jpg` -> `out_dir/photo_<style>.jpg`; PNG when alpha must be kept in a JPEG source. A HEIC or
     AVIF photo (lossy formats Atelier reads but does not write, `READ_ONLY_SUFFIXES`) becomes a JPEG."""
@@ -178,7 +195,7 @@ def output_path_for(input_path: Path, out_dir: Path, style_slug: str, fmt: str, 
         suffix = ".png"
     if has_alpha and suffix == ".jpg":
         suffix = ".png"
-    return out_dir / f"{input_path.stem}_{style_slug}{suffix}"
+    return out_dir / bounded_name(input_path.stem, f"_{style_slug}{suffix}")
 
 
 def read_photo(input_path: Path, output: Path, options: StylizeOptions) -> LoadedImage:
@@ -188,7 +205,7 @@ def read_photo(input_path: Path, output: Path, options: StylizeOptions) -> Loade
     on another thread while the model paints (engine.batchpipeline); no torch here. An output that
     is the photo itself is refused before anything is read."""
     input_path, output = Path(input_path), Path(output)
-    if output.exists() and output.resolve() == input_path.resolve():
+    if os.path.lexists(output) and output.resolve() == input_path.resolve():
         raise OutputError(f"refusing to overwrite the original {input_path.name}")
     image = load_image(input_path)
     image.rgb, image.alpha = _fit(image.rgb, image.alpha, options.max_size)

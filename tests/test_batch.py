@@ -174,3 +174,25 @@ def test_a_folder_of_iphone_photos_is_painted(catalog, tmp_path):
     with Image.open(out / "IMG_0001_tiny.jpg") as painted:
         assert painted.format == "JPEG" and painted.size == (48, 32)
     assert _hashes(src) == before
+
+
+def test_a_photo_with_a_very_long_name_is_painted_and_resumed(catalog, tmp_path):
+    """Names up to 255 bytes are legal, and "_<style>.jpg" pushed one past: the OS refused the output and
+    the whole batch stopped with "File name too long". The name is cut to fit; a rerun finds it done."""
+    src = tmp_path / "in"
+    src.mkdir()
+    long_ascii, long_accents = "a" * 246 + ".jpg", "é" * 120 + ".jpg"  # 250 characters; 244 bytes
+    for name in (long_ascii, long_accents, "short.jpg"):
+        Image.fromarray(photo(48, 32)).save(src / name)
+    out = tmp_path / "out"
+
+    def run():
+        return run_batch(ModelHost(), catalog.find("tiny"), resolve_device("cpu"), collect_inputs([src]), out,
+                         StylizeOptions(), Progress())
+
+    report = run()
+    assert not report.failed and len(report.done) == 3
+    names = sorted(p.name for p in out.glob("*.jpg"))
+    assert all(len(n.encode()) <= 200 and n.endswith("_tiny.jpg") for n in names)
+    assert any(n.startswith("éé") for n in names)  # cut between characters, not inside one
+    assert len(run().skipped) == 3

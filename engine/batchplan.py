@@ -28,15 +28,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from engine.errors import ImageReadError
-from engine.imageio import IMAGE_SUFFIXES, is_image_path, peek_alpha
+from engine.imageio import is_image_path, peek_alpha, unread_files, unread_hint
 from engine.paintlook import PaintLook
 from engine.provenance import Mark, is_painting, painting_id, read_mark
 from engine.rerun import KEEP_BOTH, OVERWRITE, REPLACE, SKIP, ChangedOutputs
 from engine.stylize import bounded_name, output_path_for
 
 MAX_NUMBERED = 999  # x_monet-2 ... x_monet-999: beyond that something is wrong with the folder
-READ_NAMES = {s.lstrip(".") for s in IMAGE_SUFFIXES} - {"jpeg", "tiff", "heif"}  # as the message lists them
-RAW_SUFFIXES = {".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2", ".pef", ".srw"}
 
 
 @dataclass
@@ -55,7 +53,7 @@ def collect_inputs(paths: list[Path], recursive: bool = False) -> InputSet:
     named: set[Path] = set()
     missing: list[str] = []
     seen: set[str] = set()
-    unread: Counter[str] = Counter()  # suffixes of the files in the folders that are not photos we read
+    unread: Counter[str] = Counter()  # the other files in the folders, by suffix (`unread_hint`)
 
     def add(f: Path, rel: Path) -> None:
         key = os.path.normcase(os.path.abspath(f))
@@ -71,8 +69,8 @@ def collect_inputs(paths: list[Path], recursive: bool = False) -> InputSet:
                 parts = f.relative_to(p).parts
                 if f.is_file() and is_image_path(f) and "stylized" not in parts[:-1]:
                     add(f, top.joinpath(*parts[:-1]))
-                elif f.is_file() and not f.name.startswith("."):
-                    unread[f.suffix.lower() or "(no suffix)"] += 1
+                else:
+                    unread.update(unread_files([f]))
         elif p.is_file():
             add(p, Path())
             named.add(p)
@@ -86,14 +84,8 @@ def collect_inputs(paths: list[Path], recursive: bool = False) -> InputSet:
 
 
 def _why_none(unread: Counter[str], recursive: bool) -> str:
-    """What a folder without photos held instead, so the message says what to do: a photographer's
-    folder of camera RAW files (.cr2, .nef, .arw, .dng) looked empty, with no word on why."""
-    hints = []
-    if unread:
-        seen = ", ".join(f"{n} {suffix} file{'s' * (n > 1)}" for suffix, n in unread.most_common(3))
-        hints.append(f"it holds {seen}; Atelier reads {', '.join(sorted(READ_NAMES))}")
-        if RAW_SUFFIXES & unread.keys():
-            hints.append("camera RAW files must be exported as JPEG or TIFF first")
+    """What a folder without photos held instead (`unread_hint`), and that subfolders were not searched."""
+    hints = [h for h in (unread_hint(unread),) if h]
     if not recursive:
         hints.append("subfolders were not searched: --recursive, or Include subfolders in the app")
     return f" ({'; '.join(hints)})"

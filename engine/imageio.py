@@ -14,7 +14,8 @@ import os
 import re
 import uuid
 import warnings
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -39,6 +40,7 @@ T = TypeVar("T")
 # Read but never written: HEIC/HEIF (phones) and AVIF (phones, the web; Pillow's wheels since 11.3).
 READ_ONLY_SUFFIXES = {".heic", ".heif", ".avif"}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", *READ_ONLY_SUFFIXES}
+RAW_SUFFIXES = {".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2", ".pef", ".srw"}  # camera RAW
 _FORMAT_BY_SUFFIX = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP",
                      ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
 
@@ -60,6 +62,26 @@ class LoadedImage:
 
 def is_image_path(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
+
+
+def unread_hint(unread: Counter[str]) -> str:
+    """What a folder held instead of photos (suffix -> count of its other files), as the words a "no
+    photos" message needs, '' for nothing: a photographer's folder of camera RAW files (.cr2, .nef, .dng)
+    looked empty, with no word on why or what to do."""
+    if not unread:
+        return ""
+    seen = ", ".join(f"{n} {suffix} file{'s' * (n > 1)}" for suffix, n in unread.most_common(3))
+    read = ", ".join(sorted({s.lstrip(".") for s in IMAGE_SUFFIXES} - {"jpeg", "tiff", "heif"}))
+    hint = f"it holds {seen}; Atelier reads {read}"
+    if RAW_SUFFIXES & unread.keys():
+        hint += "; camera RAW files must be exported as JPEG or TIFF first"
+    return hint
+
+
+def unread_files(paths: Iterable[Path]) -> Counter[str]:
+    """Suffix -> count of the visible files among `paths` that are not photos Atelier reads."""
+    return Counter(p.suffix.lower() or "(no suffix)" for p in paths
+                   if not p.name.startswith(".") and not is_image_path(p) and p.is_file())
 
 
 def _to_8bit(img: Image.Image) -> Image.Image:

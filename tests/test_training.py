@@ -215,6 +215,11 @@ def test_data_check_messages(tmp_path):
     r = check_folder(empty, 1, "artwork")
     assert not r.ok and "too few artwork images" in r.error
     assert "does not exist" in check_folder(tmp_path / "missing", 1, "photo").error
+    raw = tmp_path / "raw"  # a camera's RAW files: the wizard says what they are and what to do
+    raw.mkdir()
+    (raw / "DSC_0001.NEF").write_bytes(b"raw")
+    error = check_folder(raw, 1, "photo").error
+    assert "it holds 1 .nef file" in error and "exported as JPEG or TIFF" in error
 
     d = tmp_path / "mixed"
     _art(d, 2)

@@ -19,7 +19,7 @@ import torch
 from PIL import Image
 
 from engine.errors import DataCheckError, ImageReadError
-from engine.imageio import is_image_path, load_image
+from engine.imageio import is_image_path, load_image, unread_files, unread_hint
 from engine.pixels import to_float
 
 MIN_SIDE = 128
@@ -124,7 +124,9 @@ def check_folder(folder: Path, min_images: int, role: str, exclude: tuple[str, .
         report.usable.append(path)
     if len(report.usable) < min_images:
         found = f"found {len(report.usable)} usable" + (f" of {len(files)}" if files else "")
-        report.error = f"too few {role} images in {folder}: {found}, need at least {min_images}"
+        instead = "" if files else unread_hint(unread_files(folder.iterdir()))
+        report.error = (f"too few {role} images in {folder}: {found}, need at least {min_images}"
+                        + (f" ({instead})" if instead else ""))
     return report
 
 

@@ -332,7 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--paint-size", type=int, default=StylizeOptions.paint_size,
                    help="long side the painting is made at; larger photos keep their resolution and get its "
                         f"brushwork upscaled (default {StylizeOptions.paint_size}; 0 paints every pixel)")
-    s.add_argument("--format", default="same", choices=["same", "jpg", "png", "webp"])
+    s.add_argument("--format", default="same", choices=["same", "jpg", "png", "webp"],
+                   help="output format (default: the photo's own; HEIC and AVIF photos become JPEGs)")
     s.add_argument("--recursive", action="store_true")
     earlier = s.add_mutually_exclusive_group()
     earlier.add_argument("--if-changed", choices=IF_CHANGED, default=None,

@@ -10,8 +10,9 @@
   kill leaves either a complete output or none; stale temporary files are cleaned on the next run.
 - The output folders are created and locked before anything else (engine.folderlock): a folder
   that cannot take the paintings, or that another batch is writing into, stops the batch at once.
-- An unreadable input is recorded (file and reason) and the batch goes on. Each run's JSON report
-  is kept in the output folder at the end (and on cancel; engine.batchreport).
+- An unreadable input is recorded (file and reason) and the batch goes on; so is a photo that hits an
+  unexpected error (a bug, `_per_photo`), unless `UNEXPECTED_IN_A_ROW` photos in a row do. Each run's
+  JSON report is kept in the output folder at the end (and on cancel; engine.batchreport).
 - The next photos are decoded and the finished ones written while the model paints
   (engine.batchpipeline), with a bounded number of photos in memory; progress, the report's entries
   and `on_output` still come one photo after another, in order, on the calling thread.
@@ -19,11 +20,13 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 
@@ -43,7 +46,7 @@ from engine.batchreport import REPORT_NAME, BatchReport, write_report
 from engine.batchthreads import every_thread, painters_for, threads_shared_by
 from engine.catalog import StyleEntry
 from engine.devices import DeviceInfo
-from engine.errors import Cancelled
+from engine.errors import AtelierError, Cancelled, UnexpectedPhotoError
 from engine.folderlock import claim_output_folders
 from engine.imageio import LoadedImage, cleanup_partials, peek_pixels
 from engine.messages import StylizeOptions
@@ -53,6 +56,8 @@ from engine.printable import printable
 from engine.progress import Progress
 from engine.rerun import ChangedOutputs
 from engine.stylize import Notice, read_photo, stylize_loaded, write_painting
+
+log = logging.getLogger(__name__)
 
 __all__ = ["REPORT_NAME", "BatchReport", "InputSet", "collect_inputs", "run_batch"]
 
@@ -135,6 +140,34 @@ def _paints_alone(image: LoadedImage, options: StylizeOptions) -> bool:
     return side > options.tile_size
 
 
+# Unexpected errors (bugs) in this many photos in a row end the batch: then it is not about a photo.
+UNEXPECTED_IN_A_ROW = 3
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _per_photo(stage: Callable[P, R], source: Callable[P, Path]) -> Callable[P, R]:
+    """`stage`, with an unexpected error (a bug: not an `AtelierError`, a cancel or running out of
+    memory) turned into that photo's `UnexpectedPhotoError`, so the rest of the batch goes on.
+
+    Why: a 1x1 photo, a 3 px strip and a 250-character name each stopped a whole batch with a traceback,
+    the photos after them unpainted, and a rerun stopped at the same photo again; a user could not
+    finish the folder without finding and removing it. The traceback still goes to the log."""
+
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return stage(*args, **kwargs)
+        except (AtelierError, Cancelled, MemoryError):
+            raise
+        except Exception as exc:
+            name = printable(source(*args, **kwargs).name)
+            log.exception("unexpected error with %s", name)
+            raise UnexpectedPhotoError(f"{name}: unexpected error, please report it "
+                                       f"({type(exc).__name__}: {exc})") from exc
+
+    return run
+
+
 def _stages(host: ModelHost, style: StyleEntry, model: LoadedModel, total: int, options: StylizeOptions,
             look: PaintLook, progress: Progress, notice: Notice, on_output: Callable[[Path], None] | None,
             report: BatchReport) -> Stages[Planned]:
@@ -154,9 +187,14 @@ def _stages(host: ModelHost, style: StyleEntry, model: LoadedModel, total: int, 
         return write_painting(item.source, item.output, p.pixels, p.alpha, p.icc_profile, p.exif, options,
                               style.slug, look)
 
+    unexpected_in_a_row = 0
+
     def finished(outcome: Outcome[Planned]) -> None:
+        nonlocal unexpected_in_a_row
         item = outcome.item
         file, output = item.source, item.output
+        unexpected = isinstance(outcome.error, UnexpectedPhotoError)
+        unexpected_in_a_row = unexpected_in_a_row + 1 if unexpected else 0
         if outcome.skipped:
             (report.skipped if item.action == DONE else report.skipped_changed).append(str(file))
         elif outcome.error is not None:
@@ -174,7 +212,18 @@ def _stages(host: ModelHost, style: StyleEntry, model: LoadedModel, total: int, 
             if on_output and outcome.output is not None:
                 on_output(outcome.output)
 
+    def read(item: Planned) -> LoadedImage:
+        return read_photo(item.source, item.output, options)
+
+    def ended(outcome: Outcome[Planned]) -> None:
+        finished(outcome)
+        if unexpected_in_a_row >= UNEXPECTED_IN_A_ROW:  # every photo fails so: a broken install, not a photo
+            assert outcome.error is not None and outcome.error.__cause__ is not None
+            raise outcome.error.__cause__
+
     return Stages(wanted=lambda item: item.paints, pixels=lambda item: peek_pixels(item.source),
-                  read=lambda item: read_photo(item.source, item.output, options), paint=paint, write=write,
-                  starting=starting, finished=finished, check=progress.check,
+                  read=_per_photo(read, lambda item: item.source),
+                  paint=_per_photo(paint, lambda _i, item, _image, _beside: item.source),
+                  write=_per_photo(write, lambda item, _p: item.source),
+                  starting=starting, finished=ended, check=progress.check,
                   alone=lambda _item, image: _paints_alone(image, options))

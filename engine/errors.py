@@ -21,6 +21,12 @@ class DeviceError(AtelierError):
     """A requested device does not exist or cannot run the model."""
 
 
+class UnexpectedPhotoError(AtelierError):
+    """Something no check foresaw went wrong with one photo of a batch (a bug): that photo fails, saying
+    what happened, and the others go on (DESIGN.md section 5; engine.batch ends the batch only when
+    several in a row fail so, which is then not about a photo)."""
+
+
 class OutputError(AtelierError):
     """An output could not be written (read-only or full folder, bad name...)."""
 

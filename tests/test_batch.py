@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -196,3 +197,37 @@ def test_a_photo_with_a_very_long_name_is_painted_and_resumed(catalog, tmp_path)
     assert all(len(n.encode()) <= 200 and n.endswith("_tiny.jpg") for n in names)
     assert any(n.startswith("éé") for n in names)  # cut between characters, not inside one
     assert len(run().skipped) == 3
+
+
+def test_a_photo_that_hits_a_bug_fails_alone_and_the_batch_goes_on(catalog, tmp_path, monkeypatch):
+    """A bug with one photo (three did so: a 1x1 photo, a 3 px strip, a long name) stopped the whole batch,
+    and a rerun stopped at the same photo again. Now that photo fails, saying what happened."""
+    import engine.batch
+
+    src = _folder(tmp_path, 4)
+    real = engine.batch.stylize_loaded
+
+    def buggy(host, path, model, image, *args, **kwargs):
+        if image.rgb[0, 0, 0] == bug_pixel:
+            raise RuntimeError("a bug no check foresaw")
+        return real(host, path, model, image, *args, **kwargs)
+
+    bug_pixel = np.asarray(Image.open(src / "img_001.jpg"))[0, 0, 0]
+    monkeypatch.setattr(engine.batch, "stylize_loaded", buggy)
+    report = run_batch(ModelHost(), catalog.find("tiny"), resolve_device("cpu"), collect_inputs([src]),
+                       tmp_path / "out", StylizeOptions(), Progress())
+    assert len(report.done) == 3 and [Path(f["file"]).name for f in report.failed] == ["img_001.jpg"]
+    assert report.failed[0]["reason"] == "unexpected error, please report it (RuntimeError: a bug no check foresaw)"
+
+
+def test_a_bug_in_every_photo_still_ends_the_batch(catalog, tmp_path, monkeypatch):
+    """Three photos in a row failing so is not about a photo (a broken install): the batch ends, raising."""
+    import engine.batch
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the model is broken")
+
+    monkeypatch.setattr(engine.batch, "stylize_loaded", broken)
+    with pytest.raises(RuntimeError, match="the model is broken"):
+        run_batch(ModelHost(), catalog.find("tiny"), resolve_device("cpu"), collect_inputs([_folder(tmp_path, 6)]),
+                  tmp_path / "out", StylizeOptions(), Progress())

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-import pi_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from engine.errors import ImageReadError, OutputError
@@ -34,8 +33,15 @@ MAX_PIXELS = 200_000_000  # ~ a 16k x 12k photo; anything larger is refused as a
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # HEIC/HEIF, what iPhones save by default: Pillow reads it through pi-heif (libheif's decoder only, 3.7 MB,
 # where pillow-heif also brings the 23 MB x265 encoder we have no use for). Without it every photo of an
-# iPhone folder was collected by a batch and then refused as "not an image Atelier can read".
-pi_heif.register_heif_opener()
+# iPhone folder was collected by a batch and then refused as "not an image Atelier can read". On a
+# platform without its wheel every other format still reads, and a HEIC photo says what is missing.
+try:
+    import pi_heif
+except ImportError:
+    HEIF_DECODER: str | None = None
+else:
+    pi_heif.register_heif_opener()
+    HEIF_DECODER = "pi-heif"
 T = TypeVar("T")
 # Read but never written: HEIC/HEIF (phones) and AVIF (phones, the web; Pillow's wheels since 11.3).
 READ_ONLY_SUFFIXES = {".heic", ".heif", ".avif"}
@@ -131,6 +137,9 @@ def load_image(path: Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     except Image.DecompressionBombError as exc:  # above twice Pillow's limit: refused whatever ours is
         raise ImageReadError(f"{name}: refused, the image is too large (possible decompression bomb)") from exc
     except UnidentifiedImageError as exc:
+        if HEIF_DECODER is None and path.suffix.lower() in (".heic", ".heif"):
+            raise ImageReadError(f"{name}: HEIC photos need the pi-heif package, which this installation "
+                                 f"lacks (pip install pi-heif)") from exc
         raise ImageReadError(f"{name}: not an image Atelier can read") from exc
     except OSError as exc:
         reason = str(exc)

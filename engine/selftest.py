@@ -112,8 +112,8 @@ def check_format_sample(sample: Path) -> str:
 
     try:
         rgb = load_image(sample).rgb
-    except Exception as exc:
-        return f"cannot read {sample.name}: {exc}"
+    except Exception as exc:  # an ImageReadError names the file and says why
+        return str(exc)
     if rgb.shape != (32, 48, 3):
         return f"{sample.name} decoded at {rgb.shape[1]}x{rgb.shape[0]}, not 48x32"
     left, right = rgb[:, :24].reshape(-1, 3).mean(0), rgb[:, 24:].reshape(-1, 3).mean(0)

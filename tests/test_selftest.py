@@ -49,7 +49,7 @@ def test_a_bundle_that_cannot_read_heic_fails(styles_dirs, capsys, monkeypatch):
 
     monkeypatch.setitem(Image.OPEN, "HEIF", (no_decoder, Image.OPEN["HEIF"][1]))
     code, out = run(capsys, "--styles-dir", str(builtin))
-    assert code == 1 and "HEIC photos: FAIL cannot read red_blue.heic" in out
+    assert code == 1 and "HEIC photos: FAIL red_blue.heic: not an image Atelier can read" in out
 
 
 def test_reports_the_cpu_engine(styles_dirs, capsys):

@@ -53,7 +53,7 @@ def collect_inputs(paths: list[Path], recursive: bool = False) -> InputSet:
     named: set[Path] = set()
     missing: list[str] = []
     seen: set[str] = set()
-    unread: Counter[str] = Counter()  # the other files in the folders, by suffix (`unread_hint`)
+    others: list[Path] = []  # what else the folders hold: said when they hold no photo (`unread_hint`)
 
     def add(f: Path, rel: Path) -> None:
         key = os.path.normcase(os.path.abspath(f))
@@ -70,7 +70,7 @@ def collect_inputs(paths: list[Path], recursive: bool = False) -> InputSet:
                 if f.is_file() and is_image_path(f) and "stylized" not in parts[:-1]:
                     add(f, top.joinpath(*parts[:-1]))
                 else:
-                    unread.update(unread_files([f]))
+                    others.append(f)
         elif p.is_file():
             add(p, Path())
             named.add(p)
@@ -79,13 +79,15 @@ def collect_inputs(paths: list[Path], recursive: bool = False) -> InputSet:
     if not files and missing:
         raise ImageReadError(f"not found: {', '.join(missing)}")
     if not files:
-        raise ImageReadError("no images found in " + ", ".join(str(p) for p in paths) + _why_none(unread, recursive))
+        raise ImageReadError("no images found in " + ", ".join(str(p) for p in paths)
+                             + _why_none(unread_files(others), recursive))
     return InputSet(files, rel_dirs, missing, named)
 
 
 def _why_none(unread: Counter[str], recursive: bool) -> str:
     """What a folder without photos held instead (`unread_hint`), and that subfolders were not searched."""
-    hints = [h for h in (unread_hint(unread),) if h]
+    hint = unread_hint(unread)
+    hints = [hint] if hint else []
     if not recursive:
         hints.append("subfolders were not searched: --recursive, or Include subfolders in the app")
     return f" ({'; '.join(hints)})"

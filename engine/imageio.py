@@ -38,13 +38,14 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 try:
     import pi_heif
 except ImportError:
-    HEIF_DECODER: str | None = None
+    HEIF_READABLE = False
 else:
     pi_heif.register_heif_opener()
-    HEIF_DECODER = "pi-heif"
+    HEIF_READABLE = True
 T = TypeVar("T")
+HEIF_SUFFIXES = {".heic", ".heif"}
 # Read but never written: HEIC/HEIF (phones) and AVIF (phones, the web; Pillow's wheels since 11.3).
-READ_ONLY_SUFFIXES = {".heic", ".heif", ".avif"}
+READ_ONLY_SUFFIXES = {*HEIF_SUFFIXES, ".avif"}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", *READ_ONLY_SUFFIXES}
 RAW_SUFFIXES = {".cr2", ".cr3", ".nef", ".arw", ".dng", ".raf", ".orf", ".rw2", ".pef", ".srw"}  # camera RAW
 _FORMAT_BY_SUFFIX = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP",
@@ -137,7 +138,7 @@ def load_image(path: Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     except Image.DecompressionBombError as exc:  # above twice Pillow's limit: refused whatever ours is
         raise ImageReadError(f"{name}: refused, the image is too large (possible decompression bomb)") from exc
     except UnidentifiedImageError as exc:
-        if HEIF_DECODER is None and path.suffix.lower() in (".heic", ".heif"):
+        if not HEIF_READABLE and path.suffix.lower() in HEIF_SUFFIXES:
             raise ImageReadError(f"{name}: HEIC photos need the pi-heif package, which this installation "
                                  f"lacks (pip install pi-heif)") from exc
         raise ImageReadError(f"{name}: not an image Atelier can read") from exc

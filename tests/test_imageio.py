@@ -213,7 +213,7 @@ def test_without_the_heic_decoder_a_heic_photo_says_what_is_missing(monkeypatch)
     def no_decoder(*_args):
         raise SyntaxError("no HEIF decoder")
 
-    monkeypatch.setattr(engine.imageio, "HEIF_DECODER", None)
+    monkeypatch.setattr(engine.imageio, "HEIF_READABLE", False)
     monkeypatch.setitem(Image.OPEN, "HEIF", (no_decoder, Image.OPEN["HEIF"][1]))
     with pytest.raises(ImageReadError, match="red_blue.heic: HEIC photos need the pi-heif package"):
         load_image(format_samples()[0])

@@ -89,3 +89,13 @@ def style(atelier_home, mine_style_file) -> str:
 
     assert main(["styles", "import", str(mine_style_file)]) == 0
     return "mine"
+
+
+@pytest.fixture
+def no_heif_decoder(monkeypatch):
+    """Pillow with its HEIF opener refusing every file, as in a bundle that lost libheif."""
+
+    def no_decoder(*_args):
+        raise SyntaxError("no HEIF decoder")  # what Pillow's open loop treats as "not this format"
+
+    monkeypatch.setitem(Image.OPEN, "HEIF", (no_decoder, Image.OPEN["HEIF"][1]))

@@ -206,14 +206,10 @@ def test_an_avif_with_transparency_is_painted_into_a_png(tmp_path):
     assert not peek_alpha(format_samples()[1])  # the opaque sample
 
 
-def test_without_the_heic_decoder_a_heic_photo_says_what_is_missing(monkeypatch):
+def test_without_the_heic_decoder_a_heic_photo_says_what_is_missing(monkeypatch, no_heif_decoder):
     """A platform without pi-heif's wheel still reads every other format; a HEIC photo names the package."""
     import engine.imageio
 
-    def no_decoder(*_args):
-        raise SyntaxError("no HEIF decoder")
-
     monkeypatch.setattr(engine.imageio, "HEIF_READABLE", False)
-    monkeypatch.setitem(Image.OPEN, "HEIF", (no_decoder, Image.OPEN["HEIF"][1]))
     with pytest.raises(ImageReadError, match="red_blue.heic: HEIC photos need the pi-heif package"):
         load_image(format_samples()[0])
